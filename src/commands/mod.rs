@@ -1,0 +1,45 @@
+//! One module per subcommand: each turns arguments into library calls and
+//! prints the result. No DNS logic lives here.
+
+mod check;
+mod fmt;
+mod generate;
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use zonectl::zone::Name;
+
+use crate::cli::{Cli, Command};
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Check(args) => check::execute(args),
+        Command::Fmt(args) => fmt::execute(args),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man(args) => generate::man(args),
+    }
+}
+
+/// `zonectl check | head` closes our stdout early: not an error.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+/// Parses a zone name given on the command line (always absolute).
+pub fn parse_origin(text: &str) -> Result<Name> {
+    let absolute = if text.ends_with('.') { text.to_string() } else { format!("{text}.") };
+    Name::parse(absolute.as_bytes(), None).with_context(|| format!("bad origin \"{text}\""))
+}
+
+/// Knot's rule: with no origin given, a zone file named after its zone
+/// (`example.com.zone`, `example.com`) names the origin.
+pub fn origin_from_file_name(path: &std::path::Path) -> Option<Name> {
+    let name = path.file_name()?.to_str()?;
+    let stem = [".zone", ".db", ".signed", ".txt"].iter().find_map(|ext| name.strip_suffix(ext)).unwrap_or(name);
+    let stem = stem.strip_prefix("db.").unwrap_or(stem);
+    if stem.is_empty() {
+        return None;
+    }
+    parse_origin(stem).ok()
+}

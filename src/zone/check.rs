@@ -1,0 +1,627 @@
+//! Zone checks: the semantic rules that `named-checkzone` and `kzonecheck`
+//! apply, and a few more.
+//!
+//! The zone is walked once in canonical order. Because canonical order puts
+//! every name directly after its ancestors, the walk knows at each node
+//! whether it lies below a zone cut (RFC 1034 §4.2.1: a delegation's NS,
+//! whose data below is glue or occluded) or below a DNAME (RFC 6672 §2.3:
+//! nothing may exist there).
+
+use std::collections::HashSet;
+
+use super::name::Name;
+use super::rdata::WireReader;
+use super::reader::{self, ReadOptions};
+use super::rtype::{RType, algorithm_name};
+use super::{Diagnostic, Pos, RRset, Severity, TtlConflict, Zone, svcb};
+use crate::dnssec::digest;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CheckNames {
+    Ignore,
+    #[default]
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// Host-name syntax of owners and targets (RFC 952, RFC 1123 §2.1).
+    pub check_names: CheckNames,
+    /// Records with a larger TTL are errors.
+    pub max_ttl: Option<u32>,
+    /// Finding codes to leave out of the report.
+    pub ignore: Vec<String>,
+}
+
+/// A zone file read and checked.
+#[derive(Debug)]
+pub struct CheckReport {
+    pub file: String,
+    pub origin: Option<Name>,
+    pub serial: Option<u32>,
+    pub records: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CheckReport {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count()
+    }
+}
+
+/// Reads `path` and checks it. Syntax errors and semantic findings are
+/// reported together; a zone that did not read cleanly is still checked as
+/// far as it was read, so one run shows every problem.
+pub fn check_file(path: &std::path::Path, read: ReadOptions, options: &CheckOptions) -> CheckReport {
+    let outcome = reader::read_file(path, read);
+    let file = path.display().to_string();
+    let mut diagnostics = outcome.diagnostics;
+    let mut report = CheckReport { file: file.clone(), origin: outcome.origin.clone(), serial: None, records: outcome.records.len(), diagnostics: Vec::new() };
+    match outcome.origin {
+        Some(origin) => {
+            let class = outcome.records.first().map_or(1, |r| r.class);
+            let (in_zone, out_of_zone): (Vec<_>, Vec<_>) = outcome.records.into_iter().partition(|r| r.owner.is_subdomain_of(&origin));
+            for r in &out_of_zone {
+                let f = outcome.files[r.pos.file as usize].display().to_string();
+                diagnostics.push(Diagnostic::error(f, r.pos.line, 0, "out-of-zone", format!("out-of-zone data: {} {} is not in zone {origin}", r.owner, r.rtype)));
+            }
+            let (zone, conflicts) = Zone::from_records(origin, class, in_zone);
+            report.serial = zone.serial();
+            report.records = zone.record_count();
+            let files: Vec<String> = outcome.files.iter().map(|p| p.display().to_string()).collect();
+            diagnostics.extend(check_zone(&zone, &conflicts, &files, options));
+        }
+        None if diagnostics.iter().all(|d| d.severity != Severity::Error) => {
+            diagnostics.push(Diagnostic::error(file, 0, 0, "no-origin", "no origin: give --origin, or start the zone with an SOA whose owner is absolute".into()));
+        }
+        None => {}
+    }
+    diagnostics.retain(|d| !options.ignore.iter().any(|code| code == d.code));
+    report.diagnostics = diagnostics;
+    report
+}
+
+struct Checker<'a> {
+    zone: &'a Zone,
+    files: &'a [String],
+    options: &'a CheckOptions,
+    out: Vec<Diagnostic>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CutKind {
+    Delegation,
+    Dname,
+}
+
+/// Runs every semantic check on a zone already read.
+pub fn check_zone(zone: &Zone, conflicts: &[TtlConflict], files: &[String], options: &CheckOptions) -> Vec<Diagnostic> {
+    let mut c = Checker { zone, files, options, out: Vec::new() };
+    for conflict in conflicts {
+        if conflict.rtype == RType::RRSIG {
+            continue; // each RRSIG takes the TTL of the set it covers
+        }
+        c.push(
+            Severity::Warning,
+            conflict.pos,
+            "ttl-mismatch",
+            format!("{}/{} has records with TTLs {} and {}: {} is used for the whole RRset (RFC 2181 §5.2)", conflict.owner, conflict.rtype, conflict.used, conflict.other, conflict.used),
+        );
+    }
+    c.check_apex();
+    c.walk();
+    c.check_address_families();
+    c.out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    c.out
+}
+
+fn rtypes(node: &[RRset]) -> impl Iterator<Item = RType> + '_ {
+    node.iter().map(|s| s.rtype)
+}
+
+fn has(node: &[RRset], t: RType) -> bool {
+    node.iter().any(|s| s.rtype == t)
+}
+
+fn first_name(rdata: &[u8], skip: usize) -> Option<Name> {
+    let mut r = WireReader::new(rdata);
+    r.take(skip)?;
+    Name::from_wire(r.name()?).ok()
+}
+
+/// The target name of NS, CNAME, DNAME, PTR, MX, SRV, SVCB/HTTPS records.
+fn target(rtype: RType, rdata: &[u8]) -> Option<Name> {
+    match rtype {
+        RType::NS | RType::CNAME | RType::DNAME | RType::PTR => first_name(rdata, 0),
+        RType::MX | RType::SVCB | RType::HTTPS => first_name(rdata, 2),
+        RType::SRV => first_name(rdata, 6),
+        _ => None,
+    }
+}
+
+const DEPRECATED_ALGORITHMS: &[u8] = &[1, 3, 5, 6, 7, 12];
+
+impl<'a> Checker<'a> {
+    fn push(&mut self, severity: Severity, pos: Pos, code: &'static str, message: String) {
+        let file = self.files.get(pos.file as usize).cloned().unwrap_or_default();
+        self.out.push(Diagnostic { file, line: pos.line, column: 0, severity, code, message });
+    }
+
+    fn apex_pos(&self) -> Pos {
+        self.zone.node(&self.zone.origin).first().map_or(Pos::default(), |s| s.pos)
+    }
+
+    fn check_apex(&mut self) {
+        let zone = self.zone;
+        let apex = zone.node(&zone.origin);
+        let pos = self.apex_pos();
+        match zone.soa() {
+            None => self.push(Severity::Error, pos, "soa-missing", format!("no SOA record at the zone apex {}", zone.origin)),
+            Some(soa) if soa.rdatas.len() > 1 => self.push(Severity::Error, soa.pos, "soa-multiple", format!("multiple SOA records ({}) at the apex; a zone has exactly one", soa.rdatas.len())),
+            Some(soa) => self.check_soa_timers(soa),
+        }
+        if !has(apex, RType::NS) {
+            self.push(Severity::Error, pos, "ns-apex-missing", format!("no NS records at the zone apex {}", zone.origin));
+        }
+        if let Some(ds) = zone.get(&zone.origin, RType::DS) {
+            self.push(Severity::Error, ds.pos, "ds-apex", format!("DS record at the zone apex ({}): DS belongs in the parent zone (RFC 4035 §2.4)", zone.origin));
+        }
+        self.check_cds(apex);
+        self.check_dnskeys(apex);
+    }
+
+    fn check_soa_timers(&mut self, soa: &RRset) {
+        let rdata = &soa.rdatas[0];
+        let n = rdata.len();
+        let field = |i: usize| u32::from_be_bytes(rdata[n - 20 + 4 * i..n - 16 + 4 * i].try_into().unwrap());
+        let (refresh, retry, expire, minimum) = (field(1), field(2), field(3), field(4));
+        let mut advice = Vec::new();
+        if !(1200..=43200).contains(&refresh) {
+            advice.push(format!("refresh {refresh} is outside 1200..43200"));
+        }
+        if retry >= refresh {
+            advice.push(format!("retry {retry} is not below refresh {refresh}"));
+        }
+        if !(1209600..=2419200).contains(&expire) {
+            advice.push(format!("expire {expire} is outside 2 to 4 weeks"));
+        }
+        if expire <= refresh.saturating_add(retry) {
+            advice.push(format!("expire {expire} is not above refresh + retry"));
+        }
+        if minimum > 86400 {
+            advice.push(format!("negative-caching TTL {minimum} is above one day (RFC 2308 §5)"));
+        }
+        if !advice.is_empty() {
+            self.push(Severity::Warning, soa.pos, "soa-timers", format!("SOA timers outside RFC 1912 §2.2 advice: {}", advice.join("; ")));
+        }
+    }
+
+    fn check_dnskeys(&mut self, apex: &[RRset]) {
+        let mut algorithms = HashSet::new();
+        for set in apex.iter().filter(|s| matches!(s.rtype, RType::DNSKEY | RType::CDNSKEY | RType::KEY)) {
+            for rdata in &set.rdatas {
+                if rdata.len() < 4 {
+                    continue;
+                }
+                let (flags, protocol, algorithm) = (u16::from_be_bytes([rdata[0], rdata[1]]), rdata[2], rdata[3]);
+                if set.rtype == RType::CDNSKEY && algorithm == 0 {
+                    continue; // the RFC 8078 delete form, checked with CDS
+                }
+                if set.rtype != RType::KEY && protocol != 3 {
+                    self.push(Severity::Error, set.pos, "dnskey-invalid", format!("invalid {}: protocol {protocol} (must be 3, RFC 4034 §2.1.2)", set.rtype));
+                }
+                if set.rtype == RType::DNSKEY && flags & 0x0100 == 0 {
+                    self.push(Severity::Error, set.pos, "dnskey-invalid", format!("invalid DNSKEY: flags {flags} lack the Zone Key bit (RFC 4034 §2.1.1)"));
+                }
+                if set.rtype == RType::DNSKEY {
+                    algorithms.insert(algorithm);
+                }
+                if DEPRECATED_ALGORITHMS.contains(&algorithm) {
+                    let name = algorithm_name(algorithm).unwrap_or("?");
+                    self.push(Severity::Warning, set.pos, "deprecated-algorithm", format!("deprecated {} algorithm found: {algorithm} ({name}) (RFC 8624 §3.1)", set.rtype));
+                }
+            }
+        }
+        if !algorithms.is_empty() && algorithms.iter().all(|a| DEPRECATED_ALGORITHMS.contains(a)) {
+            let pos = apex.iter().find(|s| s.rtype == RType::DNSKEY).map_or(Pos::default(), |s| s.pos);
+            self.push(Severity::Warning, pos, "deprecated-algorithm", "all DNSKEY algorithms found are deprecated: validators treat the zone as unsigned".into());
+        }
+    }
+
+    /// CDS and CDNSKEY (RFC 7344 §4, RFC 8078 §4).
+    fn check_cds(&mut self, apex: &[RRset]) {
+        let origin = &self.zone.origin;
+        let find = |t: RType| apex.iter().find(|s| s.rtype == t);
+        let (cds, cdnskey, dnskey) = (find(RType::CDS), find(RType::CDNSKEY), find(RType::DNSKEY));
+        if cds.is_none() && cdnskey.is_none() {
+            return;
+        }
+        const CDS_DELETE: &[u8] = &[0, 0, 0, 0, 0];
+        const CDNSKEY_DELETE: &[u8] = &[0, 0, 3, 0, 0];
+        let mut delete = false;
+        for (set, form) in [(cds, CDS_DELETE), (cdnskey, CDNSKEY_DELETE)] {
+            let Some(set) = set else { continue };
+            for rdata in &set.rdatas {
+                let algorithm = if set.rtype == RType::CDS { rdata.get(2) } else { rdata.get(3) };
+                if algorithm == Some(&0) {
+                    delete = true;
+                    if &rdata[..] != form {
+                        self.push(Severity::Error, set.pos, "cds-delete-invalid", format!("invalid CDNSKEY/CDS for DNSSEC delete algorithm: the {} delete form is {} (RFC 8078 §4)", set.rtype, if set.rtype == RType::CDS { "0 0 0 00" } else { "0 3 0 AA==" }));
+                    } else if set.rdatas.len() > 1 {
+                        self.push(Severity::Error, set.pos, "cds-delete-invalid", format!("the {} delete form must be the only record of its RRset (RFC 8078 §4)", set.rtype));
+                    }
+                }
+            }
+        }
+        if delete {
+            return;
+        }
+        let keys: Vec<&[u8]> = dnskey.map(|s| s.rdatas.iter().map(|r| &r[..]).collect()).unwrap_or_default();
+        if let Some(set) = cdnskey {
+            if cds.is_none() {
+                self.push(Severity::Warning, set.pos, "cds-missing", "CDNSKEY without CDS: publish both so that every parent can use them (RFC 7344 §4)".into());
+            }
+            for rdata in &set.rdatas {
+                if !keys.contains(&&rdata[..]) {
+                    self.push(Severity::Error, set.pos, "cdnskey-no-dnskey", format!("CDS/CDNSKEY consistency checks failed: CDNSKEY (key tag {}) matches no DNSKEY at the apex", digest::key_tag(rdata)));
+                }
+            }
+        }
+        if let Some(set) = cds {
+            if cdnskey.is_none() {
+                self.push(Severity::Warning, set.pos, "cdnskey-missing", "CDS without CDNSKEY: publish both so that every parent can use them (RFC 7344 §4)".into());
+            }
+            for rdata in &set.rdatas {
+                let matches = |key: &&[u8]| digest::ds_matches(origin, key, rdata) == Some(true);
+                if !keys.iter().any(matches) {
+                    let tag = u16::from_be_bytes([rdata[0], rdata[1]]);
+                    self.push(Severity::Error, set.pos, "cds-no-dnskey", format!("CDS/CDNSKEY consistency checks failed: CDS (key tag {tag}) matches no DNSKEY at the apex"));
+                }
+                if let Some(cdnskeys) = cdnskey
+                    && !cdnskeys.rdatas.iter().any(|k| digest::ds_matches(origin, k, rdata) == Some(true))
+                {
+                    self.push(Severity::Error, set.pos, "cds-cdnskey-mismatch", format!("CDS not match CDNSKEY: CDS (key tag {}) has no CDNSKEY (RFC 7344 §4: both MUST match)", u16::from_be_bytes([rdata[0], rdata[1]])));
+                }
+                if rdata.get(3) == Some(&1) {
+                    self.push(Severity::Warning, set.pos, "deprecated-digest", "deprecated CDS digest type 1 (SHA-1) (RFC 8624 §3.3)".into());
+                }
+            }
+            if let Some(cdnskeys) = cdnskey {
+                for key in &cdnskeys.rdatas {
+                    if !set.rdatas.iter().any(|ds| digest::ds_matches(origin, key, ds) == Some(true)) {
+                        self.push(Severity::Error, cdnskeys.pos, "cds-cdnskey-mismatch", format!("CDNSKEY without corresponding CDS (key tag {}) (RFC 7344 §4: both MUST match)", digest::key_tag(key)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn walk(&mut self) {
+        let zone = self.zone;
+        let rrsets = zone.rrsets();
+        let mut cuts: Vec<(Name, CutKind)> = Vec::new();
+        let mut i = 0;
+        // Names that some in-zone NS RRset points at: addresses there are needed glue.
+        let ns_targets: HashSet<Name> = rrsets.iter().filter(|s| s.rtype == RType::NS).flat_map(|s| s.rdatas.iter().filter_map(|r| first_name(r, 0))).map(|n| n.to_lowercase()).collect();
+        while i < rrsets.len() {
+            let owner = &rrsets[i].owner;
+            let mut end = i + 1;
+            while end < rrsets.len() && rrsets[end].owner.eq_ignore_case(owner) {
+                end += 1;
+            }
+            let node = &rrsets[i..end];
+            while cuts.last().is_some_and(|(cut, _)| !owner.is_subdomain_of(cut)) {
+                cuts.pop();
+            }
+            let is_apex = owner.eq_ignore_case(&zone.origin);
+            match cuts.last() {
+                Some((cut, CutKind::Dname)) => {
+                    let cut = cut.clone();
+                    for set in node {
+                        self.push(Severity::Error, set.pos, "dname-children", format!("child record exists under DNAME: {owner}/{} lies below the DNAME at {cut} (RFC 6672 §2.3)", set.rtype));
+                    }
+                }
+                Some((cut, CutKind::Delegation)) => {
+                    let cut = cut.clone();
+                    for set in node {
+                        if matches!(set.rtype, RType::A | RType::AAAA) {
+                            if !ns_targets.contains(&owner.to_lowercase()) {
+                                self.push(Severity::Warning, set.pos, "glue-unneeded", format!("{owner}/{} below the delegation {cut} is glue that no NS record needs", set.rtype));
+                            }
+                        } else {
+                            self.push(Severity::Warning, set.pos, "occluded", format!("{owner}/{} is occluded by the delegation at {cut}: it is not served", set.rtype));
+                        }
+                    }
+                }
+                None => {
+                    self.check_node(owner, node, is_apex);
+                    let delegation = !is_apex && has(node, RType::NS);
+                    if delegation {
+                        self.check_delegation_point(owner, node);
+                        cuts.push((owner.clone(), CutKind::Delegation));
+                    } else if has(node, RType::DNAME) {
+                        cuts.push((owner.clone(), CutKind::Dname));
+                    }
+                }
+            }
+            i = end;
+        }
+    }
+
+    /// Data at a delegation point other than NS, DS and DNSSEC records
+    /// belongs to the child (RFC 4035 §2.2, RFC 6672 §2.3 for DNAME).
+    fn check_delegation_point(&mut self, owner: &Name, node: &[RRset]) {
+        for set in node {
+            match set.rtype {
+                RType::NS | RType::DS | RType::NSEC | RType::RRSIG => {}
+                RType::A | RType::AAAA => {}
+                other => self.push(Severity::Warning, set.pos, "occluded", format!("{owner}/{other} sits at the delegation point {owner} and is occluded by the zone cut")),
+            }
+        }
+    }
+
+    fn check_node(&mut self, owner: &Name, node: &[RRset], is_apex: bool) {
+        for set in node {
+            if let Some(max) = self.options.max_ttl
+                && set.ttl > max
+            {
+                self.push(Severity::Error, set.pos, "max-ttl", format!("{owner}/{} TTL {} exceeds the maximum {max}", set.rtype, set.ttl));
+            }
+        }
+        if let Some(cname) = node.iter().find(|s| s.rtype == RType::CNAME) {
+            if cname.rdatas.len() > 1 {
+                self.push(Severity::Error, cname.pos, "cname-multiple", format!("multiple CNAME records at {owner} (RFC 1034 §3.6.2)"));
+            }
+            for other in rtypes(node).filter(|t| *t != RType::CNAME && !t.may_coexist_with_cname()) {
+                let pos = node.iter().find(|s| s.rtype == other).unwrap().pos.max(cname.pos);
+                let code = if other == RType::DNAME { "dname-cname" } else { "cname-other-data" };
+                self.push(Severity::Error, pos, code, format!("CNAME and other data at {owner}: another record exists beside CNAME ({other}) (RFC 1034 §3.6.2)"));
+            }
+        }
+        if let Some(dname) = node.iter().find(|s| s.rtype == RType::DNAME) {
+            if dname.rdatas.len() > 1 {
+                self.push(Severity::Error, dname.pos, "dname-multiple", format!("multiple DNAME records at {owner} (RFC 6672 §2.4)"));
+            }
+            if !is_apex && has(node, RType::NS) {
+                self.push(Severity::Warning, dname.pos, "occluded", format!("DNAME at the delegation point {owner} is occluded by the zone cut (RFC 6672 §2.3)"));
+            }
+        }
+        if owner.is_wildcard() && has(node, RType::NS) {
+            let pos = node.iter().find(|s| s.rtype == RType::NS).unwrap().pos;
+            self.push(Severity::Error, pos, "ns-wildcard", format!("NS record at the wildcard {owner} (RFC 4592 §4.2)"));
+        }
+        if !is_apex {
+            for set in node {
+                match set.rtype {
+                    RType::SOA => self.push(Severity::Error, set.pos, "soa-not-apex", format!("SOA record at {owner}, not at the zone apex {}", self.zone.origin)),
+                    RType::NSEC3PARAM => self.push(Severity::Error, set.pos, "nsec3param-not-apex", format!("NSEC3PARAM at {owner}, not at the zone apex (RFC 5155 §4)")),
+                    RType::CDS | RType::CDNSKEY => self.push(Severity::Error, set.pos, "cds-not-apex", format!("{} at {owner}, not at the zone apex (RFC 7344 §3)", set.rtype)),
+                    RType::DS if !has(node, RType::NS) => self.push(Severity::Error, set.pos, "ds-not-delegation", format!("DS not at delegation point: {owner} has no NS records (RFC 4035 §2.4)")),
+                    _ => {}
+                }
+            }
+        }
+        for set in node {
+            match set.rtype {
+                RType::NS => self.check_ns(owner, set, is_apex),
+                RType::MX | RType::SRV => self.check_target_not_cname(owner, set),
+                RType::NSEC3PARAM => {
+                    for rdata in &set.rdatas {
+                        if rdata.get(1).is_some_and(|f| *f != 0) {
+                            self.push(Severity::Error, set.pos, "nsec3param-flags", format!("invalid flags in NSEC3PARAM: {} (must be 0, RFC 5155 §4.1.2)", rdata[1]));
+                        }
+                    }
+                }
+                RType::DS => {
+                    for rdata in &set.rdatas {
+                        if rdata.get(3) == Some(&1) {
+                            self.push(Severity::Warning, set.pos, "deprecated-digest", format!("{owner}/DS deprecated digest type 1 (SHA-1) (RFC 8624 §3.3)"));
+                        }
+                        if let Some(&alg) = rdata.get(2)
+                            && DEPRECATED_ALGORITHMS.contains(&alg)
+                        {
+                            self.push(Severity::Warning, set.pos, "deprecated-algorithm", format!("{owner}/DS deprecated algorithm {alg} ({}) (RFC 8624 §3.1)", algorithm_name(alg).unwrap_or("?")));
+                        }
+                    }
+                }
+                RType::SVCB | RType::HTTPS => self.check_svcb(owner, set),
+                RType::SPF => {
+                    let txt_spf = node.iter().any(|s| s.rtype == RType::TXT && s.rdatas.iter().any(|r| r.len() > 7 && r[1..].starts_with(b"v=spf1")));
+                    if !txt_spf {
+                        self.push(Severity::Warning, set.pos, "spf-type", format!("'{owner}' found type SPF (record type 99) without a TXT SPF record: RFC 7208 §3.1 says to publish SPF as TXT"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if self.options.check_names != CheckNames::Ignore {
+            self.check_host_names(owner, node);
+        }
+    }
+
+    fn check_target_not_cname(&mut self, owner: &Name, set: &RRset) {
+        for rdata in &set.rdatas {
+            let Some(t) = target(set.rtype, rdata) else { continue };
+            if t.is_subdomain_of(&self.zone.origin) && self.zone.get(&t, RType::CNAME).is_some() {
+                self.push(Severity::Error, set.pos, "target-cname", format!("{owner}/{} target {t} is a CNAME (illegal, RFC 2181 §10.3)", set.rtype));
+            }
+        }
+    }
+
+    /// Which delegation (other than the apex) `name` is at or below, if any.
+    fn enclosing_delegation(&self, name: &Name) -> Option<Name> {
+        let mut current = Some(name.clone());
+        let mut found = None;
+        while let Some(n) = current {
+            if !n.is_subdomain_of(&self.zone.origin) || n.eq_ignore_case(&self.zone.origin) {
+                break;
+            }
+            if self.zone.get(&n, RType::NS).is_some() {
+                found = Some(n.clone());
+            }
+            current = n.parent();
+        }
+        found
+    }
+
+    fn enclosing_dname(&self, name: &Name) -> Option<Name> {
+        let mut current = name.parent();
+        while let Some(n) = current {
+            if !n.is_subdomain_of(&self.zone.origin) {
+                break;
+            }
+            if self.zone.get(&n, RType::DNAME).is_some() && (n.eq_ignore_case(&self.zone.origin) || self.zone.get(&n, RType::NS).is_none()) {
+                return Some(n);
+            }
+            current = n.parent();
+        }
+        None
+    }
+
+    fn has_address(&self, name: &Name) -> bool {
+        let node = self.zone.node(name);
+        if !node.is_empty() {
+            return has(node, RType::A) || has(node, RType::AAAA);
+        }
+        // No such node: a wildcard at the closest encloser may synthesise one (RFC 4592 §3.3.1).
+        let mut current = name.parent();
+        while let Some(n) = current {
+            if self.zone.name_exists(&n) {
+                let Ok(wildcard) = n.prepend_label(b"*") else { return false };
+                let node = self.zone.node(&wildcard);
+                return has(node, RType::A) || has(node, RType::AAAA);
+            }
+            if !n.is_subdomain_of(&self.zone.origin) {
+                break;
+            }
+            current = n.parent();
+        }
+        false
+    }
+
+    fn check_ns(&mut self, owner: &Name, set: &RRset, is_apex: bool) {
+        self.check_target_not_cname(owner, set);
+        for rdata in &set.rdatas {
+            let Some(t) = first_name(rdata, 0) else { continue };
+            if !t.is_subdomain_of(&self.zone.origin) {
+                continue;
+            }
+            if let Some(dname) = self.enclosing_dname(&t) {
+                let severity = if is_apex { Severity::Error } else { Severity::Warning };
+                self.push(severity, set.pos, "ns-below-dname", format!("{owner}/NS '{t}' is below a DNAME '{dname}' and cannot be resolved (RFC 6672 §2.3)"));
+                continue;
+            }
+            // A target at or below another delegation is the other zone's business.
+            let delegation = self.enclosing_delegation(&t);
+            let needs_glue = match &delegation {
+                None => true,
+                Some(d) => !is_apex && d.eq_ignore_case(owner),
+            };
+            if needs_glue && !self.has_address(&t) {
+                let what = if is_apex { "in-zone name server" } else { "name server of this delegation" };
+                self.push(Severity::Error, set.pos, "glue-missing", format!("missing glue record: {owner}/NS '{t}' is an {what} with no A or AAAA record"));
+            }
+        }
+    }
+
+    /// RFC 9460 §2.4.2 (AliasMode) and RFC 9461 §5 (SVCB for DNS servers).
+    fn check_svcb(&mut self, owner: &Name, set: &RRset) {
+        for rdata in &set.rdatas {
+            let Some(params) = svcb::params(rdata) else { continue };
+            let priority = u16::from_be_bytes([rdata[0], rdata[1]]);
+            if priority == 0 && !params.is_empty() {
+                self.push(Severity::Error, set.pos, "svcb-invalid", format!("{} record not valid: {owner} is in AliasMode (priority 0) and must carry no SvcParams (RFC 9460 §2.4.2)", set.rtype));
+                continue;
+            }
+            let labels: Vec<&[u8]> = owner.labels().collect();
+            let is_dns = labels.first().is_some_and(|l| l.eq_ignore_ascii_case(b"_dns")) || (labels.len() > 1 && labels[1].eq_ignore_ascii_case(b"_dns") && labels[0].starts_with(b"_"));
+            if set.rtype != RType::SVCB || !is_dns || priority == 0 {
+                continue;
+            }
+            let alpn = params.iter().find(|(k, _)| *k == svcb::ALPN).and_then(|(_, v)| svcb::alpn_ids(v));
+            let Some(alpn) = alpn else {
+                self.push(Severity::Error, set.pos, "svcb-invalid", format!("SVCB record not valid: {owner} is a DNS server record (RFC 9461 §4) and needs an alpn parameter"));
+                continue;
+            };
+            let http = alpn.iter().any(|id| id.split(|&c| c == b',').any(|part| matches!(part, b"h2" | b"h3" | b"http/1.1")));
+            if http && !params.iter().any(|(k, _)| *k == svcb::DOHPATH) {
+                self.push(Severity::Error, set.pos, "svcb-invalid", format!("SVCB record not valid: {owner} offers DNS over HTTPS (alpn h2/h3/http/1.1) without dohpath (RFC 9461 §5)"));
+            }
+        }
+    }
+
+    /// Host names must be letters, digits and inner hyphens (RFC 952,
+    /// RFC 1123 §2.1); BIND's check-names exceptions are kept.
+    fn check_host_names(&mut self, owner: &Name, node: &[RRset]) {
+        let severity = if self.options.check_names == CheckNames::Fail { Severity::Error } else { Severity::Warning };
+        let reverse = self.zone.origin.to_string().to_ascii_lowercase();
+        let reverse = reverse.ends_with("in-addr.arpa.") || reverse.ends_with("ip6.arpa.");
+        for set in node {
+            let owner_must_be_host = matches!(set.rtype, RType::A | RType::AAAA | RType::MX);
+            if owner_must_be_host && !is_host_name(owner, true) && !host_name_exception(owner) {
+                self.push(severity, set.pos, "check-names", format!("{owner}/{}: bad owner name (check-names): not a host name", set.rtype));
+            }
+            let target_must_be_host = match set.rtype {
+                RType::NS | RType::MX | RType::SRV => true,
+                RType::PTR => reverse && !dns_sd_browse(owner),
+                _ => false,
+            };
+            if target_must_be_host {
+                for rdata in &set.rdatas {
+                    if let Some(t) = target(set.rtype, rdata)
+                        && !t.is_root()
+                        && !is_host_name(&t, false)
+                    {
+                        self.push(severity, set.pos, "check-names", format!("{owner}/{}: '{t}': bad name (check-names): not a host name", set.rtype));
+                    }
+                }
+            }
+        }
+    }
+
+    /// RFC 8901-era zones serve both families; a zone with A records that no
+    /// name server can be reached over IPv4 (and likewise for AAAA) is odd.
+    fn check_address_families(&mut self) {
+        let zone = self.zone;
+        let Some(ns) = zone.get(&zone.origin, RType::NS) else { return };
+        let targets: Vec<Name> = ns.rdatas.iter().filter_map(|r| first_name(r, 0)).collect();
+        if targets.is_empty() || targets.iter().any(|t| !t.is_subdomain_of(&zone.origin)) {
+            return; // out-of-zone servers: their addresses are not known here
+        }
+        let has_type = |t: RType| zone.rrsets().iter().any(|s| s.rtype == t);
+        let served = |t: RType| targets.iter().any(|n| zone.get(n, t).is_some());
+        let pos = ns.pos;
+        if has_type(RType::A) && !served(RType::A) {
+            self.push(Severity::Warning, pos, "no-ipv4-servers", "zone has A records but is not served by IPv4 servers".into());
+        }
+        if has_type(RType::AAAA) && !served(RType::AAAA) {
+            self.push(Severity::Warning, pos, "no-ipv6-servers", "zone has AAAA records but is not served by IPv6 servers".into());
+        }
+    }
+}
+
+fn is_host_label(label: &[u8]) -> bool {
+    !label.is_empty() && label.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-') && label[0] != b'-' && label[label.len() - 1] != b'-'
+}
+
+fn is_host_name(name: &Name, allow_wildcard: bool) -> bool {
+    name.labels().enumerate().all(|(i, label)| (i == 0 && allow_wildcard && label == b"*") || is_host_label(label))
+}
+
+/// `_spf*` owners (SPF macros) and `gc._msdcs` (Active Directory) take A records.
+fn host_name_exception(owner: &Name) -> bool {
+    let labels: Vec<&[u8]> = owner.labels().collect();
+    let first_ok = labels.first().is_some_and(|l| l.starts_with(b"_spf"));
+    let msdcs = labels.len() >= 2 && labels[0].eq_ignore_ascii_case(b"gc") && labels[1].eq_ignore_ascii_case(b"_msdcs");
+    (first_ok || msdcs) && labels.iter().skip(1).all(|l| is_host_label(l) || l.eq_ignore_ascii_case(b"_msdcs"))
+}
+
+/// DNS-SD browse domains in reverse zones (RFC 6763 §11) hold PTRs to any name.
+fn dns_sd_browse(owner: &Name) -> bool {
+    let labels: Vec<Vec<u8>> = owner.labels().map(|l| l.to_ascii_lowercase()).collect();
+    labels.len() >= 3 && matches!(labels[0].as_slice(), b"b" | b"db" | b"r" | b"dr" | b"lb") && labels[1] == b"_dns-sd" && labels[2] == b"_udp"
+}

@@ -1,0 +1,264 @@
+//! The zone: names, record types, rdata, the presentation-format reader and
+//! writer, the in-memory zone in canonical order, and zone checks.
+//!
+//! A zone file is read into [`Record`]s (each remembering the file and line
+//! it came from), then gathered into a [`Zone`]: RRsets sorted in DNSSEC
+//! canonical order (RFC 4034 §6), so that signing can walk it in order, a
+//! server can binary-search it, and two zones can be compared in one pass.
+
+pub mod check;
+pub mod encoding;
+pub mod name;
+pub mod rdata;
+pub mod reader;
+pub mod rtype;
+pub mod serial;
+pub mod svcb;
+pub mod writer;
+
+use std::cmp::Ordering;
+use std::fmt;
+
+pub use name::Name;
+pub use rtype::RType;
+
+/// Where a record came from: an index into the reader's file list, and a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Pos {
+    pub file: u16,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub owner: Name,
+    pub rtype: RType,
+    pub class: u16,
+    pub ttl: u32,
+    pub rdata: Box<[u8]>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// One finding about a zone: a syntax error from the reader or a problem
+/// found by the checks. `code` is a stable identifier for machines.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn error(file: String, line: u32, column: u32, code: &'static str, message: String) -> Self {
+        Diagnostic { file, line, column, severity: Severity::Error, code, message }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (0, _) => write!(f, "{}: {}: {}", self.file, self.severity, self.message),
+            (line, 0) => write!(f, "{}:{}: {}: {}", self.file, line, self.severity, self.message),
+            (line, column) => write!(f, "{}:{}:{}: {}: {}", self.file, line, column, self.severity, self.message),
+        }
+    }
+}
+
+/// The records of one owner and type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RRset {
+    pub owner: Name,
+    pub rtype: RType,
+    pub class: u16,
+    pub ttl: u32,
+    /// Rdata in wire form, sorted bytewise, without duplicates.
+    pub rdatas: Vec<Box<[u8]>>,
+    /// Where the first record of the set was read.
+    pub pos: Pos,
+}
+
+/// RRsets whose records were written with different TTLs.
+#[derive(Debug, Clone)]
+pub struct TtlConflict {
+    pub owner: Name,
+    pub rtype: RType,
+    pub used: u32,
+    pub other: u32,
+    pub pos: Pos,
+}
+
+/// A zone held in memory, RRsets in canonical order.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    pub origin: Name,
+    pub class: u16,
+    rrsets: Vec<RRset>,
+}
+
+/// Appends the canonical-order sort key of a wire name: labels from the
+/// root down, lowercased, each ended by 0x00 (0x00/0x01 in labels escaped),
+/// so that comparing keys bytewise is RFC 4034 §6.1 order.
+fn push_canonical_key(wire: &[u8], out: &mut Vec<u8>) {
+    let mut offsets = [0u8; 128];
+    let mut count = 0;
+    let mut pos = 0;
+    while pos < wire.len() && wire[pos] != 0 && count < 128 {
+        offsets[count] = pos as u8;
+        count += 1;
+        pos += wire[pos] as usize + 1;
+    }
+    for &offset in offsets[..count].iter().rev() {
+        let offset = offset as usize;
+        for &b in &wire[offset + 1..offset + 1 + wire[offset] as usize] {
+            match b {
+                0 | 1 => out.extend_from_slice(&[1, b + 1]),
+                _ => out.push(b.to_ascii_lowercase()),
+            }
+        }
+        out.push(0);
+    }
+}
+
+impl Zone {
+    /// Gathers records into RRsets in canonical order. Identical records
+    /// collapse into one; an RRset keeps the TTL of its first record in the
+    /// file, and every other TTL is reported as a conflict.
+    pub fn from_records(origin: Name, class: u16, records: Vec<Record>) -> (Zone, Vec<TtlConflict>) {
+        let mut keys = Vec::with_capacity(records.len() * 16);
+        let mut spans = Vec::with_capacity(records.len());
+        let mut previous_owner: Option<&Name> = None;
+        let mut previous_span = (0u32, 0u32);
+        for record in &records {
+            // Consecutive records of one owner share a key.
+            if previous_owner.is_some_and(|o| o.as_wire() == record.owner.as_wire()) {
+                spans.push(previous_span);
+                continue;
+            }
+            let start = keys.len() as u32;
+            push_canonical_key(record.owner.as_wire(), &mut keys);
+            previous_span = (start, keys.len() as u32);
+            spans.push(previous_span);
+            previous_owner = Some(&record.owner);
+        }
+        let key = |i: usize| &keys[spans[i].0 as usize..spans[i].1 as usize];
+        let mut order: Vec<u32> = (0..records.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (ra, rb) = (&records[a as usize], &records[b as usize]);
+            key(a as usize)
+                .cmp(key(b as usize))
+                .then(ra.rtype.cmp(&rb.rtype))
+                .then_with(|| ra.rdata.cmp(&rb.rdata))
+                .then(ra.pos.cmp(&rb.pos))
+        });
+        let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
+        let mut rrsets: Vec<RRset> = Vec::new();
+        let mut conflicts = Vec::new();
+        for index in order {
+            let record = slots[index as usize].take().unwrap();
+            if let Some(last) = rrsets.last_mut()
+                && last.rtype == record.rtype
+                && last.owner.eq_ignore_case(&record.owner)
+            {
+                if record.pos < last.pos {
+                    if record.ttl != last.ttl {
+                        conflicts.push(TtlConflict { owner: last.owner.clone(), rtype: last.rtype, used: record.ttl, other: last.ttl, pos: last.pos });
+                    }
+                    last.ttl = record.ttl;
+                    last.pos = record.pos;
+                } else if record.ttl != last.ttl {
+                    conflicts.push(TtlConflict { owner: last.owner.clone(), rtype: last.rtype, used: last.ttl, other: record.ttl, pos: record.pos });
+                }
+                if last.rdatas.last().map(|r| &r[..]) != Some(&record.rdata[..]) {
+                    last.rdatas.push(record.rdata);
+                }
+                continue;
+            }
+            rrsets.push(RRset { owner: record.owner, rtype: record.rtype, class: record.class, ttl: record.ttl, rdatas: vec![record.rdata], pos: record.pos });
+        }
+        rrsets.shrink_to_fit();
+        (Zone { origin, class, rrsets }, conflicts)
+    }
+
+    pub fn rrsets(&self) -> &[RRset] {
+        &self.rrsets
+    }
+
+    pub fn record_count(&self) -> usize {
+        self.rrsets.iter().map(|s| s.rdatas.len()).sum()
+    }
+
+    /// Index of the first RRset at or after `name` in canonical order.
+    fn lower_bound(&self, name: &Name) -> usize {
+        self.rrsets.partition_point(|s| name::canonical_cmp(s.owner.as_wire(), name.as_wire()) == Ordering::Less)
+    }
+
+    /// All RRsets owned by `name`.
+    pub fn node(&self, name: &Name) -> &[RRset] {
+        let start = self.lower_bound(name);
+        let mut end = start;
+        while end < self.rrsets.len() && self.rrsets[end].owner.eq_ignore_case(name) {
+            end += 1;
+        }
+        &self.rrsets[start..end]
+    }
+
+    pub fn get(&self, name: &Name, rtype: RType) -> Option<&RRset> {
+        self.node(name).iter().find(|s| s.rtype == rtype)
+    }
+
+    /// True if `name` owns records or has descendants that do (so it is not
+    /// NXDOMAIN: an empty non-terminal exists, RFC 8020).
+    pub fn name_exists(&self, name: &Name) -> bool {
+        let start = self.lower_bound(name);
+        self.rrsets.get(start).is_some_and(|s| s.owner.is_subdomain_of(name))
+    }
+
+    pub fn soa(&self) -> Option<&RRset> {
+        self.get(&self.origin, RType::SOA)
+    }
+
+    pub fn serial(&self) -> Option<u32> {
+        let soa = self.soa()?;
+        let rdata = soa.rdatas.first()?;
+        let r = rdata.len().checked_sub(20)?;
+        Some(u32::from_be_bytes(rdata[r..r + 4].try_into().ok()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_key_matches_canonical_cmp() {
+        let names = ["example.", "a.example.", "A.example.", "\\000.a.example.", "\\001.a.example.", "a\\000.example.", "aa.example.", "b.a.example.", "*.example.", "z.example."];
+        for a in names {
+            for b in names {
+                let (na, nb) = (Name::parse(a.as_bytes(), None).unwrap(), Name::parse(b.as_bytes(), None).unwrap());
+                let (mut ka, mut kb) = (Vec::new(), Vec::new());
+                push_canonical_key(na.as_wire(), &mut ka);
+                push_canonical_key(nb.as_wire(), &mut kb);
+                assert_eq!(ka.cmp(&kb), name::canonical_cmp(na.as_wire(), nb.as_wire()), "{a} vs {b}");
+            }
+        }
+    }
+}

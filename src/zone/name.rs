@@ -1,0 +1,424 @@
+//! Domain names in uncompressed wire format (RFC 1035 §3.1).
+//!
+//! A [`Name`] is the sequence of length-prefixed labels ending in the root
+//! label, exactly as it appears on the wire. Case is preserved (owners are
+//! written back as the operator typed them) while comparisons are
+//! case-insensitive (RFC 4343). Ordering is the DNSSEC canonical order of
+//! RFC 4034 §6.1: labels compared right to left, each as lowercase bytes.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// Longest name on the wire, root label included (RFC 1035 §2.3.4).
+pub const MAX_NAME_LEN: usize = 255;
+/// Longest single label (RFC 1035 §2.3.4).
+pub const MAX_LABEL_LEN: usize = 63;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Name(Box<[u8]>);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameError {
+    #[error("empty label in \"{0}\"")]
+    EmptyLabel(String),
+    #[error("label longer than 63 octets in \"{0}\"")]
+    LabelTooLong(String),
+    #[error("name longer than 255 octets: \"{0}\"")]
+    NameTooLong(String),
+    #[error("bad escape sequence in \"{0}\"")]
+    BadEscape(String),
+    #[error("relative name \"{0}\" with no origin to complete it")]
+    NoOrigin(String),
+    #[error("malformed wire-format name")]
+    BadWire,
+}
+
+impl Name {
+    pub fn root() -> Name {
+        Name(Box::new([0]))
+    }
+
+    /// Builds a name from wire bytes, checking the label structure.
+    pub fn from_wire(wire: &[u8]) -> Result<Name, NameError> {
+        let len = wire_name_len(wire).ok_or(NameError::BadWire)?;
+        if len != wire.len() {
+            return Err(NameError::BadWire);
+        }
+        Ok(Name(wire.into()))
+    }
+
+    /// Parses presentation format. A name not ending in an unescaped `.` is
+    /// relative and completed with `origin`; `@` is the origin itself.
+    pub fn parse(text: &[u8], origin: Option<&Name>) -> Result<Name, NameError> {
+        let mut wire = Vec::with_capacity(text.len() + 2);
+        Self::parse_into(text, origin, &mut wire)?;
+        Ok(Name(wire.into_boxed_slice()))
+    }
+
+    /// Like [`Name::parse`], appending the wire form to `out` (used by the
+    /// rdata parser so that names inside rdata cost no allocation).
+    pub fn parse_into(text: &[u8], origin: Option<&Name>, out: &mut Vec<u8>) -> Result<(), NameError> {
+        let shown = || String::from_utf8_lossy(text).into_owned();
+        let start = out.len();
+        if text == b"@" {
+            let origin = origin.ok_or_else(|| NameError::NoOrigin(shown()))?;
+            out.extend_from_slice(origin.as_wire());
+            return Ok(());
+        }
+        if text == b"." {
+            out.push(0);
+            return Ok(());
+        }
+        let mut label_start = out.len();
+        out.push(0);
+        let mut i = 0;
+        let mut absolute = false;
+        while i < text.len() {
+            let c = text[i];
+            match c {
+                b'.' => {
+                    let label_len = out.len() - label_start - 1;
+                    if label_len == 0 {
+                        return Err(NameError::EmptyLabel(shown()));
+                    }
+                    out[label_start] = label_len as u8;
+                    if i + 1 == text.len() {
+                        absolute = true;
+                    } else {
+                        label_start = out.len();
+                        out.push(0);
+                    }
+                    i += 1;
+                    continue;
+                }
+                b'\\' => {
+                    let rest = &text[i + 1..];
+                    if rest.len() >= 3 && rest[..3].iter().all(u8::is_ascii_digit) {
+                        let value = (rest[0] - b'0') as u32 * 100 + (rest[1] - b'0') as u32 * 10 + (rest[2] - b'0') as u32;
+                        if value > 255 {
+                            return Err(NameError::BadEscape(shown()));
+                        }
+                        out.push(value as u8);
+                        i += 4;
+                    } else if let Some(&next) = rest.first() {
+                        if next.is_ascii_digit() {
+                            return Err(NameError::BadEscape(shown()));
+                        }
+                        out.push(next);
+                        i += 2;
+                    } else {
+                        return Err(NameError::BadEscape(shown()));
+                    }
+                }
+                _ => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+            if out.len() - label_start - 1 > MAX_LABEL_LEN {
+                return Err(NameError::LabelTooLong(shown()));
+            }
+            if out.len() - start > MAX_NAME_LEN {
+                return Err(NameError::NameTooLong(shown()));
+            }
+        }
+        if !absolute {
+            let label_len = out.len() - label_start - 1;
+            if label_len == 0 {
+                return Err(NameError::EmptyLabel(shown()));
+            }
+            out[label_start] = label_len as u8;
+            let origin = origin.ok_or_else(|| NameError::NoOrigin(shown()))?;
+            out.extend_from_slice(origin.as_wire());
+        } else {
+            out.push(0);
+        }
+        if out.len() - start > MAX_NAME_LEN {
+            return Err(NameError::NameTooLong(shown()));
+        }
+        Ok(())
+    }
+
+    pub fn as_wire(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub fn wire_len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.0.len() == 1
+    }
+
+    /// Labels from the leftmost (most specific) to the last before the root.
+    pub fn labels(&self) -> Labels<'_> {
+        Labels { wire: &self.0 }
+    }
+
+    pub fn label_count(&self) -> usize {
+        self.labels().count()
+    }
+
+    pub fn is_wildcard(&self) -> bool {
+        self.0.len() > 1 && self.0[0] == 1 && self.0[1] == b'*'
+    }
+
+    /// The name with its first label removed, or `None` for the root.
+    pub fn parent(&self) -> Option<Name> {
+        if self.is_root() {
+            return None;
+        }
+        let skip = self.0[0] as usize + 1;
+        Some(Name(self.0[skip..].into()))
+    }
+
+    /// True if `self` is `other` or lies below it.
+    pub fn is_subdomain_of(&self, other: &Name) -> bool {
+        let (a, b) = (&self.0, &other.0);
+        if b.len() > a.len() {
+            return false;
+        }
+        // The suffix must start on a label boundary of `self`.
+        let offset = a.len() - b.len();
+        let mut pos = 0;
+        while pos < offset {
+            pos += a[pos] as usize + 1;
+        }
+        pos == offset && a[offset..].eq_ignore_ascii_case(b)
+    }
+
+    pub fn eq_ignore_case(&self, other: &Name) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+
+    pub fn to_lowercase(&self) -> Name {
+        Name(self.0.to_ascii_lowercase().into_boxed_slice())
+    }
+
+    /// Prepends one label (used by `$GENERATE` and wildcard lookups).
+    pub fn prepend_label(&self, label: &[u8]) -> Result<Name, NameError> {
+        if label.is_empty() {
+            return Err(NameError::EmptyLabel(String::new()));
+        }
+        if label.len() > MAX_LABEL_LEN {
+            return Err(NameError::LabelTooLong(String::from_utf8_lossy(label).into_owned()));
+        }
+        let mut wire = Vec::with_capacity(self.0.len() + label.len() + 1);
+        wire.push(label.len() as u8);
+        wire.extend_from_slice(label);
+        wire.extend_from_slice(&self.0);
+        if wire.len() > MAX_NAME_LEN {
+            return Err(NameError::NameTooLong(self.to_string()));
+        }
+        Ok(Name(wire.into_boxed_slice()))
+    }
+
+    /// Presentation form relative to `origin` (`@` for the origin itself),
+    /// or absolute when the name is not below it.
+    pub fn relative_to(&self, origin: &Name) -> String {
+        if self.eq_ignore_case(origin) {
+            return "@".to_string();
+        }
+        if !origin.is_root() && self.is_subdomain_of(origin) {
+            let keep = self.0.len() - origin.0.len();
+            let mut out = String::new();
+            write_labels(&self.0[..keep], &mut out);
+            out.pop(); // the trailing dot of the last kept label
+            return out;
+        }
+        self.to_string()
+    }
+}
+
+/// Length of the wire name at the start of `wire`, or `None` if malformed.
+pub fn wire_name_len(wire: &[u8]) -> Option<usize> {
+    let mut pos = 0;
+    loop {
+        let len = *wire.get(pos)? as usize;
+        if len > MAX_LABEL_LEN {
+            return None;
+        }
+        pos += len + 1;
+        if pos > MAX_NAME_LEN || pos > wire.len() {
+            return None;
+        }
+        if len == 0 {
+            return Some(pos);
+        }
+    }
+}
+
+pub struct Labels<'a> {
+    wire: &'a [u8],
+}
+
+impl<'a> Iterator for Labels<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let len = *self.wire.first()? as usize;
+        if len == 0 {
+            return None;
+        }
+        let label = &self.wire[1..1 + len];
+        self.wire = &self.wire[1 + len..];
+        Some(label)
+    }
+}
+
+/// Appends a label in presentation form, escaping what needs escaping.
+pub fn write_label(label: &[u8], out: &mut String) {
+    for &b in label {
+        match b {
+            b'.' | b'\\' | b'"' | b'(' | b')' | b';' | b'@' | b'$' => {
+                out.push('\\');
+                out.push(b as char);
+            }
+            0x21..=0x7e => out.push(b as char),
+            _ => {
+                out.push('\\');
+                out.push((b'0' + b / 100) as char);
+                out.push((b'0' + (b / 10) % 10) as char);
+                out.push((b'0' + b % 10) as char);
+            }
+        }
+    }
+}
+
+/// Writes a wire name (or a label sequence without root) as absolute text.
+pub fn write_labels(wire: &[u8], out: &mut String) {
+    let mut pos = 0;
+    if wire.first() == Some(&0) {
+        out.push('.');
+        return;
+    }
+    while pos < wire.len() {
+        let len = wire[pos] as usize;
+        if len == 0 {
+            break;
+        }
+        write_label(&wire[pos + 1..pos + 1 + len], out);
+        out.push('.');
+        pos += len + 1;
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::with_capacity(self.0.len() + 8);
+        write_labels(&self.0, &mut out);
+        f.write_str(&out)
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Name({self})")
+    }
+}
+
+/// Compares two wire names in canonical DNSSEC order (RFC 4034 §6.1).
+pub fn canonical_cmp(a: &[u8], b: &[u8]) -> Ordering {
+    let mut a_offsets = [0u8; 128];
+    let mut b_offsets = [0u8; 128];
+    let a_count = label_offsets(a, &mut a_offsets);
+    let b_count = label_offsets(b, &mut b_offsets);
+    let (mut i, mut j) = (a_count, b_count);
+    while i > 0 && j > 0 {
+        i -= 1;
+        j -= 1;
+        let la = label_at(a, a_offsets[i]);
+        let lb = label_at(b, b_offsets[j]);
+        let ord = cmp_label_lowercase(la, lb);
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    a_count.cmp(&b_count)
+}
+
+fn label_offsets(wire: &[u8], offsets: &mut [u8; 128]) -> usize {
+    let mut pos = 0usize;
+    let mut count = 0;
+    while pos < wire.len() && wire[pos] != 0 && count < 128 {
+        offsets[count] = pos as u8;
+        count += 1;
+        pos += wire[pos] as usize + 1;
+    }
+    count
+}
+
+fn label_at(wire: &[u8], offset: u8) -> &[u8] {
+    let offset = offset as usize;
+    &wire[offset + 1..offset + 1 + wire[offset] as usize]
+}
+
+fn cmp_label_lowercase(a: &[u8], b: &[u8]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let ord = x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase());
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Self) -> Ordering {
+        canonical_cmp(&self.0, &other.0).then_with(|| self.0.cmp(&other.0))
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Name {
+        Name::parse(s.as_bytes(), None).unwrap()
+    }
+
+    #[test]
+    fn parses_relative_and_escaped_names() {
+        let origin = n("example.com.");
+        assert_eq!(Name::parse(b"www", Some(&origin)).unwrap().to_string(), "www.example.com.");
+        assert_eq!(Name::parse(b"@", Some(&origin)).unwrap(), origin);
+        assert_eq!(n("a\\.b.example.").label_count(), 2);
+        assert_eq!(n("\\065.example.").to_string(), "A.example.");
+        assert!(Name::parse(b"a..b.", None).is_err());
+        assert!(Name::parse(b"\\256.", None).is_err());
+        assert!(Name::parse(&[b'a'; 64], Some(&origin)).is_err());
+    }
+
+    #[test]
+    fn rejects_names_over_255_octets() {
+        let long = format!("{}.", vec!["a".repeat(63); 4].join("."));
+        assert!(matches!(Name::parse(long.as_bytes(), None), Err(NameError::NameTooLong(_))));
+    }
+
+    #[test]
+    fn rfc4034_6_1_canonical_order() {
+        let order = [
+            "example.", "a.example.", "yljkjljk.a.example.", "Z.a.example.", "zABC.a.EXAMPLE.", "z.example.",
+            "\\001.z.example.", "*.z.example.", "\\200.z.example.",
+        ];
+        for pair in order.windows(2) {
+            assert_eq!(canonical_cmp(n(pair[0]).as_wire(), n(pair[1]).as_wire()), Ordering::Less, "{pair:?}");
+        }
+    }
+
+    #[test]
+    fn subdomain_and_relative_forms() {
+        let origin = n("example.com.");
+        assert!(n("a.b.EXAMPLE.com.").is_subdomain_of(&origin));
+        assert!(!n("aexample.com.").is_subdomain_of(&origin));
+        assert_eq!(n("a.b.example.com.").relative_to(&origin), "a.b");
+        assert_eq!(n("other.org.").relative_to(&origin), "other.org.");
+    }
+}
