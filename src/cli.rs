@@ -82,6 +82,9 @@ pub struct CheckArgs {
     /// Leave out findings with this code (repeatable), e.g. soa-timers
     #[arg(long, value_name = "CODE")]
     pub ignore: Vec<String>,
+    /// Leave out the DNSSEC checks (keys, CDS/CDNSKEY, NSEC/NSEC3 chains, signatures)
+    #[arg(long)]
+    pub no_dnssec: bool,
     /// Stop reading a zone after this many syntax errors
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub max_errors: usize,

@@ -32,6 +32,8 @@ pub struct CheckOptions {
     pub max_ttl: Option<u32>,
     /// Finding codes to leave out of the report.
     pub ignore: Vec<String>,
+    /// Leave out the DNSSEC checks (keys, CDS/CDNSKEY, NSEC/NSEC3, signatures).
+    pub skip_dnssec: bool,
 }
 
 /// A zone file read and checked.
@@ -170,8 +172,10 @@ impl<'a> Checker<'a> {
         if let Some(ds) = zone.get(&zone.origin, RType::DS) {
             self.push(Severity::Error, ds.pos, "ds-apex", format!("DS record at the zone apex ({}): DS belongs in the parent zone (RFC 4035 §2.4)", zone.origin));
         }
-        self.check_cds(apex);
-        self.check_dnskeys(apex);
+        if !self.options.skip_dnssec {
+            self.check_cds(apex);
+            self.check_dnskeys(apex);
+        }
     }
 
     fn check_soa_timers(&mut self, soa: &RRset) {
@@ -319,6 +323,8 @@ impl<'a> Checker<'a> {
             }
             let is_apex = owner.eq_ignore_case(&zone.origin);
             match cuts.last() {
+                // NSEC3 owners are hashes, not names below the DNAME (RFC 5155 §7.1).
+                Some((_, CutKind::Dname)) if node.iter().all(|s| matches!(s.rtype, RType::NSEC3 | RType::RRSIG)) => {}
                 Some((cut, CutKind::Dname)) => {
                     let cut = cut.clone();
                     for set in node {
@@ -409,7 +415,7 @@ impl<'a> Checker<'a> {
             match set.rtype {
                 RType::NS => self.check_ns(owner, set, is_apex),
                 RType::MX | RType::SRV => self.check_target_not_cname(owner, set),
-                RType::NSEC3PARAM => {
+                RType::NSEC3PARAM if !self.options.skip_dnssec => {
                     for rdata in &set.rdatas {
                         if rdata.get(1).is_some_and(|f| *f != 0) {
                             self.push(Severity::Error, set.pos, "nsec3param-flags", format!("invalid flags in NSEC3PARAM: {} (must be 0, RFC 5155 §4.1.2)", rdata[1]));
@@ -429,6 +435,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 RType::SVCB | RType::HTTPS => self.check_svcb(owner, set),
+                RType::NSEC3 => self.check_nsec3_shape(owner, set),
                 RType::SPF => {
                     let txt_spf = node.iter().any(|s| s.rtype == RType::TXT && s.rdatas.iter().any(|r| r.len() > 7 && r[1..].starts_with(b"v=spf1")));
                     if !txt_spf {
@@ -528,6 +535,25 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// An NSEC3 owner's first label is the unpadded Base32hex hash, and a
+    /// SHA-1 hash is 20 octets (RFC 5155 §3.1.7, §3.3).
+    fn check_nsec3_shape(&mut self, owner: &Name, set: &RRset) {
+        let label = owner.labels().next().unwrap_or_default();
+        let mut hash = Vec::new();
+        let owner_ok = super::encoding::base32hex_decode(label, &mut hash).is_ok() && !hash.is_empty();
+        if !owner_ok {
+            self.push(Severity::Error, set.pos, "nsec3-owner", format!("bad NSEC3 owner name {owner}: the first label is not an unpadded Base32hex hash (RFC 5155 §3.3)"));
+        }
+        for rdata in &set.rdatas {
+            let mut r = WireReader::new(rdata);
+            let (Some(algorithm), Some(_), Some(_), Some(salt_len)) = (r.u8(), r.u8(), r.u16(), r.u8()) else { continue };
+            let (Some(_), Some(hash_len)) = (r.take(salt_len as usize), r.u8()) else { continue };
+            if algorithm == 1 && (hash_len != 20 || (owner_ok && hash.len() != 20)) {
+                self.push(Severity::Error, set.pos, "nsec3-hash-length", format!("NSEC3 at {owner}: a SHA-1 hash is 20 octets, found {hash_len} (out of range, RFC 5155 §3.1.7)"));
+            }
+        }
+    }
+
     /// RFC 9460 §2.4.2 (AliasMode) and RFC 9461 §5 (SVCB for DNS servers).
     fn check_svcb(&mut self, owner: &Name, set: &RRset) {
         for rdata in &set.rdatas {
@@ -566,7 +592,7 @@ impl<'a> Checker<'a> {
                 self.push(severity, set.pos, "check-names", format!("{owner}/{}: bad owner name (check-names): not a host name", set.rtype));
             }
             let target_must_be_host = match set.rtype {
-                RType::NS | RType::MX | RType::SRV => true,
+                RType::NS | RType::MX | RType::SRV | RType::SVCB | RType::HTTPS => true,
                 RType::PTR => reverse && !dns_sd_browse(owner),
                 _ => false,
             };
@@ -612,12 +638,14 @@ fn is_host_name(name: &Name, allow_wildcard: bool) -> bool {
     name.labels().enumerate().all(|(i, label)| (i == 0 && allow_wildcard && label == b"*") || is_host_label(label))
 }
 
-/// `_spf*` owners (SPF macros) and `gc._msdcs` (Active Directory) take A records.
+/// Names below `_spf`, `_spf_rate` or `_spf_verify` (SPF macro expansions,
+/// RFC 7208 §7) and `gc._msdcs` (Active Directory) take A records.
 fn host_name_exception(owner: &Name) -> bool {
     let labels: Vec<&[u8]> = owner.labels().collect();
-    let first_ok = labels.first().is_some_and(|l| l.starts_with(b"_spf"));
+    let special = |l: &[u8]| matches!(l.to_ascii_lowercase().as_slice(), b"_spf" | b"_spf_rate" | b"_spf_verify" | b"_msdcs");
+    let spf = labels.iter().any(|l| special(l) && !l.eq_ignore_ascii_case(b"_msdcs"));
     let msdcs = labels.len() >= 2 && labels[0].eq_ignore_ascii_case(b"gc") && labels[1].eq_ignore_ascii_case(b"_msdcs");
-    (first_ok || msdcs) && labels.iter().skip(1).all(|l| is_host_label(l) || l.eq_ignore_ascii_case(b"_msdcs"))
+    (spf || msdcs) && labels.iter().all(|l| is_host_label(l) || special(l) || *l == b"*")
 }
 
 /// DNS-SD browse domains in reverse zones (RFC 6763 §11) hold PTRs to any name.

@@ -18,6 +18,8 @@ use super::{Diagnostic, Pos, Record, Severity};
 
 /// Longest physical line, and longest logical entry across parentheses.
 pub const MAX_LINE: usize = 1 << 20;
+/// TTL for records when neither the record, `$TTL` nor an earlier record gives one.
+pub const DEFAULT_TTL: u32 = 3600;
 /// Deepest `$INCLUDE` nesting.
 pub const MAX_INCLUDE_DEPTH: usize = 16;
 
@@ -548,7 +550,10 @@ impl Reader {
                 self.diag(Severity::Warning, toks[0].line, 1, "no-ttl", format!("no TTL given: using the SOA minimum {minimum} (set $TTL)"));
                 minimum
             }
-            None => return self.error(toks[0].line, 1, "no TTL specified: give one on the record or set $TTL".into()),
+            None => {
+                self.diag(Severity::Warning, toks[0].line, 1, "no-ttl", format!("no TTL given and no $TTL: using {DEFAULT_TTL} (as Knot does)"));
+                DEFAULT_TTL
+            }
         };
         if let Some(t) = ttl_given(toks, idx, entry) {
             self.last_ttl = Some(t);

@@ -259,9 +259,10 @@ impl RType {
         self.layout() == Layout::Meta || (128..=255).contains(&self.0)
     }
 
-    /// Types that may share an owner with a CNAME (RFC 2181 §10.1, RFC 4035 §2.5).
+    /// Types that may share an owner with a CNAME (RFC 2181 §10.1, RFC 4035 §2.5;
+    /// SIG and NXT for zones of the RFC 2535 era).
     pub fn may_coexist_with_cname(self) -> bool {
-        matches!(self, RType::RRSIG | RType::NSEC | RType::SIG | RType::NXT | RType::KEY)
+        matches!(self, RType::RRSIG | RType::NSEC | RType::SIG | RType::NXT)
     }
 
     /// DNSSEC records added by signing rather than written by the operator.

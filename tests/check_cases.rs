@@ -1,0 +1,38 @@
+//! Data-driven check cases: `testdata/check/CODE.bad.zone` must produce a
+//! finding with that code, `CODE.good.zone` must not. Adding a case is
+//! adding a file.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn every_check_trips_on_its_bad_zone_and_not_on_its_good_zone() {
+    let dir = testdata("check");
+    let mut cases = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let (code, bad) = match (name.strip_suffix(".bad.zone"), name.strip_suffix(".good.zone")) {
+            (Some(code), _) => (code.to_string(), true),
+            (_, Some(code)) => (code.to_string(), false),
+            _ => continue,
+        };
+        let mut args = vec!["check", "--format", "json"];
+        if code == "max-ttl" {
+            args.extend(["--max-ttl", "1d"]);
+        }
+        let path_text = path.to_string_lossy().into_owned();
+        args.push(&path_text);
+        let out = run(&args);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{name}: bad JSON ({e}): {}", text(&out.stdout)));
+        let codes: Vec<String> = report["zones"][0]["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
+        if bad {
+            assert!(codes.contains(&code), "{name}: expected a '{code}' finding, got {codes:?}");
+        } else {
+            assert!(!codes.contains(&code), "{name}: unexpected '{code}' finding in {codes:?}");
+        }
+        cases += 1;
+    }
+    assert!(cases >= 60, "only {cases} cases found");
+}

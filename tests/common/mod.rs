@@ -1,0 +1,55 @@
+//! Helpers shared by the integration tests: run the real binary, find peers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn zonectl() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_zonectl"))
+}
+
+pub fn run(args: &[&str]) -> Output {
+    zonectl().args(args).output().expect("run zonectl")
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn testdata(rel: &str) -> PathBuf {
+    root().join("testdata").join(rel)
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The path of a peer tool, or `None` after printing that the test skips it.
+pub fn peer(tool: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(tool)).find(|p| p.is_file()));
+    if found.is_none() {
+        eprintln!("SKIPPED: {tool} is not installed; the comparison with it did not run");
+    }
+    found
+}
+
+/// `../shared/peer-suites` beside the repository, if present.
+pub fn peer_suites() -> Option<PathBuf> {
+    let dir = root().join("../shared/peer-suites");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("SKIPPED: {} is absent", dir.display());
+        None
+    }
+}
+
+pub fn exit_code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+pub fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
