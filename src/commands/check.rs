@@ -44,7 +44,7 @@ fn plan(args: &CheckArgs) -> Result<Plan> {
         CheckNamesMode::Fail => CheckNames::Fail,
     };
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    Ok(Plan { files, origin, options: CheckOptions { check_names, max_ttl, ignore: args.ignore.clone(), skip_dnssec: args.no_dnssec }, max_errors: args.max_errors.max(1), jobs })
+    Ok(Plan { files, origin, options: CheckOptions { check_names, max_ttl, ignore: args.ignore.clone(), skip_dnssec: args.no_dnssec, now: None }, max_errors: args.max_errors.max(1), jobs })
 }
 
 /// A directory stands for every (non-hidden) file below it, in name order.

@@ -15,6 +15,7 @@ use super::reader::{self, ReadOptions};
 use super::rtype::{RType, algorithm_name};
 use super::{Diagnostic, Pos, RRset, Severity, TtlConflict, Zone, svcb};
 use crate::dnssec::digest;
+use crate::dnssec::verify::{VerifyOptions, verify_zone};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CheckNames {
@@ -34,6 +35,8 @@ pub struct CheckOptions {
     pub ignore: Vec<String>,
     /// Leave out the DNSSEC checks (keys, CDS/CDNSKEY, NSEC/NSEC3, signatures).
     pub skip_dnssec: bool,
+    /// The time signatures must be valid at (default: now).
+    pub now: Option<u32>,
 }
 
 /// A zone file read and checked.
@@ -76,6 +79,13 @@ pub fn check_file(path: &std::path::Path, read: ReadOptions, options: &CheckOpti
             report.records = zone.record_count();
             let files: Vec<String> = outcome.files.iter().map(|p| p.display().to_string()).collect();
             diagnostics.extend(check_zone(&zone, &conflicts, &files, options));
+            if !options.skip_dnssec {
+                let verify_options = VerifyOptions { now: options.now.unwrap_or_else(|| VerifyOptions::default().now), ..Default::default() };
+                for p in verify_zone(&zone, &verify_options) {
+                    let f = files.get(p.pos.file as usize).cloned().unwrap_or_default();
+                    diagnostics.push(Diagnostic { file: f, line: p.pos.line, column: 0, severity: Severity::Error, code: p.code, message: p.message });
+                }
+            }
         }
         None if diagnostics.iter().all(|d| d.severity != Severity::Error) => {
             diagnostics.push(Diagnostic::error(file, 0, 0, "no-origin", "no origin: give --origin, or start the zone with an SOA whose owner is absolute".into()));

@@ -1,0 +1,53 @@
+//! Canonical RR form (RFC 4034 §6.2 as corrected by RFC 6840 §5.1): the
+//! bytes an RRSIG signs.
+
+use std::borrow::Cow;
+
+use crate::zone::name::wire_name_len;
+use crate::zone::rtype::{Field, Layout, RType};
+
+/// Types whose rdata names are lowercased (RFC 4034 §6.2 item 3, less
+/// NSEC and HINFO per RFC 6840 §5.1).
+fn lowercases_names(rtype: RType) -> bool {
+    matches!(rtype.0, 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 12 | 14 | 15 | 17 | 18 | 21 | 24 | 26 | 30 | 33 | 35 | 36 | 38 | 39 | 46)
+}
+
+/// The rdata with embedded names lowercased where the type demands it.
+pub fn canonical_rdata(rtype: RType, rdata: &[u8]) -> Cow<'_, [u8]> {
+    if !lowercases_names(rtype) || !rdata.iter().any(u8::is_ascii_uppercase) {
+        return Cow::Borrowed(rdata);
+    }
+    let mut out = rdata.to_vec();
+    let mut pos = 0;
+    let fields: &[Field] = match rtype.layout() {
+        Layout::Fields(fields) => fields,
+        Layout::Nxt => &[Field::Name],
+        Layout::A6 => {
+            // prefix length, address suffix, then the prefix name
+            let prefix = rdata[0] as usize;
+            let start = 1 + (128 - prefix.min(128)).div_ceil(8);
+            if prefix > 0 && start < out.len() {
+                out[start..].make_ascii_lowercase();
+            }
+            return Cow::Owned(out);
+        }
+        _ => return Cow::Borrowed(rdata),
+    };
+    for field in fields {
+        let size = match field {
+            Field::U8 | Field::Algorithm => 1,
+            Field::U16 | Field::Type => 2,
+            Field::U32 | Field::Period | Field::Time | Field::Ipv4 => 4,
+            Field::Ipv6 => 16,
+            Field::CharString => 1 + *rdata.get(pos).unwrap_or(&0) as usize,
+            Field::Name => {
+                let Some(len) = rdata.get(pos..).and_then(wire_name_len) else { break };
+                out[pos..pos + len].make_ascii_lowercase();
+                len
+            }
+            _ => break,
+        };
+        pos += size;
+    }
+    Cow::Owned(out)
+}
