@@ -99,6 +99,8 @@ pub fn check_file(path: &std::path::Path, read: ReadOptions, options: &CheckOpti
 
 struct Checker<'a> {
     zone: &'a Zone,
+    /// in-addr.arpa or ip6.arpa: PTR targets there must be host names.
+    reverse_zone: bool,
     files: &'a [String],
     options: &'a CheckOptions,
     out: Vec<Diagnostic>,
@@ -112,7 +114,8 @@ enum CutKind {
 
 /// Runs every semantic check on a zone already read.
 pub fn check_zone(zone: &Zone, conflicts: &[TtlConflict], files: &[String], options: &CheckOptions) -> Vec<Diagnostic> {
-    let mut c = Checker { zone, files, options, out: Vec::new() };
+    let reverse_zone = ["in-addr.arpa.", "ip6.arpa."].iter().any(|suffix| Name::parse(suffix.as_bytes(), None).is_ok_and(|s| zone.origin.is_subdomain_of(&s)));
+    let mut c = Checker { zone, reverse_zone, files, options, out: Vec::new() };
     for conflict in conflicts {
         if conflict.rtype == RType::RRSIG {
             continue; // each RRSIG takes the TTL of the set it covers
@@ -125,8 +128,43 @@ pub fn check_zone(zone: &Zone, conflicts: &[TtlConflict], files: &[String], opti
         );
     }
     c.check_apex();
-    c.walk();
     c.check_address_families();
+    // Nodes that some NS RRset points at: addresses there are needed glue.
+    let rrsets = zone.rrsets();
+    let mut ns_target = vec![false; rrsets.len()];
+    for set in rrsets.iter().filter(|s| s.rtype == RType::NS) {
+        for target in set.rdatas.iter().filter_map(|r| first_name(r, 0)) {
+            if let Some(index) = zone.node_index(&target) {
+                ns_target[index] = true;
+            }
+        }
+    }
+    // The walk is split at node boundaries and run on every core.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rrsets.len() / 10_000 + 1);
+    let mut bounds = vec![0];
+    for t in 1..threads {
+        let mut at = rrsets.len() * t / threads;
+        while at > 0 && at < rrsets.len() && rrsets[at].owner.eq_ignore_case(&rrsets[at - 1].owner) {
+            at += 1;
+        }
+        bounds.push(at.max(*bounds.last().unwrap()));
+    }
+    bounds.push(rrsets.len());
+    let parts: Vec<Vec<Diagnostic>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let (range, ns_target, reverse_zone) = (w[0]..w[1], &ns_target, c.reverse_zone);
+                scope.spawn(move || {
+                    let mut part = Checker { zone, reverse_zone, files, options, out: Vec::new() };
+                    part.walk(range, ns_target);
+                    part.out
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+    });
+    c.out.extend(parts.into_iter().flatten());
     c.out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     c.out
 }
@@ -314,14 +352,35 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn walk(&mut self) {
+    /// Checks the nodes of `rrsets[range]` (a range starting at a node).
+    fn walk(&mut self, range: std::ops::Range<usize>, ns_target: &[bool]) {
         let zone = self.zone;
         let rrsets = zone.rrsets();
+        let mut i = range.start;
+        // The cuts above the first node, as a walk from the start would have found them.
         let mut cuts: Vec<(Name, CutKind)> = Vec::new();
-        let mut i = 0;
-        // Names that some in-zone NS RRset points at: addresses there are needed glue.
-        let ns_targets: HashSet<Name> = rrsets.iter().filter(|s| s.rtype == RType::NS).flat_map(|s| s.rdatas.iter().filter_map(|r| first_name(r, 0))).map(|n| n.to_lowercase()).collect();
-        while i < rrsets.len() {
+        if let Some(first) = rrsets.get(i) {
+            let mut ancestors = Vec::new();
+            let mut current = first.owner.parent();
+            while let Some(a) = current.filter(|a| a.is_subdomain_of(&zone.origin) && !a.eq_ignore_case(&zone.origin)) {
+                current = a.parent();
+                ancestors.push(a);
+            }
+            if zone.get(&zone.origin, RType::DNAME).is_some() && !first.owner.eq_ignore_case(&zone.origin) {
+                cuts.push((zone.origin.clone(), CutKind::Dname));
+            }
+            for a in ancestors.into_iter().rev() {
+                if !cuts.is_empty() {
+                    break;
+                }
+                if zone.get(&a, RType::NS).is_some() {
+                    cuts.push((a, CutKind::Delegation));
+                } else if zone.get(&a, RType::DNAME).is_some() {
+                    cuts.push((a, CutKind::Dname));
+                }
+            }
+        }
+        while i < range.end {
             let owner = &rrsets[i].owner;
             let mut end = i + 1;
             while end < rrsets.len() && rrsets[end].owner.eq_ignore_case(owner) {
@@ -345,7 +404,7 @@ impl<'a> Checker<'a> {
                     let cut = cut.clone();
                     for set in node {
                         if matches!(set.rtype, RType::A | RType::AAAA) {
-                            if !ns_targets.contains(&owner.to_lowercase()) {
+                            if !ns_target[i] {
                                 self.push(Severity::Warning, set.pos, "glue-unneeded", format!("{owner}/{} below the delegation {cut} is glue that no NS record needs", set.rtype));
                             }
                         } else {
@@ -594,12 +653,15 @@ impl<'a> Checker<'a> {
     /// RFC 1123 §2.1); BIND's check-names exceptions are kept.
     fn check_host_names(&mut self, owner: &Name, node: &[RRset]) {
         let severity = if self.options.check_names == CheckNames::Fail { Severity::Error } else { Severity::Warning };
-        let reverse = self.zone.origin.to_string().to_ascii_lowercase();
-        let reverse = reverse.ends_with("in-addr.arpa.") || reverse.ends_with("ip6.arpa.");
+        let reverse = self.reverse_zone;
+        let mut owner_checked = false;
         for set in node {
             let owner_must_be_host = matches!(set.rtype, RType::A | RType::AAAA | RType::MX);
-            if owner_must_be_host && !is_host_name(owner, true) && !host_name_exception(owner) {
-                self.push(severity, set.pos, "check-names", format!("{owner}/{}: bad owner name (check-names): not a host name", set.rtype));
+            if owner_must_be_host && !owner_checked {
+                owner_checked = true;
+                if !is_host_name(owner, true) && !host_name_exception(owner) {
+                    self.push(severity, set.pos, "check-names", format!("{owner}/{}: bad owner name (check-names): not a host name", set.rtype));
+                }
             }
             let target_must_be_host = match set.rtype {
                 RType::NS | RType::MX | RType::SRV | RType::SVCB | RType::HTTPS => true,

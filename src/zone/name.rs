@@ -8,14 +8,16 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::sync::Arc;
 
 /// Longest name on the wire, root label included (RFC 1035 §2.3.4).
 pub const MAX_NAME_LEN: usize = 255;
 /// Longest single label (RFC 1035 §2.3.4).
 pub const MAX_LABEL_LEN: usize = 63;
 
+/// Shared, so that the records of one owner hold one copy of its name.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Name(Box<[u8]>);
+pub struct Name(Arc<[u8]>);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -36,7 +38,7 @@ pub enum NameError {
 
 impl Name {
     pub fn root() -> Name {
-        Name(Box::new([0]))
+        Name(Arc::new([0]))
     }
 
     /// Builds a name from wire bytes, checking the label structure.
@@ -53,7 +55,7 @@ impl Name {
     pub fn parse(text: &[u8], origin: Option<&Name>) -> Result<Name, NameError> {
         let mut wire = Vec::with_capacity(text.len() + 2);
         Self::parse_into(text, origin, &mut wire)?;
-        Ok(Name(wire.into_boxed_slice()))
+        Ok(Name(wire.into()))
     }
 
     /// Like [`Name::parse`], appending the wire form to `out` (used by the
@@ -180,13 +182,16 @@ impl Name {
         if b.len() > a.len() {
             return false;
         }
-        // The suffix must start on a label boundary of `self`.
         let offset = a.len() - b.len();
+        if !a[offset..].eq_ignore_ascii_case(b) {
+            return false;
+        }
+        // The suffix must start on a label boundary of `self`.
         let mut pos = 0;
         while pos < offset {
             pos += a[pos] as usize + 1;
         }
-        pos == offset && a[offset..].eq_ignore_ascii_case(b)
+        pos == offset
     }
 
     pub fn eq_ignore_case(&self, other: &Name) -> bool {
@@ -194,7 +199,7 @@ impl Name {
     }
 
     pub fn to_lowercase(&self) -> Name {
-        Name(self.0.to_ascii_lowercase().into_boxed_slice())
+        Name(self.0.to_ascii_lowercase().into())
     }
 
     /// Prepends one label (used by `$GENERATE` and wildcard lookups).
@@ -212,7 +217,7 @@ impl Name {
         if wire.len() > MAX_NAME_LEN {
             return Err(NameError::NameTooLong(self.to_string()));
         }
-        Ok(Name(wire.into_boxed_slice()))
+        Ok(Name(wire.into()))
     }
 
     /// Presentation form relative to `origin` (`@` for the origin itself),

@@ -376,9 +376,23 @@ fn parse_field(field: Field, cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut 
     Ok(())
 }
 
+/// Dotted-quad IPv4: four decimal octets, no leading zeros, no short forms.
 pub(crate) fn parse_ipv4(text: &[u8]) -> std::result::Result<Ipv4Addr, String> {
-    // Rust's parser already refuses leading zeros and short forms, as RFC 1035 wants.
-    std::str::from_utf8(text).ok().and_then(|s| s.parse().ok()).ok_or_else(|| format!("expected an IPv4 address, found \"{}\"", shown(text)))
+    let bad = || format!("expected an IPv4 address, found \"{}\"", shown(text));
+    let mut octets = [0u8; 4];
+    let mut parts = text.split(|&c| c == b'.');
+    for octet in &mut octets {
+        let part = parts.next().ok_or_else(bad)?;
+        if part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) || (part.len() > 1 && part[0] == b'0') {
+            return Err(bad());
+        }
+        let value = part.iter().fold(0u32, |v, d| v * 10 + (d - b'0') as u32);
+        *octet = u8::try_from(value).map_err(|_| bad())?;
+    }
+    if parts.next().is_some() {
+        return Err(bad());
+    }
+    Ok(Ipv4Addr::from(octets))
 }
 
 pub(crate) fn parse_ipv6(text: &[u8]) -> std::result::Result<Ipv6Addr, String> {

@@ -97,6 +97,11 @@ pub struct Reader {
     too_many_errors: bool,
     first_soa_owner: Option<Name>,
     first_dollar_origin: Option<Name>,
+    /// The text of the last explicit owner, and the origin it was read under.
+    last_owner_text: Vec<u8>,
+    last_owner_generation: u64,
+    /// Bumped whenever the origin in force may change.
+    origin_generation: u64,
 }
 
 /// Reads a zone file from disk.
@@ -159,12 +164,16 @@ impl Reader {
             too_many_errors: false,
             first_soa_owner: None,
             first_dollar_origin: None,
+            last_owner_text: Vec::new(),
+            last_owner_generation: 0,
+            origin_generation: 1,
         }
     }
 
     fn push_source(&mut self, reader: Box<dyn BufRead>, path: &Path, canonical: Option<PathBuf>, origin: Option<Name>, origin_explicit: bool) {
         let file = self.out.files.len() as u16;
         self.out.files.push(path.to_path_buf());
+        self.origin_generation += 1;
         let origin = origin.or_else(|| self.stack.last().and_then(|s| s.origin.clone())).or_else(|| self.options.origin.clone()).or_else(|| self.options.fallback_origin.clone());
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         self.stack.push(Source { reader, file, line: 0, origin, origin_explicit, records_seen: false, canonical_path: canonical, dir });
@@ -223,11 +232,13 @@ impl Reader {
                 Ok(Some(blank_owner)) => self.process_entry(blank_owner),
                 Ok(None) => {
                     self.stack.pop();
+                    self.origin_generation += 1;
                 }
                 Err((line, column, message)) => {
                     self.error(line, column, message);
                     if line == 0 || message_is_fatal(&self.out.diagnostics) {
                         self.stack.pop();
+                        self.origin_generation += 1;
                     }
                 }
             }
@@ -403,6 +414,7 @@ impl Reader {
                 let source = self.stack.last_mut().unwrap();
                 source.origin = Some(name);
                 source.origin_explicit = true;
+                self.origin_generation += 1;
             }
             Err(e) => self.error(arg.line, arg.column, format!("$ORIGIN: {e}")),
         }
@@ -470,7 +482,6 @@ impl Reader {
 
     fn process_record(&mut self, entry: &[u8], toks: &[Tok], blank_owner: bool) {
         let text = |t: &Tok| &entry[t.start as usize..t.end as usize];
-        let origin = self.current_origin();
         let mut idx = 0;
         let owner = if blank_owner {
             let source = self.stack.last().unwrap();
@@ -484,9 +495,22 @@ impl Reader {
             }
         } else {
             idx = 1;
-            match Name::parse(text(&toks[0]), origin.as_ref()) {
-                Ok(name) => name,
-                Err(e) => return self.error(toks[0].line, toks[0].column, format!("bad owner name: {e}")),
+            let owner_text = text(&toks[0]);
+            // Consecutive records of one owner share its name.
+            match &self.last_owner {
+                Some(last) if self.last_owner_text == owner_text && self.last_owner_generation == self.origin_generation => last.clone(),
+                _ => {
+                    let origin = self.stack.last().and_then(|s| s.origin.as_ref());
+                    match Name::parse(owner_text, origin) {
+                        Ok(name) => {
+                            self.last_owner_text.clear();
+                            self.last_owner_text.extend_from_slice(owner_text);
+                            self.last_owner_generation = self.origin_generation;
+                            name
+                        }
+                        Err(e) => return self.error(toks[0].line, toks[0].column, format!("bad owner name: {e}")),
+                    }
+                }
             }
         };
         self.stack.last_mut().unwrap().records_seen = true;
@@ -522,11 +546,26 @@ impl Reader {
         if rtype.is_meta() {
             return self.error(type_tok.line, type_tok.column, format!("invalid use of a meta type: {rtype} cannot appear in a zone"));
         }
-        let rdata_toks: Vec<Token<'_>> = toks[idx + 1..].iter().map(|t| Token { text: text(t), quoted: t.quoted }).collect();
-        let origin_for_rdata = origin.unwrap_or_else(Name::root);
+        // Most records have a few rdata tokens: keep them on the stack.
+        let rest = &toks[idx + 1..];
+        let mut small = [Token { text: b"", quoted: false }; 16];
+        let large: Vec<Token<'_>>;
+        let rdata_toks: &[Token<'_>] = if rest.len() <= small.len() {
+            for (slot, t) in small.iter_mut().zip(rest) {
+                *slot = Token { text: text(t), quoted: t.quoted };
+            }
+            &small[..rest.len()]
+        } else {
+            large = rest.iter().map(|t| Token { text: text(t), quoted: t.quoted }).collect();
+            &large
+        };
         let mut buf = std::mem::take(&mut self.rdata_buf);
         buf.clear();
-        let parsed = rdata::parse(rtype, &rdata_toks, &origin_for_rdata, &mut buf);
+        let root = Name::root;
+        let parsed = match self.stack.last().and_then(|s| s.origin.as_ref()) {
+            Some(origin) => rdata::parse(rtype, rdata_toks, origin, &mut buf),
+            None => rdata::parse(rtype, rdata_toks, &root(), &mut buf),
+        };
         if let Err(e) = parsed {
             self.rdata_buf = buf;
             let at = toks.get(idx + 1 + e.token).unwrap_or(type_tok);
@@ -545,7 +584,7 @@ impl Reader {
         }
         let ttl = match ttl.or(self.default_ttl).or(self.last_ttl) {
             Some(t) => t,
-            None if rtype == RType::SOA => {
+            None if rtype == RType::SOA && rdata.len() >= 20 => {
                 let minimum = u32::from_be_bytes(rdata[rdata.len() - 4..].try_into().unwrap());
                 self.diag(Severity::Warning, toks[0].line, 1, "no-ttl", format!("no TTL given: using the SOA minimum {minimum} (set $TTL)"));
                 minimum

@@ -189,9 +189,21 @@ static TYPES: &[TypeInfo] = &[
     t!(32769, "DLV", [U16, Algorithm, U8, Hex]),
 ];
 
-fn by_code() -> &'static HashMap<u16, &'static TypeInfo> {
-    static MAP: OnceLock<HashMap<u16, &'static TypeInfo>> = OnceLock::new();
-    MAP.get_or_init(|| TYPES.iter().map(|t| (t.code, t)).collect())
+/// Type information by number: a direct table for the numbers below 512,
+/// a search of the few above.
+fn lookup_code(code: u16) -> Option<&'static TypeInfo> {
+    static TABLE: OnceLock<Vec<Option<&'static TypeInfo>>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut table = vec![None; 512];
+        for t in TYPES.iter().filter(|t| t.code < 512) {
+            table[t.code as usize] = Some(t);
+        }
+        table
+    });
+    match table.get(code as usize) {
+        Some(entry) => *entry,
+        None => TYPES.iter().find(|t| t.code == code),
+    }
 }
 
 fn by_name() -> &'static HashMap<&'static str, &'static TypeInfo> {
@@ -227,7 +239,7 @@ impl RType {
     pub const SPF: RType = RType(99);
 
     pub fn info(self) -> Option<&'static TypeInfo> {
-        by_code().get(&self.0).copied()
+        lookup_code(self.0)
     }
 
     /// Parses a mnemonic (case-insensitive) or the RFC 3597 `TYPEnnn` form.
@@ -239,7 +251,29 @@ impl RType {
         for (dst, src) in upper.iter_mut().zip(text) {
             *dst = src.to_ascii_uppercase();
         }
-        let upper = std::str::from_utf8(&upper[..text.len()]).ok()?;
+        let upper = &upper[..text.len()];
+        // The common types without a map lookup.
+        let common = match upper {
+            b"A" => Some(1),
+            b"NS" => Some(2),
+            b"CNAME" => Some(5),
+            b"SOA" => Some(6),
+            b"PTR" => Some(12),
+            b"MX" => Some(15),
+            b"TXT" => Some(16),
+            b"AAAA" => Some(28),
+            b"SRV" => Some(33),
+            b"DS" => Some(43),
+            b"RRSIG" => Some(46),
+            b"NSEC" => Some(47),
+            b"DNSKEY" => Some(48),
+            b"NSEC3" => Some(50),
+            _ => None,
+        };
+        if let Some(code) = common {
+            return Some(RType(code));
+        }
+        let upper = std::str::from_utf8(upper).ok()?;
         if let Some(info) = by_name().get(upper) {
             return Some(RType(info.code));
         }
@@ -312,20 +346,17 @@ pub fn algorithm_name(number: u8) -> Option<&'static str> {
 
 /// Record classes (RFC 1035 §3.2.4, RFC 2136 for NONE/ANY).
 pub fn class_from_text(text: &[u8]) -> Option<u16> {
-    let upper = text.to_ascii_uppercase();
-    match upper.as_slice() {
-        b"IN" => Some(1),
-        b"CS" => Some(2),
-        b"CH" => Some(3),
-        b"HS" => Some(4),
-        _ => {
-            let digits = upper.strip_prefix(b"CLASS")?;
-            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-                return None;
-            }
-            std::str::from_utf8(digits).ok()?.parse().ok()
-        }
+    if text.len() == 2 {
+        return [(b"IN", 1), (b"CS", 2), (b"CH", 3), (b"HS", 4)].iter().find(|(name, _)| text.eq_ignore_ascii_case(*name)).map(|(_, c)| *c);
     }
+    if text.len() < 6 || !text[..5].eq_ignore_ascii_case(b"CLASS") {
+        return None;
+    }
+    let digits = &text[5..];
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 pub fn class_name(class: u16) -> String {
