@@ -28,17 +28,23 @@ pub enum Command {
     /// apex NS, missing or unneeded glue, occluded data, NS/MX/SRV targets
     /// that are CNAMEs, DS/NSEC3PARAM/CDS placement, CDS/CDNSKEY consistency,
     /// TTL conflicts within RRsets, SOA timers, host-name syntax and more.
-    #[command(after_help = "Examples:\n  zonectl check example.com.zone\n  zonectl check --origin example.com db.example\n  zonectl check --format json zones/ | jq '.zones[].errors'\n  zonectl check --strict --max-ttl 86400 --check-names fail zones/\n\nExit status: 0 clean (warnings allowed), 1 errors (or warnings with --strict), 2 unreadable input or usage error.")]
+    #[command(
+        after_help = "Examples:\n  zonectl check example.com.zone\n  zonectl check --origin example.com db.example\n  zonectl check --format json zones/ | jq '.zones[].errors'\n  zonectl check --strict --max-ttl 86400 --check-names fail zones/\n\nExit status: 0 clean (warnings allowed), 1 errors (or warnings with --strict), 2 unreadable input or usage error."
+    )]
     Check(CheckArgs),
     /// Rewrite a zone in canonical presentation format
     ///
     /// Expands $INCLUDE and $GENERATE, writes every name fully qualified, one
     /// record per line, the SOA first and then canonical (RFC 4034 §6) order.
     /// Running fmt on its own output gives the same bytes.
-    #[command(after_help = "Examples:\n  zonectl fmt example.com.zone\n  zonectl fmt --origin example.com db.example -o example.com.canonical\n\nExit status: 0 written, 2 the zone has errors (nothing is written) or usage error.")]
+    #[command(
+        after_help = "Examples:\n  zonectl fmt example.com.zone\n  zonectl fmt --origin example.com db.example -o example.com.canonical\n\nExit status: 0 written, 2 the zone has errors (nothing is written) or usage error."
+    )]
     Fmt(FmtArgs),
     /// Print shell completions to standard output
-    #[command(after_help = "Examples:\n  zonectl completions bash > /etc/bash_completion.d/zonectl\n  zonectl completions zsh > ~/.zfunc/_zonectl")]
+    #[command(
+        after_help = "Examples:\n  zonectl completions bash > /etc/bash_completion.d/zonectl\n  zonectl completions zsh > ~/.zfunc/_zonectl"
+    )]
     Completions(CompletionsArgs),
     /// Write man pages (one per subcommand) into a directory
     #[command(after_help = "Examples:\n  zonectl man --dir /usr/local/share/man/man1")]
@@ -132,8 +138,23 @@ mod tests {
 
     #[test]
     fn check_flags_parse() {
-        let cli = Cli::try_parse_from(["zonectl", "check", "--format", "json", "--strict", "--check-names", "fail", "--ignore", "soa-timers", "a.zone", "dir/"]).unwrap();
-        let Command::Check(args) = cli.command else { panic!() };
+        let cli = Cli::try_parse_from([
+            "zonectl",
+            "check",
+            "--format",
+            "json",
+            "--strict",
+            "--check-names",
+            "fail",
+            "--ignore",
+            "soa-timers",
+            "a.zone",
+            "dir/",
+        ])
+        .unwrap();
+        let Command::Check(args) = cli.command else {
+            panic!()
+        };
         assert_eq!(args.format, Format::Json);
         assert!(args.strict);
         assert_eq!(args.check_names, CheckNamesMode::Fail);

@@ -28,7 +28,11 @@ struct Plan {
 fn plan(args: &CheckArgs) -> Result<Plan> {
     let origin = args.origin.as_deref().map(parse_origin).transpose()?;
     let max_ttl = match &args.max_ttl {
-        Some(text) => Some(parse_period(text.as_bytes()).map_err(anyhow::Error::msg).context("--max-ttl")?),
+        Some(text) => Some(
+            parse_period(text.as_bytes())
+                .map_err(anyhow::Error::msg)
+                .context("--max-ttl")?,
+        ),
         None => None,
     };
     let mut files = Vec::new();
@@ -36,20 +40,39 @@ fn plan(args: &CheckArgs) -> Result<Plan> {
         collect(path, &mut files)?;
     }
     if origin.is_some() && files.len() > 1 {
-        bail!("--origin names one zone, but {} files were given", files.len());
+        bail!(
+            "--origin names one zone, but {} files were given",
+            files.len()
+        );
     }
     let check_names = match args.check_names {
         CheckNamesMode::Ignore => CheckNames::Ignore,
         CheckNamesMode::Warn => CheckNames::Warn,
         CheckNamesMode::Fail => CheckNames::Fail,
     };
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    Ok(Plan { files, origin, options: CheckOptions { check_names, max_ttl, ignore: args.ignore.clone(), skip_dnssec: args.no_dnssec, now: None }, max_errors: args.max_errors.max(1), jobs })
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    Ok(Plan {
+        files,
+        origin,
+        options: CheckOptions {
+            check_names,
+            max_ttl,
+            ignore: args.ignore.clone(),
+            skip_dnssec: args.no_dnssec,
+            now: None,
+        },
+        max_errors: args.max_errors.max(1),
+        jobs,
+    })
 }
 
 /// A directory stands for every (non-hidden) file below it, in name order.
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if !meta.is_dir() {
         out.push(path.to_path_buf());
         return Ok(());
@@ -57,7 +80,10 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
         .with_context(|| format!("cannot list {}", path.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     entries.sort();
     for entry in entries {
@@ -69,7 +95,9 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 pub fn execute(args: CheckArgs) -> Result<ExitCode> {
     let plan = plan(&args)?;
     let reports = run(&plan);
-    let unreadable = reports.iter().any(|r| r.diagnostics.iter().any(|d| d.code == "io"));
+    let unreadable = reports
+        .iter()
+        .any(|r| r.diagnostics.iter().any(|d| d.code == "io"));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
@@ -90,7 +118,8 @@ pub fn execute(args: CheckArgs) -> Result<ExitCode> {
 
 fn run(plan: &Plan) -> Vec<CheckReport> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<CheckReport>>> = Mutex::new((0..plan.files.len()).map(|_| None).collect());
+    let results: Mutex<Vec<Option<CheckReport>>> =
+        Mutex::new((0..plan.files.len()).map(|_| None).collect());
     let progress = indicatif::ProgressBar::new(plan.files.len() as u64);
     if plan.files.len() < 2 {
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -101,7 +130,12 @@ fn run(plan: &Plan) -> Vec<CheckReport> {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = plan.files.get(i) else { break };
-                    let read = ReadOptions { origin: plan.origin.clone(), fallback_origin: origin_from_file_name(path), max_errors: plan.max_errors, ..Default::default() };
+                    let read = ReadOptions {
+                        origin: plan.origin.clone(),
+                        fallback_origin: origin_from_file_name(path),
+                        max_errors: plan.max_errors,
+                        ..Default::default()
+                    };
                     let report = check_file(path, read, &plan.options);
                     results.lock().unwrap()[i] = Some(report);
                     progress.inc(1);
@@ -110,7 +144,12 @@ fn run(plan: &Plan) -> Vec<CheckReport> {
         }
     });
     progress.finish_and_clear();
-    results.into_inner().unwrap().into_iter().map(Option::unwrap).collect()
+    results
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .map(Option::unwrap)
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -134,9 +173,21 @@ struct JsonReport<'a> {
 fn print_json(reports: &[CheckReport], out: &mut impl Write) -> Result<()> {
     let zones: Vec<JsonZone<'_>> = reports
         .iter()
-        .map(|r| JsonZone { file: &r.file, origin: r.origin.as_ref().map(|o| o.to_string()), serial: r.serial, records: r.records, errors: r.errors(), warnings: r.warnings(), diagnostics: &r.diagnostics })
+        .map(|r| JsonZone {
+            file: &r.file,
+            origin: r.origin.as_ref().map(|o| o.to_string()),
+            serial: r.serial,
+            records: r.records,
+            errors: r.errors(),
+            warnings: r.warnings(),
+            diagnostics: &r.diagnostics,
+        })
         .collect();
-    let report = JsonReport { errors: reports.iter().map(CheckReport::errors).sum(), warnings: reports.iter().map(CheckReport::warnings).sum(), zones };
+    let report = JsonReport {
+        errors: reports.iter().map(CheckReport::errors).sum(),
+        warnings: reports.iter().map(CheckReport::warnings).sum(),
+        zones,
+    };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)?;
     Ok(())
@@ -154,17 +205,36 @@ fn print_table(reports: &[CheckReport], out: &mut impl Write) -> Result<()> {
     let findings: Vec<&Diagnostic> = reports.iter().flat_map(|r| &r.diagnostics).collect();
     if !findings.is_empty() {
         let mut table = Table::new();
-        table.load_style(UTF8_FULL_CONDENSED).set_header(["location", "severity", "code", "message"]);
+        table
+            .load_style(UTF8_FULL_CONDENSED)
+            .set_header(["location", "severity", "code", "message"]);
         for d in findings {
-            table.add_row([location(d), d.severity.to_string(), d.code.to_string(), d.message.clone()]);
+            table.add_row([
+                location(d),
+                d.severity.to_string(),
+                d.code.to_string(),
+                d.message.clone(),
+            ]);
         }
         writeln!(out, "{table}")?;
     }
     for r in reports {
-        let zone = r.origin.as_ref().map_or_else(|| "?".to_string(), |o| o.to_string());
-        let serial = r.serial.map_or_else(|| "none".to_string(), |s| s.to_string());
+        let zone = r
+            .origin
+            .as_ref()
+            .map_or_else(|| "?".to_string(), |o| o.to_string());
+        let serial = r
+            .serial
+            .map_or_else(|| "none".to_string(), |s| s.to_string());
         let verdict = if r.errors() > 0 { "FAILED" } else { "OK" };
-        writeln!(out, "{}: zone {zone} serial {serial}: {} records, {} errors, {} warnings: {verdict}", r.file, r.records, r.errors(), r.warnings())?;
+        writeln!(
+            out,
+            "{}: zone {zone} serial {serial}: {} records, {} errors, {} warnings: {verdict}",
+            r.file,
+            r.records,
+            r.errors(),
+            r.warnings()
+        )?;
     }
     Ok(())
 }

@@ -25,22 +25,40 @@ pub fn execute(args: FmtArgs) -> Result<ExitCode> {
     }
     let Some(origin) = outcome.origin.clone() else {
         if !failed {
-            eprintln!("{}: error: no origin: give --origin, or start the zone with an SOA whose owner is absolute", args.path.display());
+            eprintln!(
+                "{}: error: no origin: give --origin, or start the zone with an SOA whose owner is absolute",
+                args.path.display()
+            );
         }
         return Ok(ExitCode::from(2));
     };
-    for r in outcome.records.iter().filter(|r| !r.owner.is_subdomain_of(&origin)) {
+    for r in outcome
+        .records
+        .iter()
+        .filter(|r| !r.owner.is_subdomain_of(&origin))
+    {
         failed = true;
-        eprintln!("{}:{}: error: out-of-zone data: {} is not in zone {origin}", outcome.files[r.pos.file as usize].display(), r.pos.line, r.owner);
+        eprintln!(
+            "{}:{}: error: out-of-zone data: {} is not in zone {origin}",
+            outcome.files[r.pos.file as usize].display(),
+            r.pos.line,
+            r.owner
+        );
     }
     if failed {
-        eprintln!("zonectl: {}: not written: the zone has errors", args.path.display());
+        eprintln!(
+            "zonectl: {}: not written: the zone has errors",
+            args.path.display()
+        );
         return Ok(ExitCode::from(2));
     }
     let class = outcome.records.first().map_or(1, |r| r.class);
     let (zone, _) = Zone::from_records(origin, class, outcome.records);
     match &args.output {
-        Some(path) => zonectl::fsutil::write_atomically(path, |w| zonectl::zone::writer::write_zone(&zone, w)).with_context(|| format!("writing {}", path.display()))?,
+        Some(path) => {
+            zonectl::fsutil::write_atomically(path, |w| zonectl::zone::writer::write_zone(&zone, w))
+                .with_context(|| format!("writing {}", path.display()))?
+        }
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

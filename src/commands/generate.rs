@@ -17,12 +17,18 @@ pub fn completions(args: CompletionsArgs) -> Result<ExitCode> {
 }
 
 pub fn man(args: ManArgs) -> Result<ExitCode> {
-    std::fs::create_dir_all(&args.dir).with_context(|| format!("creating {}", args.dir.display()))?;
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("creating {}", args.dir.display()))?;
     let cmd = Cli::command();
     write_page(&cmd, "zonectl", &args.dir)?;
     for sub in cmd.get_subcommands() {
         let name = format!("zonectl-{}", sub.get_name());
-        write_page(&sub.clone().name(clap::builder::Str::from(name.clone().leak() as &str)), &name, &args.dir)?;
+        write_page(
+            &sub.clone()
+                .name(clap::builder::Str::from(name.clone().leak() as &str)),
+            &name,
+            &args.dir,
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -31,5 +37,6 @@ fn write_page(cmd: &clap::Command, name: &str, dir: &std::path::Path) -> Result<
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
     let path = dir.join(format!("{name}.1"));
-    zonectl::fsutil::write_atomically(&path, |w| w.write_all(&page)).with_context(|| format!("writing {}", path.display()))
+    zonectl::fsutil::write_atomically(&path, |w| w.write_all(&page))
+        .with_context(|| format!("writing {}", path.display()))
 }

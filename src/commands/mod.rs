@@ -23,12 +23,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 /// `zonectl check | head` closes our stdout early: not an error.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Parses a zone name given on the command line (always absolute).
 pub fn parse_origin(text: &str) -> Result<Name> {
-    let absolute = if text.ends_with('.') { text.to_string() } else { format!("{text}.") };
+    let absolute = if text.ends_with('.') {
+        text.to_string()
+    } else {
+        format!("{text}.")
+    };
     Name::parse(absolute.as_bytes(), None).with_context(|| format!("bad origin \"{text}\""))
 }
 
@@ -36,7 +44,10 @@ pub fn parse_origin(text: &str) -> Result<Name> {
 /// (`example.com.zone`, `example.com`) names the origin.
 pub fn origin_from_file_name(path: &std::path::Path) -> Option<Name> {
     let name = path.file_name()?.to_str()?;
-    let stem = [".zone", ".db", ".signed", ".txt"].iter().find_map(|ext| name.strip_suffix(ext)).unwrap_or(name);
+    let stem = [".zone", ".db", ".signed", ".txt"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext))
+        .unwrap_or(name);
     let stem = stem.strip_prefix("db.").unwrap_or(stem);
     if stem.is_empty() {
         return None;

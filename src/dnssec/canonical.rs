@@ -9,7 +9,31 @@ use crate::zone::rtype::{Field, Layout, RType};
 /// Types whose rdata names are lowercased (RFC 4034 §6.2 item 3, less
 /// NSEC and HINFO per RFC 6840 §5.1).
 fn lowercases_names(rtype: RType) -> bool {
-    matches!(rtype.0, 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 12 | 14 | 15 | 17 | 18 | 21 | 24 | 26 | 30 | 33 | 35 | 36 | 38 | 39 | 46)
+    matches!(
+        rtype.0,
+        2 | 3
+            | 4
+            | 5
+            | 6
+            | 7
+            | 8
+            | 9
+            | 12
+            | 14
+            | 15
+            | 17
+            | 18
+            | 21
+            | 24
+            | 26
+            | 30
+            | 33
+            | 35
+            | 36
+            | 38
+            | 39
+            | 46
+    )
 }
 
 /// The rdata with embedded names lowercased where the type demands it.
@@ -41,7 +65,9 @@ pub fn canonical_rdata(rtype: RType, rdata: &[u8]) -> Cow<'_, [u8]> {
             Field::Ipv6 => 16,
             Field::CharString => 1 + *rdata.get(pos).unwrap_or(&0) as usize,
             Field::Name => {
-                let Some(len) = rdata.get(pos..).and_then(wire_name_len) else { break };
+                let Some(len) = rdata.get(pos..).and_then(wire_name_len) else {
+                    break;
+                };
                 out[pos..pos + len].make_ascii_lowercase();
                 len
             }

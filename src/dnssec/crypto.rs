@@ -17,7 +17,10 @@ pub enum Verdict {
 /// Splits an RFC 3110 RSA public key into (exponent, modulus).
 pub fn rsa_components(key: &[u8]) -> Option<(&[u8], &[u8])> {
     let (exp_len, rest) = match *key.first()? {
-        0 => (u16::from_be_bytes([*key.get(1)?, *key.get(2)?]) as usize, &key[3..]),
+        0 => (
+            u16::from_be_bytes([*key.get(1)?, *key.get(2)?]) as usize,
+            &key[3..],
+        ),
         n => (n as usize, &key[1..]),
     };
     if rest.len() <= exp_len {
@@ -28,10 +31,18 @@ pub fn rsa_components(key: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// Verifies `signature` over `message` with a DNSKEY public key.
 pub fn verify(algorithm: u8, public_key: &[u8], message: &[u8], sig: &[u8]) -> Verdict {
-    let ok = |valid: bool| if valid { Verdict::Valid } else { Verdict::Invalid };
+    let ok = |valid: bool| {
+        if valid {
+            Verdict::Valid
+        } else {
+            Verdict::Invalid
+        }
+    };
     match algorithm {
         5 | 7 | 8 | 10 => {
-            let Some((e, n)) = rsa_components(public_key) else { return Verdict::Invalid };
+            let Some((e, n)) = rsa_components(public_key) else {
+                return Verdict::Invalid;
+            };
             let n = strip_zeros(n);
             if n.len() * 8 < 1024 {
                 return ok(small_rsa_verify(algorithm, e, n, message, sig));
@@ -41,16 +52,26 @@ pub fn verify(algorithm: u8, public_key: &[u8], message: &[u8], sig: &[u8]) -> V
                 10 => &signature::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
                 _ => &signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
             };
-            ok(RsaPublicKeyComponents { n, e }.verify(params, message, sig).is_ok())
+            ok(RsaPublicKeyComponents { n, e }
+                .verify(params, message, sig)
+                .is_ok())
         }
         13 | 14 => {
-            let params = if algorithm == 13 { &signature::ECDSA_P256_SHA256_FIXED } else { &signature::ECDSA_P384_SHA384_FIXED };
+            let params = if algorithm == 13 {
+                &signature::ECDSA_P256_SHA256_FIXED
+            } else {
+                &signature::ECDSA_P384_SHA384_FIXED
+            };
             let mut point = Vec::with_capacity(public_key.len() + 1);
             point.push(4);
             point.extend_from_slice(public_key);
-            ok(UnparsedPublicKey::new(params, &point).verify(message, sig).is_ok())
+            ok(UnparsedPublicKey::new(params, &point)
+                .verify(message, sig)
+                .is_ok())
         }
-        15 => ok(UnparsedPublicKey::new(&signature::ED25519, public_key).verify(message, sig).is_ok()),
+        15 => ok(UnparsedPublicKey::new(&signature::ED25519, public_key)
+            .verify(message, sig)
+            .is_ok()),
         _ => Verdict::Unsupported,
     }
 }
@@ -65,9 +86,27 @@ fn strip_zeros(bytes: &[u8]) -> &[u8] {
 fn small_rsa_verify(algorithm: u8, e: &[u8], n: &[u8], message: &[u8], sig: &[u8]) -> bool {
     use ring::digest;
     let (hash_alg, prefix): (&digest::Algorithm, &[u8]) = match algorithm {
-        8 => (&digest::SHA256, &[0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20]),
-        10 => (&digest::SHA512, &[0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40]),
-        _ => (&digest::SHA1_FOR_LEGACY_USE_ONLY, &[0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14]),
+        8 => (
+            &digest::SHA256,
+            &[
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x01, 0x05, 0x00, 0x04, 0x20,
+            ],
+        ),
+        10 => (
+            &digest::SHA512,
+            &[
+                0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x03, 0x05, 0x00, 0x04, 0x40,
+            ],
+        ),
+        _ => (
+            &digest::SHA1_FOR_LEGACY_USE_ONLY,
+            &[
+                0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
+                0x14,
+            ],
+        ),
     };
     let k = n.len();
     if sig.len() != k || k < prefix.len() + hash_alg.output_len() + 11 {

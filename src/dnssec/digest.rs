@@ -9,11 +9,18 @@ use crate::zone::Name;
 pub fn key_tag(dnskey_rdata: &[u8]) -> u16 {
     if dnskey_rdata.get(3) == Some(&1) && dnskey_rdata.len() >= 4 {
         let n = dnskey_rdata.len();
-        return u16::from_be_bytes([dnskey_rdata[n.saturating_sub(3)], dnskey_rdata[n.saturating_sub(2)]]);
+        return u16::from_be_bytes([
+            dnskey_rdata[n.saturating_sub(3)],
+            dnskey_rdata[n.saturating_sub(2)],
+        ]);
     }
     let mut acc: u32 = 0;
     for (i, &b) in dnskey_rdata.iter().enumerate() {
-        acc += if i & 1 == 0 { (b as u32) << 8 } else { b as u32 };
+        acc += if i & 1 == 0 {
+            (b as u32) << 8
+        } else {
+            b as u32
+        };
     }
     acc += (acc >> 16) & 0xffff;
     (acc & 0xffff) as u16
@@ -57,7 +64,13 @@ mod tests {
         // The DNSKEY and DS of RFC 4034 §5.4.
         let origin = Name::parse(b"dskey.example.com.", None).unwrap();
         let key_text = "256 3 5 AQOeiiR0GOMYkDshWoSKz9XzfwJr1AYtsmx3TGkJaNXVbfi/2pHm822aJ5iI9BMzNXxeYCmZDRD99WYwYqUSdjMmmAphXdvxegXd/M5+X7OrzKBaMbCVdFLUUh6DhweJBjEVv5f2wwjM9XzcnOf+EPbtG9DMBmADjFDc2w/rljwvFw==";
-        let toks: Vec<rdata::Token<'_>> = key_text.split(' ').map(|t| rdata::Token { text: t.as_bytes(), quoted: false }).collect();
+        let toks: Vec<rdata::Token<'_>> = key_text
+            .split(' ')
+            .map(|t| rdata::Token {
+                text: t.as_bytes(),
+                quoted: false,
+            })
+            .collect();
         let mut key = Vec::new();
         rdata::parse(RType::DNSKEY, &toks, &origin, &mut key).unwrap();
         assert_eq!(key_tag(&key), 60485);

@@ -27,8 +27,13 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as u32);
-        VerifyOptions { now, threads: std::thread::available_parallelism().map_or(1, |n| n.get()) }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as u32);
+        VerifyOptions {
+            now,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
     }
 }
 
@@ -45,7 +50,9 @@ pub struct Problem {
 enum Kind {
     Apex,
     Authoritative,
-    Delegation { secure: bool },
+    Delegation {
+        secure: bool,
+    },
     /// Glue and data occluded by a cut: never signed, never in a chain.
     NonAuthoritative,
     /// The owner of NSEC3 records (a hashed name), not a name of the zone.
@@ -72,7 +79,9 @@ impl Node<'_> {
             .iter()
             .map(|s| s.rtype)
             .filter(|t| match self.kind {
-                Kind::Delegation { .. } => matches!(*t, RType::NS | RType::DS | RType::RRSIG | RType::NSEC),
+                Kind::Delegation { .. } => {
+                    matches!(*t, RType::NS | RType::DS | RType::RRSIG | RType::NSEC)
+                }
                 _ => true,
             })
             .filter(|t| *t != RType::NSEC3)
@@ -114,8 +123,14 @@ fn nodes(zone: &Zone) -> Vec<Node<'_>> {
             Kind::Apex
         } else if has(RType::NS) {
             cut = Some(owner);
-            Kind::Delegation { secure: has(RType::DS) }
-        } else if has(RType::NSEC3) && sets.iter().all(|s| matches!(s.rtype, RType::NSEC3 | RType::RRSIG)) {
+            Kind::Delegation {
+                secure: has(RType::DS),
+            }
+        } else if has(RType::NSEC3)
+            && sets
+                .iter()
+                .all(|s| matches!(s.rtype, RType::NSEC3 | RType::RRSIG))
+        {
             Kind::Nsec3
         } else {
             Kind::Authoritative
@@ -144,7 +159,9 @@ pub fn verify_zone(zone: &Zone, options: &VerifyOptions) -> Vec<Problem> {
     check_signatures(zone, &nodes, &keys, options, &mut problems);
     match zone.get(&zone.origin, RType::NSEC3PARAM) {
         Some(param) => check_nsec3(zone, &nodes, param, &mut problems),
-        None if nodes.iter().any(|n| n.get(RType::NSEC).is_some()) => check_nsec(zone, &nodes, &mut problems),
+        None if nodes.iter().any(|n| n.get(RType::NSEC).is_some()) => {
+            check_nsec(zone, &nodes, &mut problems)
+        }
         None => {
             let pos = zone.soa().map_or(Pos::default(), |s| s.pos);
             problems.push(Problem { owner: zone.origin.clone(), pos, code: "nsec-missing", message: "missing NSEC(3) record: the signed zone has neither an NSEC chain nor NSEC3PARAM".into() });
@@ -158,14 +175,23 @@ pub fn verify_zone(zone: &Zone, options: &VerifyOptions) -> Vec<Problem> {
 fn apex_keys(zone: &Zone, problems: &mut Vec<Problem>) -> Vec<Key> {
     let Some(set) = zone.get(&zone.origin, RType::DNSKEY) else {
         let pos = zone.soa().map_or(Pos::default(), |s| s.pos);
-        problems.push(Problem { owner: zone.origin.clone(), pos, code: "dnskey-missing", message: "signed data but no DNSKEY RRset at the apex".into() });
+        problems.push(Problem {
+            owner: zone.origin.clone(),
+            pos,
+            code: "dnskey-missing",
+            message: "signed data but no DNSKEY RRset at the apex".into(),
+        });
         return Vec::new();
     };
     let keys: Vec<Key> = set
         .rdatas
         .iter()
         .filter(|r| r.len() > 4 && r[2] == 3 && u16::from_be_bytes([r[0], r[1]]) & 0x0100 != 0)
-        .map(|r| Key { tag: key_tag(r), algorithm: r[3], public: r[4..].to_vec() })
+        .map(|r| Key {
+            tag: key_tag(r),
+            algorithm: r[3],
+            public: r[4..].to_vec(),
+        })
         .collect();
     let mut per_tag: HashMap<(u16, u8), usize> = HashMap::new();
     for k in &keys {
@@ -186,8 +212,13 @@ fn apex_keys(zone: &Zone, problems: &mut Vec<Problem>) -> Vec<Key> {
 
 /// DS digest types must be assigned ones with the right digest length (RFC 4034 §5.1, IANA registry).
 fn check_ds_records(nodes: &[Node<'_>], problems: &mut Vec<Problem>) {
-    for node in nodes.iter().filter(|n| matches!(n.kind, Kind::Delegation { .. })) {
-        let Some(ds) = node.get(RType::DS) else { continue };
+    for node in nodes
+        .iter()
+        .filter(|n| matches!(n.kind, Kind::Delegation { .. }))
+    {
+        let Some(ds) = node.get(RType::DS) else {
+            continue;
+        };
         for rdata in &ds.rdatas {
             if rdata.len() < 4 {
                 continue;
@@ -195,14 +226,28 @@ fn check_ds_records(nodes: &[Node<'_>], problems: &mut Vec<Problem>) {
             let tag = u16::from_be_bytes([rdata[0], rdata[1]]);
             let digest_len = rdata.len() - 4;
             let problem = match rdata[3] {
-                0 | 7.. => Some(format!("unknown algorithm in DS (keytag {tag}): digest type {} is not assigned", rdata[3])),
-                1 if digest_len != 20 => Some(format!("DS (keytag {tag}) SHA-1 digest is {digest_len} octets, not 20")),
-                2 if digest_len != 32 => Some(format!("DS (keytag {tag}) SHA-256 digest is {digest_len} octets, not 32")),
-                4 if digest_len != 48 => Some(format!("DS (keytag {tag}) SHA-384 digest is {digest_len} octets, not 48")),
+                0 | 7.. => Some(format!(
+                    "unknown algorithm in DS (keytag {tag}): digest type {} is not assigned",
+                    rdata[3]
+                )),
+                1 if digest_len != 20 => Some(format!(
+                    "DS (keytag {tag}) SHA-1 digest is {digest_len} octets, not 20"
+                )),
+                2 if digest_len != 32 => Some(format!(
+                    "DS (keytag {tag}) SHA-256 digest is {digest_len} octets, not 32"
+                )),
+                4 if digest_len != 48 => Some(format!(
+                    "DS (keytag {tag}) SHA-384 digest is {digest_len} octets, not 48"
+                )),
                 _ => None,
             };
             if let Some(message) = problem {
-                problems.push(Problem { owner: node.owner.clone(), pos: ds.pos, code: "ds-invalid", message });
+                problems.push(Problem {
+                    owner: node.owner.clone(),
+                    pos: ds.pos,
+                    code: "ds-invalid",
+                    message,
+                });
             }
         }
     }
@@ -234,7 +279,18 @@ fn parse_rrsig(rdata: &[u8]) -> Option<Rrsig<'_>> {
     let signer = r.name()?;
     let header = &rdata[..r.pos];
     let signature = r.rest();
-    Some(Rrsig { covered, algorithm, labels, original_ttl, expiration, inception, tag, signer, header, signature })
+    Some(Rrsig {
+        covered,
+        algorithm,
+        labels,
+        original_ttl,
+        expiration,
+        inception,
+        tag,
+        signer,
+        header,
+        signature,
+    })
 }
 
 /// `a` is at or before `b` in serial-number time (RFC 4034 §3.1.5).
@@ -243,10 +299,21 @@ fn not_after(a: u32, b: u32) -> bool {
 }
 
 /// The data an RRSIG signs (RFC 4034 §3.1.8.1).
-pub fn signed_data(sig_header: &[u8], signer_offset: usize, owner: &Name, labels: u8, rrset: &RRset, original_ttl: u32) -> Vec<u8> {
+pub fn signed_data(
+    sig_header: &[u8],
+    signer_offset: usize,
+    owner: &Name,
+    labels: u8,
+    rrset: &RRset,
+    original_ttl: u32,
+) -> Vec<u8> {
     let mut data = Vec::with_capacity(512);
     data.extend_from_slice(&sig_header[..signer_offset]);
-    data.extend(sig_header[signer_offset..].iter().map(u8::to_ascii_lowercase));
+    data.extend(
+        sig_header[signer_offset..]
+            .iter()
+            .map(u8::to_ascii_lowercase),
+    );
     let mut owner_wire = owner.as_wire().to_ascii_lowercase();
     let owner_labels = owner.labels().filter(|l| *l != b"*").count();
     if (labels as usize) < owner_labels {
@@ -261,7 +328,11 @@ pub fn signed_data(sig_header: &[u8], signer_offset: usize, owner: &Name, labels
         wild.extend_from_slice(&owner_wire[pos..]);
         owner_wire = wild;
     }
-    let mut rdatas: Vec<std::borrow::Cow<'_, [u8]>> = rrset.rdatas.iter().map(|r| canonical_rdata(rrset.rtype, r)).collect();
+    let mut rdatas: Vec<std::borrow::Cow<'_, [u8]>> = rrset
+        .rdatas
+        .iter()
+        .map(|r| canonical_rdata(rrset.rtype, r))
+        .collect();
     rdatas.sort();
     rdatas.dedup();
     for rdata in rdatas {
@@ -276,15 +347,31 @@ pub fn signed_data(sig_header: &[u8], signer_offset: usize, owner: &Name, labels
 }
 
 /// Why one RRSIG does not validate an RRset, or `None` if it does.
-fn check_one(zone: &Zone, owner: &Name, rrset: &RRset, sig: &Rrsig<'_>, keys: &[Key], now: u32) -> Option<String> {
+fn check_one(
+    zone: &Zone,
+    owner: &Name,
+    rrset: &RRset,
+    sig: &Rrsig<'_>,
+    keys: &[Key],
+    now: u32,
+) -> Option<String> {
     if !sig.signer.eq_ignore_ascii_case(zone.origin.as_wire()) {
-        return Some(format!("signer name {} is not the zone apex", Name::from_wire(sig.signer).map_or("?".into(), |n| n.to_string())));
+        return Some(format!(
+            "signer name {} is not the zone apex",
+            Name::from_wire(sig.signer).map_or("?".into(), |n| n.to_string())
+        ));
     }
     if sig.labels as usize > owner.labels().filter(|l| *l != b"*").count() {
-        return Some(format!("labels field {} exceeds the owner's label count", sig.labels));
+        return Some(format!(
+            "labels field {} exceeds the owner's label count",
+            sig.labels
+        ));
     }
     if sig.original_ttl != rrset.ttl {
-        return Some(format!("original TTL {} differs from the RRset TTL {}", sig.original_ttl, rrset.ttl));
+        return Some(format!(
+            "original TTL {} differs from the RRset TTL {}",
+            sig.original_ttl, rrset.ttl
+        ));
     }
     if !not_after(sig.inception, now) {
         return Some("signature not yet valid (inception in the future)".into());
@@ -292,9 +379,15 @@ fn check_one(zone: &Zone, owner: &Name, rrset: &RRset, sig: &Rrsig<'_>, keys: &[
     if !not_after(now, sig.expiration) {
         return Some("signature expired".into());
     }
-    let candidates: Vec<&Key> = keys.iter().filter(|k| k.tag == sig.tag && k.algorithm == sig.algorithm).collect();
+    let candidates: Vec<&Key> = keys
+        .iter()
+        .filter(|k| k.tag == sig.tag && k.algorithm == sig.algorithm)
+        .collect();
     if candidates.is_empty() {
-        return Some(format!("no DNSKEY with key tag {} and algorithm {}", sig.tag, sig.algorithm));
+        return Some(format!(
+            "no DNSKEY with key tag {} and algorithm {}",
+            sig.tag, sig.algorithm
+        ));
     }
     let data = signed_data(sig.header, 18, owner, sig.labels, rrset, sig.original_ttl);
     let mut unsupported = false;
@@ -305,16 +398,34 @@ fn check_one(zone: &Zone, owner: &Name, rrset: &RRset, sig: &Rrsig<'_>, keys: &[
             Verdict::Invalid => {}
         }
     }
-    Some(if unsupported { format!("algorithm {} cannot be verified here", sig.algorithm) } else { "signature does not verify".into() })
+    Some(if unsupported {
+        format!("algorithm {} cannot be verified here", sig.algorithm)
+    } else {
+        "signature does not verify".into()
+    })
 }
 
-fn check_signatures(zone: &Zone, nodes: &[Node<'_>], keys: &[Key], options: &VerifyOptions, problems: &mut Vec<Problem>) {
+fn check_signatures(
+    zone: &Zone,
+    nodes: &[Node<'_>],
+    keys: &[Key],
+    options: &VerifyOptions,
+    problems: &mut Vec<Problem>,
+) {
     // Every RRset must be signed with each algorithm that signs the DNSKEY
     // RRset (RFC 4035 §2.2; as dnssec-verify, a key published but not yet
     // signing does not count).
     let mut algorithms: BTreeSet<u8> = BTreeSet::new();
-    if let (Some(dnskey), Some(rrsigs)) = (zone.get(&zone.origin, RType::DNSKEY), zone.get(&zone.origin, RType::RRSIG)) {
-        for sig in rrsigs.rdatas.iter().filter_map(|r| parse_rrsig(r)).filter(|s| s.covered == RType::DNSKEY.0) {
+    if let (Some(dnskey), Some(rrsigs)) = (
+        zone.get(&zone.origin, RType::DNSKEY),
+        zone.get(&zone.origin, RType::RRSIG),
+    ) {
+        for sig in rrsigs
+            .rdatas
+            .iter()
+            .filter_map(|r| parse_rrsig(r))
+            .filter(|s| s.covered == RType::DNSKEY.0)
+        {
             if check_one(zone, &zone.origin, dnskey, &sig, keys, options.now).is_none() {
                 algorithms.insert(sig.algorithm);
             }
@@ -330,20 +441,51 @@ fn check_signatures(zone: &Zone, nodes: &[Node<'_>], keys: &[Key], options: &Ver
                 scope.spawn(move || {
                     let mut found = Vec::new();
                     for node in part {
-                        check_node_signatures(zone, node, keys, algorithms, options.now, &mut found);
+                        check_node_signatures(
+                            zone,
+                            node,
+                            keys,
+                            algorithms,
+                            options.now,
+                            &mut found,
+                        );
                     }
                     found
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
     });
     problems.extend(results.into_iter().flatten());
 }
 
-fn check_node_signatures(zone: &Zone, node: &Node<'_>, keys: &[Key], algorithms: &BTreeSet<u8>, now: u32, out: &mut Vec<Problem>) {
-    let sigs: Vec<(Rrsig<'_>, Pos)> = node.get(RType::RRSIG).map(|s| s.rdatas.iter().filter_map(|r| parse_rrsig(r)).map(|r| (r, s.pos)).collect()).unwrap_or_default();
-    let problem = |pos: Pos, code: &'static str, message: String| Problem { owner: node.owner.clone(), pos, code, message };
+fn check_node_signatures(
+    zone: &Zone,
+    node: &Node<'_>,
+    keys: &[Key],
+    algorithms: &BTreeSet<u8>,
+    now: u32,
+    out: &mut Vec<Problem>,
+) {
+    let sigs: Vec<(Rrsig<'_>, Pos)> = node
+        .get(RType::RRSIG)
+        .map(|s| {
+            s.rdatas
+                .iter()
+                .filter_map(|r| parse_rrsig(r))
+                .map(|r| (r, s.pos))
+                .collect()
+        })
+        .unwrap_or_default();
+    let problem = |pos: Pos, code: &'static str, message: String| Problem {
+        owner: node.owner.clone(),
+        pos,
+        code,
+        message,
+    };
     for (sig, pos) in &sigs {
         let covered = RType(sig.covered);
         let signed_ok = match node.kind {
@@ -359,7 +501,14 @@ fn check_node_signatures(zone: &Zone, node: &Node<'_>, keys: &[Key], algorithms:
             } else {
                 "it covers a type that does not exist here"
             };
-            out.push(problem(*pos, "rrsig-superfluous", format!("no valid signature for a record: RRSIG covering {covered} at {}: {why}", node.owner)));
+            out.push(problem(
+                *pos,
+                "rrsig-superfluous",
+                format!(
+                    "no valid signature for a record: RRSIG covering {covered} at {}: {why}",
+                    node.owner
+                ),
+            ));
         }
     }
     if matches!(node.kind, Kind::NonAuthoritative) {
@@ -380,12 +529,25 @@ fn check_node_signatures(zone: &Zone, node: &Node<'_>, keys: &[Key], algorithms:
                 None => {
                     valid_algorithms.insert(sig.algorithm);
                 }
-                Some(reason) => reasons.push(format!("key {} alg {}: {reason}", sig.tag, sig.algorithm)),
+                Some(reason) => {
+                    reasons.push(format!("key {} alg {}: {reason}", sig.tag, sig.algorithm))
+                }
             }
         }
         if valid_algorithms.is_empty() {
-            let why = if reasons.is_empty() { "no RRSIG".to_string() } else { reasons.join("; ") };
-            out.push(problem(set.pos, "rrsig-invalid", format!("no valid signature for a record: {}/{} ({why})", node.owner, set.rtype)));
+            let why = if reasons.is_empty() {
+                "no RRSIG".to_string()
+            } else {
+                reasons.join("; ")
+            };
+            out.push(problem(
+                set.pos,
+                "rrsig-invalid",
+                format!(
+                    "no valid signature for a record: {}/{} ({why})",
+                    node.owner, set.rtype
+                ),
+            ));
         } else if let Some(missing) = algorithms.iter().find(|a| !valid_algorithms.contains(a)) {
             out.push(problem(set.pos, "rrsig-algorithm-missing", format!("{}/{} is not signed with algorithm {missing}, which the DNSKEY RRset lists (RFC 4035 §2.2)", node.owner, set.rtype)));
         }
@@ -393,7 +555,11 @@ fn check_node_signatures(zone: &Zone, node: &Node<'_>, keys: &[Key], algorithms:
 }
 
 fn format_types(types: &BTreeSet<u16>) -> String {
-    types.iter().map(|t| RType(*t).to_string()).collect::<Vec<_>>().join(" ")
+    types
+        .iter()
+        .map(|t| RType(*t).to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn check_nsec(zone: &Zone, nodes: &[Node<'_>], problems: &mut Vec<Problem>) {
@@ -402,21 +568,58 @@ fn check_nsec(zone: &Zone, nodes: &[Node<'_>], problems: &mut Vec<Problem>) {
         let nsec = node.get(RType::NSEC);
         match (node.kind, nsec) {
             (Kind::NonAuthoritative | Kind::Nsec3, Some(set)) => {
-                problems.push(Problem { owner: node.owner.clone(), pos: set.pos, code: "nsec-superfluous", message: format!("superfluous NSEC(3) at the non-authoritative name {}", node.owner) });
+                problems.push(Problem {
+                    owner: node.owner.clone(),
+                    pos: set.pos,
+                    code: "nsec-superfluous",
+                    message: format!(
+                        "superfluous NSEC(3) at the non-authoritative name {}",
+                        node.owner
+                    ),
+                });
             }
             (Kind::NonAuthoritative | Kind::Nsec3, None) => {}
-            (_, None) => problems.push(Problem { owner: node.owner.clone(), pos: node.pos(), code: "nsec-missing", message: format!("missing NSEC(3) record for {}", node.owner) }),
+            (_, None) => problems.push(Problem {
+                owner: node.owner.clone(),
+                pos: node.pos(),
+                code: "nsec-missing",
+                message: format!("missing NSEC(3) record for {}", node.owner),
+            }),
             (_, Some(set)) => {
                 if set.rdatas.len() > 1 {
-                    problems.push(Problem { owner: node.owner.clone(), pos: set.pos, code: "nsec-chain", message: format!("inconsistent NSEC(3) chain: {} NSEC records at {}", set.rdatas.len(), node.owner) });
+                    problems.push(Problem {
+                        owner: node.owner.clone(),
+                        pos: set.pos,
+                        code: "nsec-chain",
+                        message: format!(
+                            "inconsistent NSEC(3) chain: {} NSEC records at {}",
+                            set.rdatas.len(),
+                            node.owner
+                        ),
+                    });
                 }
                 let rdata = &set.rdatas[0];
                 let mut r = WireReader::new(rdata);
-                let (Some(next), bitmap) = (r.name().and_then(|n| Name::from_wire(n).ok()), read_type_bitmap(r.rest())) else { continue };
+                let (Some(next), bitmap) = (
+                    r.name().and_then(|n| Name::from_wire(n).ok()),
+                    read_type_bitmap(r.rest()),
+                ) else {
+                    continue;
+                };
                 let listed: BTreeSet<u16> = bitmap.unwrap_or_default().into_iter().collect();
                 let expected = node.bitmap_types(RType::NSEC);
                 if listed != expected {
-                    problems.push(Problem { owner: node.owner.clone(), pos: set.pos, code: "nsec-bitmap", message: format!("wrong NSEC(3) bitmap at {}: lists [{}], the name has [{}]", node.owner, format_types(&listed), format_types(&expected)) });
+                    problems.push(Problem {
+                        owner: node.owner.clone(),
+                        pos: set.pos,
+                        code: "nsec-bitmap",
+                        message: format!(
+                            "wrong NSEC(3) bitmap at {}: lists [{}], the name has [{}]",
+                            node.owner,
+                            format_types(&listed),
+                            format_types(&expected)
+                        ),
+                    });
                 }
                 chain.push((node.owner, next, set.pos));
             }
@@ -457,10 +660,21 @@ struct Nsec3Record<'a> {
 fn check_nsec3(zone: &Zone, nodes: &[Node<'_>], param_set: &RRset, problems: &mut Vec<Problem>) {
     let param = &param_set.rdatas[0];
     let mut r = WireReader::new(param);
-    let (Some(algorithm), Some(_flags), Some(iterations), Some(salt_len)) = (r.u8(), r.u8(), r.u16(), r.u8()) else { return };
-    let Some(salt) = r.take(salt_len as usize) else { return };
+    let (Some(algorithm), Some(_flags), Some(iterations), Some(salt_len)) =
+        (r.u8(), r.u8(), r.u16(), r.u8())
+    else {
+        return;
+    };
+    let Some(salt) = r.take(salt_len as usize) else {
+        return;
+    };
     if algorithm != 1 {
-        problems.push(Problem { owner: zone.origin.clone(), pos: param_set.pos, code: "nsec3-chain", message: format!("NSEC3PARAM hash algorithm {algorithm} is unknown (RFC 5155 §11)") });
+        problems.push(Problem {
+            owner: zone.origin.clone(),
+            pos: param_set.pos,
+            code: "nsec3-chain",
+            message: format!("NSEC3PARAM hash algorithm {algorithm} is unknown (RFC 5155 §11)"),
+        });
         return;
     }
     // The NSEC3 records of this chain, by hash.
@@ -468,30 +682,63 @@ fn check_nsec3(zone: &Zone, nodes: &[Node<'_>], param_set: &RRset, problems: &mu
     for node in nodes.iter().filter(|n| n.get(RType::NSEC3).is_some()) {
         let set = node.get(RType::NSEC3).unwrap();
         if node.kind == Kind::NonAuthoritative {
-            problems.push(Problem { owner: node.owner.clone(), pos: set.pos, code: "nsec-superfluous", message: format!("superfluous NSEC(3) at the non-authoritative name {}", node.owner) });
+            problems.push(Problem {
+                owner: node.owner.clone(),
+                pos: set.pos,
+                code: "nsec-superfluous",
+                message: format!(
+                    "superfluous NSEC(3) at the non-authoritative name {}",
+                    node.owner
+                ),
+            });
             continue;
         }
         let mut hash = Vec::new();
         let label = node.owner.labels().next().unwrap_or_default();
-        let parent_is_apex = node.owner.parent().is_some_and(|p| p.eq_ignore_case(&zone.origin));
+        let parent_is_apex = node
+            .owner
+            .parent()
+            .is_some_and(|p| p.eq_ignore_case(&zone.origin));
         if !parent_is_apex || crate::zone::encoding::base32hex_decode(label, &mut hash).is_err() {
             continue; // reported by the zone checks
         }
         for rdata in &set.rdatas {
             let mut r = WireReader::new(rdata);
-            let (Some(alg), Some(flags), Some(iter), Some(salt_len)) = (r.u8(), r.u8(), r.u16(), r.u8()) else { continue };
-            let Some(this_salt) = r.take(salt_len as usize) else { continue };
+            let (Some(alg), Some(flags), Some(iter), Some(salt_len)) =
+                (r.u8(), r.u8(), r.u16(), r.u8())
+            else {
+                continue;
+            };
+            let Some(this_salt) = r.take(salt_len as usize) else {
+                continue;
+            };
             if alg != algorithm || iter != iterations || this_salt != salt {
                 continue; // another chain (RFC 5155 §7.2)
             }
             let Some(hash_len) = r.u8() else { continue };
-            let Some(next) = r.take(hash_len as usize) else { continue };
-            let types = read_type_bitmap(r.rest()).unwrap_or_default().into_iter().collect();
-            records.push(Nsec3Record { owner: node.owner, pos: set.pos, hash: hash.clone(), flags, next: next.to_vec(), types });
+            let Some(next) = r.take(hash_len as usize) else {
+                continue;
+            };
+            let types = read_type_bitmap(r.rest())
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            records.push(Nsec3Record {
+                owner: node.owner,
+                pos: set.pos,
+                hash: hash.clone(),
+                flags,
+                next: next.to_vec(),
+                types,
+            });
         }
     }
     records.sort_by(|a, b| a.hash.cmp(&b.hash));
-    let by_hash: HashMap<&[u8], usize> = records.iter().enumerate().map(|(i, r)| (r.hash.as_slice(), i)).collect();
+    let by_hash: HashMap<&[u8], usize> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.hash.as_slice(), i))
+        .collect();
     // Which NSEC3 covers (not matches) a hash: the last one before it, wrapping.
     let covering = |hash: &[u8]| -> Option<&Nsec3Record<'_>> {
         let idx = records.partition_point(|r| r.hash.as_slice() < hash);
@@ -503,7 +750,8 @@ fn check_nsec3(zone: &Zone, nodes: &[Node<'_>], param_set: &RRset, problems: &mu
     };
     let mut used = vec![false; records.len()];
     // Names that need an NSEC3: authoritative nodes and the empty non-terminals above them.
-    let existing: std::collections::HashSet<Name> = nodes.iter().map(|n| n.owner.to_lowercase()).collect();
+    let existing: std::collections::HashSet<Name> =
+        nodes.iter().map(|n| n.owner.to_lowercase()).collect();
     let mut empty_non_terminals: BTreeSet<Name> = BTreeSet::new();
     // Per ENT: does anything other than an opted-out insecure delegation lie below it?
     let mut ent_needs: HashMap<Name, bool> = HashMap::new();
@@ -554,23 +802,45 @@ fn check_nsec3(zone: &Zone, nodes: &[Node<'_>], param_set: &RRset, problems: &mu
                 }
             }
             None => {
-                let opted_out = !ent_needs.get(ent).copied().unwrap_or(true) && covering(&hash).is_some_and(|c| c.flags & 1 == 1);
+                let opted_out = !ent_needs.get(ent).copied().unwrap_or(true)
+                    && covering(&hash).is_some_and(|c| c.flags & 1 == 1);
                 if !opted_out {
-                    problems.push(Problem { owner: ent.clone(), pos: param_set.pos, code: "nsec-missing", message: format!("missing NSEC(3) record for the empty non-terminal {ent}") });
+                    problems.push(Problem {
+                        owner: ent.clone(),
+                        pos: param_set.pos,
+                        code: "nsec-missing",
+                        message: format!("missing NSEC(3) record for the empty non-terminal {ent}"),
+                    });
                 }
             }
         }
     }
     for (i, rec) in records.iter().enumerate() {
         if !used[i] {
-            problems.push(Problem { owner: rec.owner.clone(), pos: rec.pos, code: "nsec-superfluous", message: format!("superfluous NSEC(3) {}: it matches no name of the zone", rec.owner) });
+            problems.push(Problem {
+                owner: rec.owner.clone(),
+                pos: rec.pos,
+                code: "nsec-superfluous",
+                message: format!(
+                    "superfluous NSEC(3) {}: it matches no name of the zone",
+                    rec.owner
+                ),
+            });
         }
         let expected = &records[(i + 1) % records.len()].hash;
         if &rec.next != expected {
             let (mut shown, mut want) = (String::new(), String::new());
             base32hex_encode(&rec.next, &mut shown);
             base32hex_encode(expected, &mut want);
-            problems.push(Problem { owner: rec.owner.clone(), pos: rec.pos, code: "nsec-chain", message: format!("inconsistent NSEC(3) chain: {} points to {shown}, the next hash is {want}", rec.owner) });
+            problems.push(Problem {
+                owner: rec.owner.clone(),
+                pos: rec.pos,
+                code: "nsec-chain",
+                message: format!(
+                    "inconsistent NSEC(3) chain: {} points to {shown}, the next hash is {want}",
+                    rec.owner
+                ),
+            });
         }
     }
 }
@@ -582,7 +852,12 @@ mod tests {
     #[test]
     fn rfc5155_appendix_a_hashes() {
         let salt = [0xaa, 0xbb, 0xcc, 0xdd];
-        for (name, expected) in [("example.", "0P9MHAVEQVM6T7VBL5LOP2U3T2RP3TOM"), ("a.example.", "35MTHGPGCU1QG68FAB165KLNSNK3DPVL"), ("ns1.example.", "2T7B4G4VSA5SMI47K61MV5BV1A22BOJR"), ("w.example.", "K8UDEMVP1J2F7EG6JEBPS17VP3N8I58H")] {
+        for (name, expected) in [
+            ("example.", "0P9MHAVEQVM6T7VBL5LOP2U3T2RP3TOM"),
+            ("a.example.", "35MTHGPGCU1QG68FAB165KLNSNK3DPVL"),
+            ("ns1.example.", "2T7B4G4VSA5SMI47K61MV5BV1A22BOJR"),
+            ("w.example.", "K8UDEMVP1J2F7EG6JEBPS17VP3N8I58H"),
+        ] {
             let hash = nsec3_hash(&Name::parse(name.as_bytes(), None).unwrap(), &salt, 12);
             let mut text = String::new();
             base32hex_encode(&hash, &mut text);

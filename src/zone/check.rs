@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use super::name::Name;
+use super::name::{Name, is_subdomain_wire, wire_ancestors};
 use super::rdata::WireReader;
 use super::reader::{self, ReadOptions};
 use super::rtype::{RType, algorithm_name};
@@ -51,44 +51,93 @@ pub struct CheckReport {
 
 impl CheckReport {
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
     pub fn warnings(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 }
 
 /// Reads `path` and checks it. Syntax errors and semantic findings are
 /// reported together; a zone that did not read cleanly is still checked as
 /// far as it was read, so one run shows every problem.
-pub fn check_file(path: &std::path::Path, read: ReadOptions, options: &CheckOptions) -> CheckReport {
+pub fn check_file(
+    path: &std::path::Path,
+    read: ReadOptions,
+    options: &CheckOptions,
+) -> CheckReport {
     let outcome = reader::read_file(path, read);
     let file = path.display().to_string();
     let mut diagnostics = outcome.diagnostics;
-    let mut report = CheckReport { file: file.clone(), origin: outcome.origin.clone(), serial: None, records: outcome.records.len(), diagnostics: Vec::new() };
+    let mut report = CheckReport {
+        file: file.clone(),
+        origin: outcome.origin.clone(),
+        serial: None,
+        records: outcome.records.len(),
+        diagnostics: Vec::new(),
+    };
     match outcome.origin {
         Some(origin) => {
             let class = outcome.records.first().map_or(1, |r| r.class);
-            let (in_zone, out_of_zone): (Vec<_>, Vec<_>) = outcome.records.into_iter().partition(|r| r.owner.is_subdomain_of(&origin));
+            let (in_zone, out_of_zone): (Vec<_>, Vec<_>) = outcome
+                .records
+                .into_iter()
+                .partition(|r| r.owner.is_subdomain_of(&origin));
             for r in &out_of_zone {
                 let f = outcome.files[r.pos.file as usize].display().to_string();
-                diagnostics.push(Diagnostic::error(f, r.pos.line, 0, "out-of-zone", format!("out-of-zone data: {} {} is not in zone {origin}", r.owner, r.rtype)));
+                diagnostics.push(Diagnostic::error(
+                    f,
+                    r.pos.line,
+                    0,
+                    "out-of-zone",
+                    format!(
+                        "out-of-zone data: {} {} is not in zone {origin}",
+                        r.owner, r.rtype
+                    ),
+                ));
             }
             let (zone, conflicts) = Zone::from_records(origin, class, in_zone);
             report.serial = zone.serial();
             report.records = zone.record_count();
-            let files: Vec<String> = outcome.files.iter().map(|p| p.display().to_string()).collect();
+            let files: Vec<String> = outcome
+                .files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
             diagnostics.extend(check_zone(&zone, &conflicts, &files, options));
             if !options.skip_dnssec {
-                let verify_options = VerifyOptions { now: options.now.unwrap_or_else(|| VerifyOptions::default().now), ..Default::default() };
+                let verify_options = VerifyOptions {
+                    now: options.now.unwrap_or_else(|| VerifyOptions::default().now),
+                    ..Default::default()
+                };
                 for p in verify_zone(&zone, &verify_options) {
                     let f = files.get(p.pos.file as usize).cloned().unwrap_or_default();
-                    diagnostics.push(Diagnostic { file: f, line: p.pos.line, column: 0, severity: Severity::Error, code: p.code, message: p.message });
+                    diagnostics.push(Diagnostic {
+                        file: f,
+                        line: p.pos.line,
+                        column: 0,
+                        severity: Severity::Error,
+                        code: p.code,
+                        message: p.message,
+                    });
                 }
             }
         }
         None if diagnostics.iter().all(|d| d.severity != Severity::Error) => {
-            diagnostics.push(Diagnostic::error(file, 0, 0, "no-origin", "no origin: give --origin, or start the zone with an SOA whose owner is absolute".into()));
+            diagnostics.push(Diagnostic::error(
+                file,
+                0,
+                0,
+                "no-origin",
+                "no origin: give --origin, or start the zone with an SOA whose owner is absolute"
+                    .into(),
+            ));
         }
         None => {}
     }
@@ -113,9 +162,22 @@ enum CutKind {
 }
 
 /// Runs every semantic check on a zone already read.
-pub fn check_zone(zone: &Zone, conflicts: &[TtlConflict], files: &[String], options: &CheckOptions) -> Vec<Diagnostic> {
-    let reverse_zone = ["in-addr.arpa.", "ip6.arpa."].iter().any(|suffix| Name::parse(suffix.as_bytes(), None).is_ok_and(|s| zone.origin.is_subdomain_of(&s)));
-    let mut c = Checker { zone, reverse_zone, files, options, out: Vec::new() };
+pub fn check_zone(
+    zone: &Zone,
+    conflicts: &[TtlConflict],
+    files: &[String],
+    options: &CheckOptions,
+) -> Vec<Diagnostic> {
+    let reverse_zone = ["in-addr.arpa.", "ip6.arpa."].iter().any(|suffix| {
+        Name::parse(suffix.as_bytes(), None).is_ok_and(|s| zone.origin.is_subdomain_of(&s))
+    });
+    let mut c = Checker {
+        zone,
+        reverse_zone,
+        files,
+        options,
+        out: Vec::new(),
+    };
     for conflict in conflicts {
         if conflict.rtype == RType::RRSIG {
             continue; // each RRSIG takes the TTL of the set it covers
@@ -140,11 +202,14 @@ pub fn check_zone(zone: &Zone, conflicts: &[TtlConflict], files: &[String], opti
         }
     }
     // The walk is split at node boundaries and run on every core.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rrsets.len() / 10_000 + 1);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(rrsets.len() / 10_000 + 1);
     let mut bounds = vec![0];
     for t in 1..threads {
         let mut at = rrsets.len() * t / threads;
-        while at > 0 && at < rrsets.len() && rrsets[at].owner.eq_ignore_case(&rrsets[at - 1].owner) {
+        while at > 0 && at < rrsets.len() && rrsets[at].owner.eq_ignore_case(&rrsets[at - 1].owner)
+        {
             at += 1;
         }
         bounds.push(at.max(*bounds.last().unwrap()));
@@ -156,16 +221,26 @@ pub fn check_zone(zone: &Zone, conflicts: &[TtlConflict], files: &[String], opti
             .map(|w| {
                 let (range, ns_target, reverse_zone) = (w[0]..w[1], &ns_target, c.reverse_zone);
                 scope.spawn(move || {
-                    let mut part = Checker { zone, reverse_zone, files, options, out: Vec::new() };
+                    let mut part = Checker {
+                        zone,
+                        reverse_zone,
+                        files,
+                        options,
+                        out: Vec::new(),
+                    };
                     part.walk(range, ns_target);
                     part.out
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
     });
     c.out.extend(parts.into_iter().flatten());
-    c.out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    c.out
+        .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     c.out
 }
 
@@ -183,26 +258,47 @@ fn first_name(rdata: &[u8], skip: usize) -> Option<Name> {
     Name::from_wire(r.name()?).ok()
 }
 
-/// The target name of NS, CNAME, DNAME, PTR, MX, SRV, SVCB/HTTPS records.
-fn target(rtype: RType, rdata: &[u8]) -> Option<Name> {
-    match rtype {
-        RType::NS | RType::CNAME | RType::DNAME | RType::PTR => first_name(rdata, 0),
-        RType::MX | RType::SVCB | RType::HTTPS => first_name(rdata, 2),
-        RType::SRV => first_name(rdata, 6),
-        _ => None,
-    }
+/// The target name (wire form) of NS, CNAME, DNAME, PTR, MX, SRV, SVCB/HTTPS records.
+fn target(rtype: RType, rdata: &[u8]) -> Option<&[u8]> {
+    let skip = match rtype {
+        RType::NS | RType::CNAME | RType::DNAME | RType::PTR => 0,
+        RType::MX | RType::SVCB | RType::HTTPS => 2,
+        RType::SRV => 6,
+        _ => return None,
+    };
+    let mut r = WireReader::new(rdata);
+    r.take(skip)?;
+    r.name()
+}
+
+fn show(wire: &[u8]) -> String {
+    Name::from_wire(wire).map_or_else(|_| "?".into(), |n| n.to_string())
 }
 
 const DEPRECATED_ALGORITHMS: &[u8] = &[1, 3, 5, 6, 7, 12];
 
 impl<'a> Checker<'a> {
     fn push(&mut self, severity: Severity, pos: Pos, code: &'static str, message: String) {
-        let file = self.files.get(pos.file as usize).cloned().unwrap_or_default();
-        self.out.push(Diagnostic { file, line: pos.line, column: 0, severity, code, message });
+        let file = self
+            .files
+            .get(pos.file as usize)
+            .cloned()
+            .unwrap_or_default();
+        self.out.push(Diagnostic {
+            file,
+            line: pos.line,
+            column: 0,
+            severity,
+            code,
+            message,
+        });
     }
 
     fn apex_pos(&self) -> Pos {
-        self.zone.node(&self.zone.origin).first().map_or(Pos::default(), |s| s.pos)
+        self.zone
+            .node(&self.zone.origin)
+            .first()
+            .map_or(Pos::default(), |s| s.pos)
     }
 
     fn check_apex(&mut self) {
@@ -210,12 +306,30 @@ impl<'a> Checker<'a> {
         let apex = zone.node(&zone.origin);
         let pos = self.apex_pos();
         match zone.soa() {
-            None => self.push(Severity::Error, pos, "soa-missing", format!("no SOA record at the zone apex {}", zone.origin)),
-            Some(soa) if soa.rdatas.len() > 1 => self.push(Severity::Error, soa.pos, "soa-multiple", format!("multiple SOA records ({}) at the apex; a zone has exactly one", soa.rdatas.len())),
+            None => self.push(
+                Severity::Error,
+                pos,
+                "soa-missing",
+                format!("no SOA record at the zone apex {}", zone.origin),
+            ),
+            Some(soa) if soa.rdatas.len() > 1 => self.push(
+                Severity::Error,
+                soa.pos,
+                "soa-multiple",
+                format!(
+                    "multiple SOA records ({}) at the apex; a zone has exactly one",
+                    soa.rdatas.len()
+                ),
+            ),
             Some(soa) => self.check_soa_timers(soa),
         }
         if !has(apex, RType::NS) {
-            self.push(Severity::Error, pos, "ns-apex-missing", format!("no NS records at the zone apex {}", zone.origin));
+            self.push(
+                Severity::Error,
+                pos,
+                "ns-apex-missing",
+                format!("no NS records at the zone apex {}", zone.origin),
+            );
         }
         if let Some(ds) = zone.get(&zone.origin, RType::DS) {
             self.push(Severity::Error, ds.pos, "ds-apex", format!("DS record at the zone apex ({}): DS belongs in the parent zone (RFC 4035 §2.4)", zone.origin));
@@ -229,7 +343,9 @@ impl<'a> Checker<'a> {
     fn check_soa_timers(&mut self, soa: &RRset) {
         let rdata = &soa.rdatas[0];
         let n = rdata.len();
-        let field = |i: usize| u32::from_be_bytes(rdata[n - 20 + 4 * i..n - 16 + 4 * i].try_into().unwrap());
+        let field = |i: usize| {
+            u32::from_be_bytes(rdata[n - 20 + 4 * i..n - 16 + 4 * i].try_into().unwrap())
+        };
         let (refresh, retry, expire, minimum) = (field(1), field(2), field(3), field(4));
         let mut advice = Vec::new();
         if !(1200..=43200).contains(&refresh) {
@@ -245,42 +361,88 @@ impl<'a> Checker<'a> {
             advice.push(format!("expire {expire} is not above refresh + retry"));
         }
         if minimum > 86400 {
-            advice.push(format!("negative-caching TTL {minimum} is above one day (RFC 2308 §5)"));
+            advice.push(format!(
+                "negative-caching TTL {minimum} is above one day (RFC 2308 §5)"
+            ));
         }
         if !advice.is_empty() {
-            self.push(Severity::Warning, soa.pos, "soa-timers", format!("SOA timers outside RFC 1912 §2.2 advice: {}", advice.join("; ")));
+            self.push(
+                Severity::Warning,
+                soa.pos,
+                "soa-timers",
+                format!(
+                    "SOA timers outside RFC 1912 §2.2 advice: {}",
+                    advice.join("; ")
+                ),
+            );
         }
     }
 
     fn check_dnskeys(&mut self, apex: &[RRset]) {
         let mut algorithms = HashSet::new();
-        for set in apex.iter().filter(|s| matches!(s.rtype, RType::DNSKEY | RType::CDNSKEY | RType::KEY)) {
+        for set in apex
+            .iter()
+            .filter(|s| matches!(s.rtype, RType::DNSKEY | RType::CDNSKEY | RType::KEY))
+        {
             for rdata in &set.rdatas {
                 if rdata.len() < 4 {
                     continue;
                 }
-                let (flags, protocol, algorithm) = (u16::from_be_bytes([rdata[0], rdata[1]]), rdata[2], rdata[3]);
+                let (flags, protocol, algorithm) =
+                    (u16::from_be_bytes([rdata[0], rdata[1]]), rdata[2], rdata[3]);
                 if set.rtype == RType::CDNSKEY && algorithm == 0 {
                     continue; // the RFC 8078 delete form, checked with CDS
                 }
                 if set.rtype != RType::KEY && protocol != 3 {
-                    self.push(Severity::Error, set.pos, "dnskey-invalid", format!("invalid {}: protocol {protocol} (must be 3, RFC 4034 §2.1.2)", set.rtype));
+                    self.push(
+                        Severity::Error,
+                        set.pos,
+                        "dnskey-invalid",
+                        format!(
+                            "invalid {}: protocol {protocol} (must be 3, RFC 4034 §2.1.2)",
+                            set.rtype
+                        ),
+                    );
                 }
                 if set.rtype == RType::DNSKEY && flags & 0x0100 == 0 {
-                    self.push(Severity::Error, set.pos, "dnskey-invalid", format!("invalid DNSKEY: flags {flags} lack the Zone Key bit (RFC 4034 §2.1.1)"));
+                    self.push(
+                        Severity::Error,
+                        set.pos,
+                        "dnskey-invalid",
+                        format!(
+                            "invalid DNSKEY: flags {flags} lack the Zone Key bit (RFC 4034 §2.1.1)"
+                        ),
+                    );
                 }
                 if set.rtype == RType::DNSKEY {
                     algorithms.insert(algorithm);
                 }
                 if DEPRECATED_ALGORITHMS.contains(&algorithm) {
                     let name = algorithm_name(algorithm).unwrap_or("?");
-                    self.push(Severity::Warning, set.pos, "deprecated-algorithm", format!("deprecated {} algorithm found: {algorithm} ({name}) (RFC 8624 §3.1)", set.rtype));
+                    self.push(
+                        Severity::Warning,
+                        set.pos,
+                        "deprecated-algorithm",
+                        format!(
+                            "deprecated {} algorithm found: {algorithm} ({name}) (RFC 8624 §3.1)",
+                            set.rtype
+                        ),
+                    );
                 }
             }
         }
         if !algorithms.is_empty() && algorithms.iter().all(|a| DEPRECATED_ALGORITHMS.contains(a)) {
-            let pos = apex.iter().find(|s| s.rtype == RType::DNSKEY).map_or(Pos::default(), |s| s.pos);
-            self.push(Severity::Warning, pos, "deprecated-algorithm", "all DNSKEY algorithms found are deprecated: validators treat the zone as unsigned".into());
+            let pos = apex
+                .iter()
+                .find(|s| s.rtype == RType::DNSKEY)
+                .map_or(Pos::default(), |s| s.pos);
+            self.push(
+                Severity::Warning,
+                pos,
+                "deprecated-algorithm",
+                "all DNSKEY algorithms found are deprecated: validators treat the zone as unsigned"
+                    .into(),
+            );
         }
     }
 
@@ -298,7 +460,11 @@ impl<'a> Checker<'a> {
         for (set, form) in [(cds, CDS_DELETE), (cdnskey, CDNSKEY_DELETE)] {
             let Some(set) = set else { continue };
             for rdata in &set.rdatas {
-                let algorithm = if set.rtype == RType::CDS { rdata.get(2) } else { rdata.get(3) };
+                let algorithm = if set.rtype == RType::CDS {
+                    rdata.get(2)
+                } else {
+                    rdata.get(3)
+                };
                 if algorithm == Some(&0) {
                     delete = true;
                     if &rdata[..] != form {
@@ -312,7 +478,9 @@ impl<'a> Checker<'a> {
         if delete {
             return;
         }
-        let keys: Vec<&[u8]> = dnskey.map(|s| s.rdatas.iter().map(|r| &r[..]).collect()).unwrap_or_default();
+        let keys: Vec<&[u8]> = dnskey
+            .map(|s| s.rdatas.iter().map(|r| &r[..]).collect())
+            .unwrap_or_default();
         if let Some(set) = cdnskey {
             if cds.is_none() {
                 self.push(Severity::Warning, set.pos, "cds-missing", "CDNSKEY without CDS: publish both so that every parent can use them (RFC 7344 §4)".into());
@@ -334,17 +502,29 @@ impl<'a> Checker<'a> {
                     self.push(Severity::Error, set.pos, "cds-no-dnskey", format!("CDS/CDNSKEY consistency checks failed: CDS (key tag {tag}) matches no DNSKEY at the apex"));
                 }
                 if let Some(cdnskeys) = cdnskey
-                    && !cdnskeys.rdatas.iter().any(|k| digest::ds_matches(origin, k, rdata) == Some(true))
+                    && !cdnskeys
+                        .rdatas
+                        .iter()
+                        .any(|k| digest::ds_matches(origin, k, rdata) == Some(true))
                 {
                     self.push(Severity::Error, set.pos, "cds-cdnskey-mismatch", format!("CDS not match CDNSKEY: CDS (key tag {}) has no CDNSKEY (RFC 7344 §4: both MUST match)", u16::from_be_bytes([rdata[0], rdata[1]])));
                 }
                 if rdata.get(3) == Some(&1) {
-                    self.push(Severity::Warning, set.pos, "deprecated-digest", "deprecated CDS digest type 1 (SHA-1) (RFC 8624 §3.3)".into());
+                    self.push(
+                        Severity::Warning,
+                        set.pos,
+                        "deprecated-digest",
+                        "deprecated CDS digest type 1 (SHA-1) (RFC 8624 §3.3)".into(),
+                    );
                 }
             }
             if let Some(cdnskeys) = cdnskey {
                 for key in &cdnskeys.rdatas {
-                    if !set.rdatas.iter().any(|ds| digest::ds_matches(origin, key, ds) == Some(true)) {
+                    if !set
+                        .rdatas
+                        .iter()
+                        .any(|ds| digest::ds_matches(origin, key, ds) == Some(true))
+                    {
                         self.push(Severity::Error, cdnskeys.pos, "cds-cdnskey-mismatch", format!("CDNSKEY without corresponding CDS (key tag {}) (RFC 7344 §4: both MUST match)", digest::key_tag(key)));
                     }
                 }
@@ -362,11 +542,15 @@ impl<'a> Checker<'a> {
         if let Some(first) = rrsets.get(i) {
             let mut ancestors = Vec::new();
             let mut current = first.owner.parent();
-            while let Some(a) = current.filter(|a| a.is_subdomain_of(&zone.origin) && !a.eq_ignore_case(&zone.origin)) {
+            while let Some(a) = current
+                .filter(|a| a.is_subdomain_of(&zone.origin) && !a.eq_ignore_case(&zone.origin))
+            {
                 current = a.parent();
                 ancestors.push(a);
             }
-            if zone.get(&zone.origin, RType::DNAME).is_some() && !first.owner.eq_ignore_case(&zone.origin) {
+            if zone.get(&zone.origin, RType::DNAME).is_some()
+                && !first.owner.eq_ignore_case(&zone.origin)
+            {
                 cuts.push((zone.origin.clone(), CutKind::Dname));
             }
             for a in ancestors.into_iter().rev() {
@@ -387,13 +571,19 @@ impl<'a> Checker<'a> {
                 end += 1;
             }
             let node = &rrsets[i..end];
-            while cuts.last().is_some_and(|(cut, _)| !owner.is_subdomain_of(cut)) {
+            while cuts
+                .last()
+                .is_some_and(|(cut, _)| !owner.is_subdomain_of(cut))
+            {
                 cuts.pop();
             }
             let is_apex = owner.eq_ignore_case(&zone.origin);
             match cuts.last() {
                 // NSEC3 owners are hashes, not names below the DNAME (RFC 5155 §7.1).
-                Some((_, CutKind::Dname)) if node.iter().all(|s| matches!(s.rtype, RType::NSEC3 | RType::RRSIG)) => {}
+                Some((_, CutKind::Dname))
+                    if node
+                        .iter()
+                        .all(|s| matches!(s.rtype, RType::NSEC3 | RType::RRSIG)) => {}
                 Some((cut, CutKind::Dname)) => {
                     let cut = cut.clone();
                     for set in node {
@@ -444,22 +634,50 @@ impl<'a> Checker<'a> {
             if let Some(max) = self.options.max_ttl
                 && set.ttl > max
             {
-                self.push(Severity::Error, set.pos, "max-ttl", format!("{owner}/{} TTL {} exceeds the maximum {max}", set.rtype, set.ttl));
+                self.push(
+                    Severity::Error,
+                    set.pos,
+                    "max-ttl",
+                    format!(
+                        "{owner}/{} TTL {} exceeds the maximum {max}",
+                        set.rtype, set.ttl
+                    ),
+                );
             }
         }
         if let Some(cname) = node.iter().find(|s| s.rtype == RType::CNAME) {
             if cname.rdatas.len() > 1 {
-                self.push(Severity::Error, cname.pos, "cname-multiple", format!("multiple CNAME records at {owner} (RFC 1034 §3.6.2)"));
+                self.push(
+                    Severity::Error,
+                    cname.pos,
+                    "cname-multiple",
+                    format!("multiple CNAME records at {owner} (RFC 1034 §3.6.2)"),
+                );
             }
-            for other in rtypes(node).filter(|t| *t != RType::CNAME && !t.may_coexist_with_cname()) {
-                let pos = node.iter().find(|s| s.rtype == other).unwrap().pos.max(cname.pos);
-                let code = if other == RType::DNAME { "dname-cname" } else { "cname-other-data" };
+            for other in rtypes(node).filter(|t| *t != RType::CNAME && !t.may_coexist_with_cname())
+            {
+                let pos = node
+                    .iter()
+                    .find(|s| s.rtype == other)
+                    .unwrap()
+                    .pos
+                    .max(cname.pos);
+                let code = if other == RType::DNAME {
+                    "dname-cname"
+                } else {
+                    "cname-other-data"
+                };
                 self.push(Severity::Error, pos, code, format!("CNAME and other data at {owner}: another record exists beside CNAME ({other}) (RFC 1034 §3.6.2)"));
             }
         }
         if let Some(dname) = node.iter().find(|s| s.rtype == RType::DNAME) {
             if dname.rdatas.len() > 1 {
-                self.push(Severity::Error, dname.pos, "dname-multiple", format!("multiple DNAME records at {owner} (RFC 6672 §2.4)"));
+                self.push(
+                    Severity::Error,
+                    dname.pos,
+                    "dname-multiple",
+                    format!("multiple DNAME records at {owner} (RFC 6672 §2.4)"),
+                );
             }
             if !is_apex && has(node, RType::NS) {
                 self.push(Severity::Warning, dname.pos, "occluded", format!("DNAME at the delegation point {owner} is occluded by the zone cut (RFC 6672 §2.3)"));
@@ -467,15 +685,48 @@ impl<'a> Checker<'a> {
         }
         if owner.is_wildcard() && has(node, RType::NS) {
             let pos = node.iter().find(|s| s.rtype == RType::NS).unwrap().pos;
-            self.push(Severity::Error, pos, "ns-wildcard", format!("NS record at the wildcard {owner} (RFC 4592 §4.2)"));
+            self.push(
+                Severity::Error,
+                pos,
+                "ns-wildcard",
+                format!("NS record at the wildcard {owner} (RFC 4592 §4.2)"),
+            );
         }
         if !is_apex {
             for set in node {
                 match set.rtype {
-                    RType::SOA => self.push(Severity::Error, set.pos, "soa-not-apex", format!("SOA record at {owner}, not at the zone apex {}", self.zone.origin)),
-                    RType::NSEC3PARAM => self.push(Severity::Error, set.pos, "nsec3param-not-apex", format!("NSEC3PARAM at {owner}, not at the zone apex (RFC 5155 §4)")),
-                    RType::CDS | RType::CDNSKEY => self.push(Severity::Error, set.pos, "cds-not-apex", format!("{} at {owner}, not at the zone apex (RFC 7344 §3)", set.rtype)),
-                    RType::DS if !has(node, RType::NS) => self.push(Severity::Error, set.pos, "ds-not-delegation", format!("DS not at delegation point: {owner} has no NS records (RFC 4035 §2.4)")),
+                    RType::SOA => self.push(
+                        Severity::Error,
+                        set.pos,
+                        "soa-not-apex",
+                        format!(
+                            "SOA record at {owner}, not at the zone apex {}",
+                            self.zone.origin
+                        ),
+                    ),
+                    RType::NSEC3PARAM => self.push(
+                        Severity::Error,
+                        set.pos,
+                        "nsec3param-not-apex",
+                        format!("NSEC3PARAM at {owner}, not at the zone apex (RFC 5155 §4)"),
+                    ),
+                    RType::CDS | RType::CDNSKEY => self.push(
+                        Severity::Error,
+                        set.pos,
+                        "cds-not-apex",
+                        format!(
+                            "{} at {owner}, not at the zone apex (RFC 7344 §3)",
+                            set.rtype
+                        ),
+                    ),
+                    RType::DS if !has(node, RType::NS) => self.push(
+                        Severity::Error,
+                        set.pos,
+                        "ds-not-delegation",
+                        format!(
+                            "DS not at delegation point: {owner} has no NS records (RFC 4035 §2.4)"
+                        ),
+                    ),
                     _ => {}
                 }
             }
@@ -487,26 +738,54 @@ impl<'a> Checker<'a> {
                 RType::NSEC3PARAM if !self.options.skip_dnssec => {
                     for rdata in &set.rdatas {
                         if rdata.get(1).is_some_and(|f| *f != 0) {
-                            self.push(Severity::Error, set.pos, "nsec3param-flags", format!("invalid flags in NSEC3PARAM: {} (must be 0, RFC 5155 §4.1.2)", rdata[1]));
+                            self.push(
+                                Severity::Error,
+                                set.pos,
+                                "nsec3param-flags",
+                                format!(
+                                    "invalid flags in NSEC3PARAM: {} (must be 0, RFC 5155 §4.1.2)",
+                                    rdata[1]
+                                ),
+                            );
                         }
                     }
                 }
                 RType::DS => {
                     for rdata in &set.rdatas {
                         if rdata.get(3) == Some(&1) {
-                            self.push(Severity::Warning, set.pos, "deprecated-digest", format!("{owner}/DS deprecated digest type 1 (SHA-1) (RFC 8624 §3.3)"));
+                            self.push(
+                                Severity::Warning,
+                                set.pos,
+                                "deprecated-digest",
+                                format!(
+                                    "{owner}/DS deprecated digest type 1 (SHA-1) (RFC 8624 §3.3)"
+                                ),
+                            );
                         }
                         if let Some(&alg) = rdata.get(2)
                             && DEPRECATED_ALGORITHMS.contains(&alg)
                         {
-                            self.push(Severity::Warning, set.pos, "deprecated-algorithm", format!("{owner}/DS deprecated algorithm {alg} ({}) (RFC 8624 §3.1)", algorithm_name(alg).unwrap_or("?")));
+                            self.push(
+                                Severity::Warning,
+                                set.pos,
+                                "deprecated-algorithm",
+                                format!(
+                                    "{owner}/DS deprecated algorithm {alg} ({}) (RFC 8624 §3.1)",
+                                    algorithm_name(alg).unwrap_or("?")
+                                ),
+                            );
                         }
                     }
                 }
                 RType::SVCB | RType::HTTPS => self.check_svcb(owner, set),
                 RType::NSEC3 => self.check_nsec3_shape(owner, set),
                 RType::SPF => {
-                    let txt_spf = node.iter().any(|s| s.rtype == RType::TXT && s.rdatas.iter().any(|r| r.len() > 7 && r[1..].starts_with(b"v=spf1")));
+                    let txt_spf = node.iter().any(|s| {
+                        s.rtype == RType::TXT
+                            && s.rdatas
+                                .iter()
+                                .any(|r| r.len() > 7 && r[1..].starts_with(b"v=spf1"))
+                    });
                     if !txt_spf {
                         self.push(Severity::Warning, set.pos, "spf-type", format!("'{owner}' found type SPF (record type 99) without a TXT SPF record: RFC 7208 §3.1 says to publish SPF as TXT"));
                     }
@@ -521,60 +800,65 @@ impl<'a> Checker<'a> {
 
     fn check_target_not_cname(&mut self, owner: &Name, set: &RRset) {
         for rdata in &set.rdatas {
-            let Some(t) = target(set.rtype, rdata) else { continue };
-            if t.is_subdomain_of(&self.zone.origin) && self.zone.get(&t, RType::CNAME).is_some() {
-                self.push(Severity::Error, set.pos, "target-cname", format!("{owner}/{} target {t} is a CNAME (illegal, RFC 2181 §10.3)", set.rtype));
+            let Some(t) = target(set.rtype, rdata) else {
+                continue;
+            };
+            if is_subdomain_wire(t, self.zone.origin.as_wire())
+                && self.zone.get_wire(t, RType::CNAME).is_some()
+            {
+                self.push(
+                    Severity::Error,
+                    set.pos,
+                    "target-cname",
+                    format!(
+                        "{owner}/{} target {} is a CNAME (illegal, RFC 2181 §10.3)",
+                        set.rtype,
+                        show(t)
+                    ),
+                );
             }
         }
     }
 
-    /// Which delegation (other than the apex) `name` is at or below, if any.
-    fn enclosing_delegation(&self, name: &Name) -> Option<Name> {
-        let mut current = Some(name.clone());
-        let mut found = None;
-        while let Some(n) = current {
-            if !n.is_subdomain_of(&self.zone.origin) || n.eq_ignore_case(&self.zone.origin) {
-                break;
-            }
-            if self.zone.get(&n, RType::NS).is_some() {
-                found = Some(n.clone());
-            }
-            current = n.parent();
-        }
-        found
+    /// The delegation point (other than the apex) that `name` is at or below, if any.
+    fn enclosing_delegation<'n>(&self, name: &'n [u8]) -> Option<&'n [u8]> {
+        let origin = self.zone.origin.as_wire();
+        std::iter::once(name)
+            .chain(wire_ancestors(name))
+            .take_while(|n| n.len() > origin.len())
+            .filter(|n| self.zone.get_wire(n, RType::NS).is_some())
+            .last()
     }
 
-    fn enclosing_dname(&self, name: &Name) -> Option<Name> {
-        let mut current = name.parent();
-        while let Some(n) = current {
-            if !n.is_subdomain_of(&self.zone.origin) {
-                break;
-            }
-            if self.zone.get(&n, RType::DNAME).is_some() && (n.eq_ignore_case(&self.zone.origin) || self.zone.get(&n, RType::NS).is_none()) {
-                return Some(n);
-            }
-            current = n.parent();
-        }
-        None
+    /// An authoritative DNAME strictly above `name`, if any.
+    fn enclosing_dname<'n>(&self, name: &'n [u8]) -> Option<&'n [u8]> {
+        let origin = self.zone.origin.as_wire();
+        wire_ancestors(name)
+            .take_while(|n| n.len() >= origin.len())
+            .find(|n| {
+                self.zone.get_wire(n, RType::DNAME).is_some()
+                    && (n.len() == origin.len() || self.zone.get_wire(n, RType::NS).is_none())
+            })
     }
 
-    fn has_address(&self, name: &Name) -> bool {
-        let node = self.zone.node(name);
+    fn has_address(&self, name: &[u8]) -> bool {
+        let node = self.zone.node_wire(name);
         if !node.is_empty() {
             return has(node, RType::A) || has(node, RType::AAAA);
         }
         // No such node: a wildcard at the closest encloser may synthesise one (RFC 4592 §3.3.1).
-        let mut current = name.parent();
-        while let Some(n) = current {
+        let origin = self.zone.origin.as_wire();
+        for ancestor in wire_ancestors(name).take_while(|n| n.len() >= origin.len()) {
+            let Ok(n) = Name::from_wire(ancestor) else {
+                return false;
+            };
             if self.zone.name_exists(&n) {
-                let Ok(wildcard) = n.prepend_label(b"*") else { return false };
+                let Ok(wildcard) = n.prepend_label(b"*") else {
+                    return false;
+                };
                 let node = self.zone.node(&wildcard);
                 return has(node, RType::A) || has(node, RType::AAAA);
             }
-            if !n.is_subdomain_of(&self.zone.origin) {
-                break;
-            }
-            current = n.parent();
         }
         false
     }
@@ -582,24 +866,33 @@ impl<'a> Checker<'a> {
     fn check_ns(&mut self, owner: &Name, set: &RRset, is_apex: bool) {
         self.check_target_not_cname(owner, set);
         for rdata in &set.rdatas {
-            let Some(t) = first_name(rdata, 0) else { continue };
-            if !t.is_subdomain_of(&self.zone.origin) {
+            let Some(t) = target(RType::NS, rdata) else {
+                continue;
+            };
+            if !is_subdomain_wire(t, self.zone.origin.as_wire()) {
                 continue;
             }
-            if let Some(dname) = self.enclosing_dname(&t) {
-                let severity = if is_apex { Severity::Error } else { Severity::Warning };
-                self.push(severity, set.pos, "ns-below-dname", format!("{owner}/NS '{t}' is below a DNAME '{dname}' and cannot be resolved (RFC 6672 §2.3)"));
+            if let Some(dname) = self.enclosing_dname(t) {
+                let severity = if is_apex {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                self.push(severity, set.pos, "ns-below-dname", format!("{owner}/NS '{}' is below a DNAME '{}' and cannot be resolved (RFC 6672 §2.3)", show(t), show(dname)));
                 continue;
             }
             // A target at or below another delegation is the other zone's business.
-            let delegation = self.enclosing_delegation(&t);
-            let needs_glue = match &delegation {
+            let needs_glue = match self.enclosing_delegation(t) {
                 None => true,
-                Some(d) => !is_apex && d.eq_ignore_case(owner),
+                Some(d) => !is_apex && d.eq_ignore_ascii_case(owner.as_wire()),
             };
-            if needs_glue && !self.has_address(&t) {
-                let what = if is_apex { "in-zone name server" } else { "name server of this delegation" };
-                self.push(Severity::Error, set.pos, "glue-missing", format!("missing glue record: {owner}/NS '{t}' is an {what} with no A or AAAA record"));
+            if needs_glue && !self.has_address(t) {
+                let what = if is_apex {
+                    "in-zone name server"
+                } else {
+                    "name server of this delegation"
+                };
+                self.push(Severity::Error, set.pos, "glue-missing", format!("missing glue record: {owner}/NS '{}' is an {what} with no A or AAAA record", show(t)));
             }
         }
     }
@@ -609,14 +902,21 @@ impl<'a> Checker<'a> {
     fn check_nsec3_shape(&mut self, owner: &Name, set: &RRset) {
         let label = owner.labels().next().unwrap_or_default();
         let mut hash = Vec::new();
-        let owner_ok = super::encoding::base32hex_decode(label, &mut hash).is_ok() && !hash.is_empty();
+        let owner_ok =
+            super::encoding::base32hex_decode(label, &mut hash).is_ok() && !hash.is_empty();
         if !owner_ok {
             self.push(Severity::Error, set.pos, "nsec3-owner", format!("bad NSEC3 owner name {owner}: the first label is not an unpadded Base32hex hash (RFC 5155 §3.3)"));
         }
         for rdata in &set.rdatas {
             let mut r = WireReader::new(rdata);
-            let (Some(algorithm), Some(_), Some(_), Some(salt_len)) = (r.u8(), r.u8(), r.u16(), r.u8()) else { continue };
-            let (Some(_), Some(hash_len)) = (r.take(salt_len as usize), r.u8()) else { continue };
+            let (Some(algorithm), Some(_), Some(_), Some(salt_len)) =
+                (r.u8(), r.u8(), r.u16(), r.u8())
+            else {
+                continue;
+            };
+            let (Some(_), Some(hash_len)) = (r.take(salt_len as usize), r.u8()) else {
+                continue;
+            };
             if algorithm == 1 && (hash_len != 20 || (owner_ok && hash.len() != 20)) {
                 self.push(Severity::Error, set.pos, "nsec3-hash-length", format!("NSEC3 at {owner}: a SHA-1 hash is 20 octets, found {hash_len} (out of range, RFC 5155 §3.1.7)"));
             }
@@ -626,23 +926,36 @@ impl<'a> Checker<'a> {
     /// RFC 9460 §2.4.2 (AliasMode) and RFC 9461 §5 (SVCB for DNS servers).
     fn check_svcb(&mut self, owner: &Name, set: &RRset) {
         for rdata in &set.rdatas {
-            let Some(params) = svcb::params(rdata) else { continue };
+            let Some(params) = svcb::params(rdata) else {
+                continue;
+            };
             let priority = u16::from_be_bytes([rdata[0], rdata[1]]);
             if priority == 0 && !params.is_empty() {
                 self.push(Severity::Error, set.pos, "svcb-invalid", format!("{} record not valid: {owner} is in AliasMode (priority 0) and must carry no SvcParams (RFC 9460 §2.4.2)", set.rtype));
                 continue;
             }
             let labels: Vec<&[u8]> = owner.labels().collect();
-            let is_dns = labels.first().is_some_and(|l| l.eq_ignore_ascii_case(b"_dns")) || (labels.len() > 1 && labels[1].eq_ignore_ascii_case(b"_dns") && labels[0].starts_with(b"_"));
+            let is_dns = labels
+                .first()
+                .is_some_and(|l| l.eq_ignore_ascii_case(b"_dns"))
+                || (labels.len() > 1
+                    && labels[1].eq_ignore_ascii_case(b"_dns")
+                    && labels[0].starts_with(b"_"));
             if set.rtype != RType::SVCB || !is_dns || priority == 0 {
                 continue;
             }
-            let alpn = params.iter().find(|(k, _)| *k == svcb::ALPN).and_then(|(_, v)| svcb::alpn_ids(v));
+            let alpn = params
+                .iter()
+                .find(|(k, _)| *k == svcb::ALPN)
+                .and_then(|(_, v)| svcb::alpn_ids(v));
             let Some(alpn) = alpn else {
                 self.push(Severity::Error, set.pos, "svcb-invalid", format!("SVCB record not valid: {owner} is a DNS server record (RFC 9461 §4) and needs an alpn parameter"));
                 continue;
             };
-            let http = alpn.iter().any(|id| id.split(|&c| c == b',').any(|part| matches!(part, b"h2" | b"h3" | b"http/1.1")));
+            let http = alpn.iter().any(|id| {
+                id.split(|&c| c == b',')
+                    .any(|part| matches!(part, b"h2" | b"h3" | b"http/1.1"))
+            });
             if http && !params.iter().any(|(k, _)| *k == svcb::DOHPATH) {
                 self.push(Severity::Error, set.pos, "svcb-invalid", format!("SVCB record not valid: {owner} offers DNS over HTTPS (alpn h2/h3/http/1.1) without dohpath (RFC 9461 §5)"));
             }
@@ -652,15 +965,29 @@ impl<'a> Checker<'a> {
     /// Host names must be letters, digits and inner hyphens (RFC 952,
     /// RFC 1123 §2.1); BIND's check-names exceptions are kept.
     fn check_host_names(&mut self, owner: &Name, node: &[RRset]) {
-        let severity = if self.options.check_names == CheckNames::Fail { Severity::Error } else { Severity::Warning };
+        let severity = if self.options.check_names == CheckNames::Fail {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
         let reverse = self.reverse_zone;
         let mut owner_checked = false;
         for set in node {
             let owner_must_be_host = matches!(set.rtype, RType::A | RType::AAAA | RType::MX);
             if owner_must_be_host && !owner_checked {
                 owner_checked = true;
-                if !is_host_name(owner, true) && !host_name_exception(owner) {
-                    self.push(severity, set.pos, "check-names", format!("{owner}/{}: bad owner name (check-names): not a host name", set.rtype));
+                if !is_host_name_below(owner, &self.zone.origin, true)
+                    && !host_name_exception(owner)
+                {
+                    self.push(
+                        severity,
+                        set.pos,
+                        "check-names",
+                        format!(
+                            "{owner}/{}: bad owner name (check-names): not a host name",
+                            set.rtype
+                        ),
+                    );
                 }
             }
             let target_must_be_host = match set.rtype {
@@ -671,10 +998,19 @@ impl<'a> Checker<'a> {
             if target_must_be_host {
                 for rdata in &set.rdatas {
                     if let Some(t) = target(set.rtype, rdata)
-                        && !t.is_root()
-                        && !is_host_name(&t, false)
+                        && t.len() > 1
+                        && !is_host_wire(t, &self.zone.origin)
                     {
-                        self.push(severity, set.pos, "check-names", format!("{owner}/{}: '{t}': bad name (check-names): not a host name", set.rtype));
+                        self.push(
+                            severity,
+                            set.pos,
+                            "check-names",
+                            format!(
+                                "{owner}/{}: '{}': bad name (check-names): not a host name",
+                                set.rtype,
+                                show(t)
+                            ),
+                        );
                     }
                 }
             }
@@ -685,7 +1021,9 @@ impl<'a> Checker<'a> {
     /// name server can be reached over IPv4 (and likewise for AAAA) is odd.
     fn check_address_families(&mut self) {
         let zone = self.zone;
-        let Some(ns) = zone.get(&zone.origin, RType::NS) else { return };
+        let Some(ns) = zone.get(&zone.origin, RType::NS) else {
+            return;
+        };
         let targets: Vec<Name> = ns.rdatas.iter().filter_map(|r| first_name(r, 0)).collect();
         if targets.is_empty() || targets.iter().any(|t| !t.is_subdomain_of(&zone.origin)) {
             return; // out-of-zone servers: their addresses are not known here
@@ -694,34 +1032,87 @@ impl<'a> Checker<'a> {
         let served = |t: RType| targets.iter().any(|n| zone.get(n, t).is_some());
         let pos = ns.pos;
         if has_type(RType::A) && !served(RType::A) {
-            self.push(Severity::Warning, pos, "no-ipv4-servers", "zone has A records but is not served by IPv4 servers".into());
+            self.push(
+                Severity::Warning,
+                pos,
+                "no-ipv4-servers",
+                "zone has A records but is not served by IPv4 servers".into(),
+            );
         }
         if has_type(RType::AAAA) && !served(RType::AAAA) {
-            self.push(Severity::Warning, pos, "no-ipv6-servers", "zone has AAAA records but is not served by IPv6 servers".into());
+            self.push(
+                Severity::Warning,
+                pos,
+                "no-ipv6-servers",
+                "zone has AAAA records but is not served by IPv6 servers".into(),
+            );
         }
     }
 }
 
 fn is_host_label(label: &[u8]) -> bool {
-    !label.is_empty() && label.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-') && label[0] != b'-' && label[label.len() - 1] != b'-'
+    !label.is_empty()
+        && label
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        && label[0] != b'-'
+        && label[label.len() - 1] != b'-'
 }
 
-fn is_host_name(name: &Name, allow_wildcard: bool) -> bool {
-    name.labels().enumerate().all(|(i, label)| (i == 0 && allow_wildcard && label == b"*") || is_host_label(label))
+/// Host-name syntax of a target; for one in the zone only the labels below the origin.
+fn is_host_wire(wire: &[u8], origin: &Name) -> bool {
+    let mut end = wire.len() - 1;
+    if is_subdomain_wire(wire, origin.as_wire()) {
+        end = wire.len() - origin.wire_len();
+    }
+    let mut pos = 0;
+    while pos < end {
+        let len = wire[pos] as usize;
+        if !is_host_label(&wire[pos + 1..pos + 1 + len]) {
+            return false;
+        }
+        pos += len + 1;
+    }
+    true
+}
+
+/// Host-name syntax of the labels of `name` below `origin` (the zone's own
+/// labels are the same in every name and checked once, by the operator's choice of zone).
+fn is_host_name_below(name: &Name, origin: &Name, allow_wildcard: bool) -> bool {
+    let below = name.label_count().saturating_sub(origin.label_count());
+    name.labels()
+        .take(below)
+        .enumerate()
+        .all(|(i, label)| (i == 0 && allow_wildcard && label == b"*") || is_host_label(label))
 }
 
 /// Names below `_spf`, `_spf_rate` or `_spf_verify` (SPF macro expansions,
 /// RFC 7208 §7) and `gc._msdcs` (Active Directory) take A records.
 fn host_name_exception(owner: &Name) -> bool {
     let labels: Vec<&[u8]> = owner.labels().collect();
-    let special = |l: &[u8]| matches!(l.to_ascii_lowercase().as_slice(), b"_spf" | b"_spf_rate" | b"_spf_verify" | b"_msdcs");
-    let spf = labels.iter().any(|l| special(l) && !l.eq_ignore_ascii_case(b"_msdcs"));
-    let msdcs = labels.len() >= 2 && labels[0].eq_ignore_ascii_case(b"gc") && labels[1].eq_ignore_ascii_case(b"_msdcs");
-    (spf || msdcs) && labels.iter().all(|l| is_host_label(l) || special(l) || *l == b"*")
+    let special = |l: &[u8]| {
+        matches!(
+            l.to_ascii_lowercase().as_slice(),
+            b"_spf" | b"_spf_rate" | b"_spf_verify" | b"_msdcs"
+        )
+    };
+    let spf = labels
+        .iter()
+        .any(|l| special(l) && !l.eq_ignore_ascii_case(b"_msdcs"));
+    let msdcs = labels.len() >= 2
+        && labels[0].eq_ignore_ascii_case(b"gc")
+        && labels[1].eq_ignore_ascii_case(b"_msdcs");
+    (spf || msdcs)
+        && labels
+            .iter()
+            .all(|l| is_host_label(l) || special(l) || *l == b"*")
 }
 
 /// DNS-SD browse domains in reverse zones (RFC 6763 §11) hold PTRs to any name.
 fn dns_sd_browse(owner: &Name) -> bool {
     let labels: Vec<Vec<u8>> = owner.labels().map(|l| l.to_ascii_lowercase()).collect();
-    labels.len() >= 3 && matches!(labels[0].as_slice(), b"b" | b"db" | b"r" | b"dr" | b"lb") && labels[1] == b"_dns-sd" && labels[2] == b"_udp"
+    labels.len() >= 3
+        && matches!(labels[0].as_slice(), b"b" | b"db" | b"r" | b"dr" | b"lb")
+        && labels[1] == b"_dns-sd"
+        && labels[2] == b"_udp"
 }

@@ -34,7 +34,11 @@ pub fn hex_decode(text: &[u8], out: &mut Vec<u8>) -> Result<(), &'static str> {
 
 pub fn base64_encode(data: &[u8], out: &mut String) {
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         for i in 0..4 {
             if i <= chunk.len() {
@@ -146,7 +150,12 @@ mod tests {
 
     #[test]
     fn rfc4648_base32hex_vectors() {
-        for (data, text) in [(&b"f"[..], "CO"), (b"fo", "CPNG"), (b"foo", "CPNMU"), (b"foobar", "CPNMUOJ1E8")] {
+        for (data, text) in [
+            (&b"f"[..], "CO"),
+            (b"fo", "CPNG"),
+            (b"foo", "CPNMU"),
+            (b"foobar", "CPNMUOJ1E8"),
+        ] {
             let mut out = String::new();
             base32hex_encode(data, &mut out);
             assert_eq!(out, text);

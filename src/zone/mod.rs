@@ -70,8 +70,21 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(file: String, line: u32, column: u32, code: &'static str, message: String) -> Self {
-        Diagnostic { file, line, column, severity: Severity::Error, code, message }
+    pub fn error(
+        file: String,
+        line: u32,
+        column: u32,
+        code: &'static str,
+        message: String,
+    ) -> Self {
+        Diagnostic {
+            file,
+            line,
+            column,
+            severity: Severity::Error,
+            code,
+            message,
+        }
     }
 }
 
@@ -79,8 +92,16 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.line, self.column) {
             (0, _) => write!(f, "{}: {}: {}", self.file, self.severity, self.message),
-            (line, 0) => write!(f, "{}:{}: {}: {}", self.file, line, self.severity, self.message),
-            (line, column) => write!(f, "{}:{}:{}: {}: {}", self.file, line, column, self.severity, self.message),
+            (line, 0) => write!(
+                f,
+                "{}:{}: {}: {}",
+                self.file, line, self.severity, self.message
+            ),
+            (line, column) => write!(
+                f,
+                "{}:{}:{}: {}: {}",
+                self.file, line, column, self.severity, self.message
+            ),
         }
     }
 }
@@ -138,9 +159,16 @@ fn name_hash(wire: &[u8]) -> u64 {
 
 impl NameIndex {
     fn build(rrsets: &[RRset]) -> NameIndex {
-        let nodes = rrsets.iter().enumerate().filter(|(i, s)| *i == 0 || !rrsets[i - 1].owner.eq_ignore_case(&s.owner)).count();
+        let nodes = rrsets
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| *i == 0 || !rrsets[i - 1].owner.eq_ignore_case(&s.owner))
+            .count();
         let size = (nodes * 2).next_power_of_two().max(16);
-        let mut index = NameIndex { slots: vec![EMPTY_SLOT; size], mask: size - 1 };
+        let mut index = NameIndex {
+            slots: vec![EMPTY_SLOT; size],
+            mask: size - 1,
+        };
         for (i, set) in rrsets.iter().enumerate() {
             if i > 0 && rrsets[i - 1].owner.eq_ignore_case(&set.owner) {
                 continue;
@@ -154,15 +182,21 @@ impl NameIndex {
         index
     }
 
-    fn find(&self, rrsets: &[RRset], name: &Name) -> Option<usize> {
+    fn find(&self, rrsets: &[RRset], name: &[u8]) -> Option<usize> {
         if self.slots.is_empty() {
             return None;
         }
-        let mut slot = name_hash(name.as_wire()) as usize & self.mask;
+        let mut slot = name_hash(name) as usize & self.mask;
         loop {
             match self.slots[slot] {
                 EMPTY_SLOT => return None,
-                i if rrsets[i as usize].owner.eq_ignore_case(name) => return Some(i as usize),
+                i if rrsets[i as usize]
+                    .owner
+                    .as_wire()
+                    .eq_ignore_ascii_case(name) =>
+                {
+                    return Some(i as usize);
+                }
                 _ => slot = (slot + 1) & self.mask,
             }
         }
@@ -198,7 +232,11 @@ impl Zone {
     /// Gathers records into RRsets in canonical order. Identical records
     /// collapse into one; an RRset keeps the TTL of its first record in the
     /// file, and every other TTL is reported as a conflict.
-    pub fn from_records(origin: Name, class: u16, records: Vec<Record>) -> (Zone, Vec<TtlConflict>) {
+    pub fn from_records(
+        origin: Name,
+        class: u16,
+        records: Vec<Record>,
+    ) -> (Zone, Vec<TtlConflict>) {
         // Sort keys cover only the labels below the origin, which all
         // records share, so that their first bytes tell names apart.
         let origin_labels = origin.label_count();
@@ -227,7 +265,8 @@ impl Zone {
             b[..n].copy_from_slice(&k[..n]);
             u64::from_be_bytes(b)
         };
-        let mut order: Vec<(u64, u32)> = (0..records.len()).map(|i| (prefix(i), i as u32)).collect();
+        let mut order: Vec<(u64, u32)> =
+            (0..records.len()).map(|i| (prefix(i), i as u32)).collect();
         order.par_sort_unstable_by(|&(pa, a), &(pb, b)| {
             let (ra, rb) = (&records[a as usize], &records[b as usize]);
             pa.cmp(&pb)
@@ -249,23 +288,50 @@ impl Zone {
             {
                 if record.pos < last.pos {
                     if record.ttl != last.ttl {
-                        conflicts.push(TtlConflict { owner: last.owner.clone(), rtype: last.rtype, used: record.ttl, other: last.ttl, pos: last.pos });
+                        conflicts.push(TtlConflict {
+                            owner: last.owner.clone(),
+                            rtype: last.rtype,
+                            used: record.ttl,
+                            other: last.ttl,
+                            pos: last.pos,
+                        });
                     }
                     last.ttl = record.ttl;
                     last.pos = record.pos;
                 } else if record.ttl != last.ttl {
-                    conflicts.push(TtlConflict { owner: last.owner.clone(), rtype: last.rtype, used: last.ttl, other: record.ttl, pos: record.pos });
+                    conflicts.push(TtlConflict {
+                        owner: last.owner.clone(),
+                        rtype: last.rtype,
+                        used: last.ttl,
+                        other: record.ttl,
+                        pos: record.pos,
+                    });
                 }
                 if last.rdatas.last().map(|r| &r[..]) != Some(&record.rdata[..]) {
                     last.rdatas.push(record.rdata);
                 }
                 continue;
             }
-            rrsets.push(RRset { owner: record.owner, rtype: record.rtype, class: record.class, ttl: record.ttl, rdatas: vec![record.rdata], pos: record.pos });
+            rrsets.push(RRset {
+                owner: record.owner,
+                rtype: record.rtype,
+                class: record.class,
+                ttl: record.ttl,
+                rdatas: vec![record.rdata],
+                pos: record.pos,
+            });
         }
         rrsets.shrink_to_fit();
         let index = NameIndex::build(&rrsets);
-        (Zone { origin, class, rrsets, index }, conflicts)
+        (
+            Zone {
+                origin,
+                class,
+                rrsets,
+                index,
+            },
+            conflicts,
+        )
     }
 
     pub fn rrsets(&self) -> &[RRset] {
@@ -278,21 +344,31 @@ impl Zone {
 
     /// Index of the first RRset at or after `name` in canonical order.
     fn lower_bound(&self, name: &Name) -> usize {
-        self.rrsets.partition_point(|s| name::canonical_cmp(s.owner.as_wire(), name.as_wire()) == Ordering::Less)
+        self.rrsets.partition_point(|s| {
+            name::canonical_cmp(s.owner.as_wire(), name.as_wire()) == Ordering::Less
+        })
     }
 
     /// Index of the first RRset owned by `name`, in [`Zone::rrsets`].
     pub fn node_index(&self, name: &Name) -> Option<usize> {
-        self.index.find(&self.rrsets, name)
+        self.index.find(&self.rrsets, name.as_wire())
     }
 
     /// All RRsets owned by `name`.
     pub fn node(&self, name: &Name) -> &[RRset] {
-        let Some(start) = self.index.find(&self.rrsets, name) else { return &[] };
-        let mut end = start;
-        while end < self.rrsets.len() && self.rrsets[end].owner.eq_ignore_case(name) {
-            end += 1;
-        }
+        self.node_wire(name.as_wire())
+    }
+
+    /// All RRsets owned by the wire name `name`.
+    pub fn node_wire(&self, name: &[u8]) -> &[RRset] {
+        let Some(start) = self.index.find(&self.rrsets, name) else {
+            return &[];
+        };
+        let owner = &self.rrsets[start].owner;
+        let end = self.rrsets[start..]
+            .iter()
+            .position(|s| !s.owner.eq_ignore_case(owner))
+            .map_or(self.rrsets.len(), |n| start + n);
         &self.rrsets[start..end]
     }
 
@@ -300,14 +376,20 @@ impl Zone {
         self.node(name).iter().find(|s| s.rtype == rtype)
     }
 
+    pub fn get_wire(&self, name: &[u8], rtype: RType) -> Option<&RRset> {
+        self.node_wire(name).iter().find(|s| s.rtype == rtype)
+    }
+
     /// True if `name` owns records or has descendants that do (so it is not
     /// NXDOMAIN: an empty non-terminal exists, RFC 8020).
     pub fn name_exists(&self, name: &Name) -> bool {
-        if self.index.find(&self.rrsets, name).is_some() {
+        if self.index.find(&self.rrsets, name.as_wire()).is_some() {
             return true;
         }
         let start = self.lower_bound(name);
-        self.rrsets.get(start).is_some_and(|s| s.owner.is_subdomain_of(name))
+        self.rrsets
+            .get(start)
+            .is_some_and(|s| s.owner.is_subdomain_of(name))
     }
 
     pub fn soa(&self) -> Option<&RRset> {
@@ -328,14 +410,32 @@ mod tests {
 
     #[test]
     fn canonical_key_matches_canonical_cmp() {
-        let names = ["example.", "a.example.", "A.example.", "\\000.a.example.", "\\001.a.example.", "a\\000.example.", "aa.example.", "b.a.example.", "*.example.", "z.example."];
+        let names = [
+            "example.",
+            "a.example.",
+            "A.example.",
+            "\\000.a.example.",
+            "\\001.a.example.",
+            "a\\000.example.",
+            "aa.example.",
+            "b.a.example.",
+            "*.example.",
+            "z.example.",
+        ];
         for a in names {
             for b in names {
-                let (na, nb) = (Name::parse(a.as_bytes(), None).unwrap(), Name::parse(b.as_bytes(), None).unwrap());
+                let (na, nb) = (
+                    Name::parse(a.as_bytes(), None).unwrap(),
+                    Name::parse(b.as_bytes(), None).unwrap(),
+                );
                 let (mut ka, mut kb) = (Vec::new(), Vec::new());
                 push_canonical_key(na.as_wire(), 0, &mut ka);
                 push_canonical_key(nb.as_wire(), 0, &mut kb);
-                assert_eq!(ka.cmp(&kb), name::canonical_cmp(na.as_wire(), nb.as_wire()), "{a} vs {b}");
+                assert_eq!(
+                    ka.cmp(&kb),
+                    name::canonical_cmp(na.as_wire(), nb.as_wire()),
+                    "{a} vs {b}"
+                );
             }
         }
     }

@@ -60,7 +60,11 @@ impl Name {
 
     /// Like [`Name::parse`], appending the wire form to `out` (used by the
     /// rdata parser so that names inside rdata cost no allocation).
-    pub fn parse_into(text: &[u8], origin: Option<&Name>, out: &mut Vec<u8>) -> Result<(), NameError> {
+    pub fn parse_into(
+        text: &[u8],
+        origin: Option<&Name>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), NameError> {
         let shown = || String::from_utf8_lossy(text).into_owned();
         let start = out.len();
         if text == b"@" {
@@ -70,6 +74,36 @@ impl Name {
         }
         if text == b"." {
             out.push(0);
+            return Ok(());
+        }
+        // Fast path: no escapes, so labels are the runs between dots.
+        if !text.contains(&b'\\') {
+            let (body, absolute) = match text.strip_suffix(b".") {
+                Some(body) => (body, true),
+                None => (text, false),
+            };
+            for label in body.split(|&c| c == b'.') {
+                if label.is_empty() {
+                    return Err(NameError::EmptyLabel(shown()));
+                }
+                if label.len() > MAX_LABEL_LEN {
+                    return Err(NameError::LabelTooLong(shown()));
+                }
+                out.push(label.len() as u8);
+                out.extend_from_slice(label);
+                if out.len() - start > MAX_NAME_LEN {
+                    return Err(NameError::NameTooLong(shown()));
+                }
+            }
+            if absolute {
+                out.push(0);
+            } else {
+                let origin = origin.ok_or_else(|| NameError::NoOrigin(shown()))?;
+                out.extend_from_slice(origin.as_wire());
+            }
+            if out.len() - start > MAX_NAME_LEN {
+                return Err(NameError::NameTooLong(shown()));
+            }
             return Ok(());
         }
         let mut label_start = out.len();
@@ -97,7 +131,9 @@ impl Name {
                 b'\\' => {
                     let rest = &text[i + 1..];
                     if rest.len() >= 3 && rest[..3].iter().all(u8::is_ascii_digit) {
-                        let value = (rest[0] - b'0') as u32 * 100 + (rest[1] - b'0') as u32 * 10 + (rest[2] - b'0') as u32;
+                        let value = (rest[0] - b'0') as u32 * 100
+                            + (rest[1] - b'0') as u32 * 10
+                            + (rest[2] - b'0') as u32;
                         if value > 255 {
                             return Err(NameError::BadEscape(shown()));
                         }
@@ -178,24 +214,11 @@ impl Name {
 
     /// True if `self` is `other` or lies below it.
     pub fn is_subdomain_of(&self, other: &Name) -> bool {
-        let (a, b) = (&self.0, &other.0);
-        if b.len() > a.len() {
-            return false;
-        }
-        let offset = a.len() - b.len();
-        if !a[offset..].eq_ignore_ascii_case(b) {
-            return false;
-        }
-        // The suffix must start on a label boundary of `self`.
-        let mut pos = 0;
-        while pos < offset {
-            pos += a[pos] as usize + 1;
-        }
-        pos == offset
+        is_subdomain_wire(&self.0, &other.0)
     }
 
     pub fn eq_ignore_case(&self, other: &Name) -> bool {
-        self.0.eq_ignore_ascii_case(&other.0)
+        Arc::ptr_eq(&self.0, &other.0) || self.0.eq_ignore_ascii_case(&other.0)
     }
 
     pub fn to_lowercase(&self) -> Name {
@@ -208,7 +231,9 @@ impl Name {
             return Err(NameError::EmptyLabel(String::new()));
         }
         if label.len() > MAX_LABEL_LEN {
-            return Err(NameError::LabelTooLong(String::from_utf8_lossy(label).into_owned()));
+            return Err(NameError::LabelTooLong(
+                String::from_utf8_lossy(label).into_owned(),
+            ));
         }
         let mut wire = Vec::with_capacity(self.0.len() + label.len() + 1);
         wire.push(label.len() as u8);
@@ -235,6 +260,42 @@ impl Name {
         }
         self.to_string()
     }
+}
+
+/// True if wire name `a` is wire name `b` or lies below it.
+pub fn is_subdomain_wire(a: &[u8], b: &[u8]) -> bool {
+    if b.len() > a.len() {
+        return false;
+    }
+    let offset = a.len() - b.len();
+    if !a[offset..].eq_ignore_ascii_case(b) {
+        return false;
+    }
+    // The suffix must start on a label boundary of `a`.
+    let mut pos = 0;
+    while pos < offset {
+        pos += a[pos] as usize + 1;
+    }
+    pos == offset
+}
+
+/// The proper ancestors of a wire name, nearest first, ending with the root.
+/// Each is a suffix of the input, so no copy is made.
+pub fn wire_ancestors(wire: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        let len = *wire.get(pos)? as usize;
+        if len == 0 {
+            return None;
+        }
+        pos += len + 1;
+        wire.get(pos..)
+    })
+}
+
+/// Number of labels of a wire name, the root not counted.
+pub fn wire_label_count(wire: &[u8]) -> usize {
+    wire_ancestors(wire).count()
 }
 
 /// Length of the wire name at the start of `wire`, or `None` if malformed.
@@ -392,7 +453,10 @@ mod tests {
     #[test]
     fn parses_relative_and_escaped_names() {
         let origin = n("example.com.");
-        assert_eq!(Name::parse(b"www", Some(&origin)).unwrap().to_string(), "www.example.com.");
+        assert_eq!(
+            Name::parse(b"www", Some(&origin)).unwrap().to_string(),
+            "www.example.com."
+        );
         assert_eq!(Name::parse(b"@", Some(&origin)).unwrap(), origin);
         assert_eq!(n("a\\.b.example.").label_count(), 2);
         assert_eq!(n("\\065.example.").to_string(), "A.example.");
@@ -404,17 +468,31 @@ mod tests {
     #[test]
     fn rejects_names_over_255_octets() {
         let long = format!("{}.", vec!["a".repeat(63); 4].join("."));
-        assert!(matches!(Name::parse(long.as_bytes(), None), Err(NameError::NameTooLong(_))));
+        assert!(matches!(
+            Name::parse(long.as_bytes(), None),
+            Err(NameError::NameTooLong(_))
+        ));
     }
 
     #[test]
     fn rfc4034_6_1_canonical_order() {
         let order = [
-            "example.", "a.example.", "yljkjljk.a.example.", "Z.a.example.", "zABC.a.EXAMPLE.", "z.example.",
-            "\\001.z.example.", "*.z.example.", "\\200.z.example.",
+            "example.",
+            "a.example.",
+            "yljkjljk.a.example.",
+            "Z.a.example.",
+            "zABC.a.EXAMPLE.",
+            "z.example.",
+            "\\001.z.example.",
+            "*.z.example.",
+            "\\200.z.example.",
         ];
         for pair in order.windows(2) {
-            assert_eq!(canonical_cmp(n(pair[0]).as_wire(), n(pair[1]).as_wire()), Ordering::Less, "{pair:?}");
+            assert_eq!(
+                canonical_cmp(n(pair[0]).as_wire(), n(pair[1]).as_wire()),
+                Ordering::Less,
+                "{pair:?}"
+            );
         }
     }
 

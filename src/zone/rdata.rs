@@ -8,7 +8,9 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::encoding::{base32hex_decode, base32hex_encode, base64_decode, base64_encode, hex_decode, hex_encode};
+use super::encoding::{
+    base32hex_decode, base32hex_encode, base64_decode, base64_encode, hex_decode, hex_encode,
+};
 use super::name::{Name, wire_name_len, write_labels};
 use super::rtype::{ALGORITHMS, Field, Layout, RType};
 use super::svcb;
@@ -41,15 +43,24 @@ impl<'t, 'a> Cursor<'t, 'a> {
     }
 
     pub(crate) fn error(&self, message: impl Into<String>) -> RdataError {
-        RdataError { token: self.pos.saturating_sub(1), message: message.into() }
+        RdataError {
+            token: self.pos.saturating_sub(1),
+            message: message.into(),
+        }
     }
 
     fn error_here(&self, message: impl Into<String>) -> RdataError {
-        RdataError { token: self.pos, message: message.into() }
+        RdataError {
+            token: self.pos,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn next(&mut self, what: &str) -> Result<Token<'a>> {
-        let tok = self.tokens.get(self.pos).copied().ok_or_else(|| self.error_here(format!("unexpected end of input: expected {what}")))?;
+        let tok =
+            self.tokens.get(self.pos).copied().ok_or_else(|| {
+                self.error_here(format!("unexpected end of input: expected {what}"))
+            })?;
         self.pos += 1;
         Ok(tok)
     }
@@ -89,9 +100,19 @@ pub fn parse(rtype: RType, tokens: &[Token<'_>], origin: &Name, out: &mut Vec<u8
                 parse_field(*field, &mut cur, origin, out)?;
             }
         }
-        Layout::Meta => return Err(RdataError { token: 0, message: format!("invalid use of a meta type {rtype}") }),
+        Layout::Meta => {
+            return Err(RdataError {
+                token: 0,
+                message: format!("invalid use of a meta type {rtype}"),
+            });
+        }
         Layout::Generic => {
-            return Err(RdataError { token: 0, message: format!("{rtype} data must be written in the RFC 3597 form (\\# length hex)") });
+            return Err(RdataError {
+                token: 0,
+                message: format!(
+                    "{rtype} data must be written in the RFC 3597 form (\\# length hex)"
+                ),
+            });
         }
         Layout::Loc => parse_loc(&mut cur, out)?,
         Layout::Svcb => svcb::parse(&mut cur, origin, out)?,
@@ -106,7 +127,12 @@ pub fn parse(rtype: RType, tokens: &[Token<'_>], origin: &Name, out: &mut Vec<u8
         Layout::Gpos => {
             for what in ["longitude", "latitude", "altitude"] {
                 let tok = cur.next(what)?;
-                if tok.text.is_empty() || std::str::from_utf8(tok.text).ok().and_then(|s| s.parse::<f64>().ok()).is_none() {
+                if tok.text.is_empty()
+                    || std::str::from_utf8(tok.text)
+                        .ok()
+                        .and_then(|s| s.parse::<f64>().ok())
+                        .is_none()
+                {
                     return Err(cur.error(format!("bad GPOS {what} \"{}\"", shown(tok.text))));
                 }
                 push_character_string(&cur, tok, out)?;
@@ -132,7 +158,10 @@ pub fn parse(rtype: RType, tokens: &[Token<'_>], origin: &Name, out: &mut Vec<u8
         return Err(cur.error_here(format!("extra input text \"{}\"", shown(extra.text))));
     }
     if out.len() > 65535 {
-        return Err(RdataError { token: 0, message: "rdata longer than 65535 octets".into() });
+        return Err(RdataError {
+            token: 0,
+            message: "rdata longer than 65535 octets".into(),
+        });
     }
     Ok(())
 }
@@ -142,10 +171,19 @@ fn parse_generic(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
     let len: usize = parse_number(len_tok.text, 65535).map_err(|m| cur.error(m))? as usize;
     let start = out.len();
     for tok in cur.rest() {
-        hex_decode(tok.text, out).map_err(|m| RdataError { token: 0, message: m.into() })?;
+        hex_decode(tok.text, out).map_err(|m| RdataError {
+            token: 0,
+            message: m.into(),
+        })?;
     }
     if out.len() - start != len {
-        return Err(RdataError { token: 1, message: format!("\\# length {len} does not match the {} octets of data", out.len() - start) });
+        return Err(RdataError {
+            token: 1,
+            message: format!(
+                "\\# length {len} does not match the {} octets of data",
+                out.len() - start
+            ),
+        });
     }
     Ok(())
 }
@@ -154,7 +192,10 @@ pub(crate) fn parse_number(text: &[u8], max: u64) -> std::result::Result<u64, St
     if text.is_empty() || text.len() > 20 || !text.iter().all(u8::is_ascii_digit) {
         return Err(format!("expected a number, found \"{}\"", shown(text)));
     }
-    let value: u64 = std::str::from_utf8(text).unwrap().parse().map_err(|_| format!("number \"{}\" out of range", shown(text)))?;
+    let value: u64 = std::str::from_utf8(text)
+        .unwrap()
+        .parse()
+        .map_err(|_| format!("number \"{}\" out of range", shown(text)))?;
     if value > max {
         return Err(format!("number {value} out of range (at most {max})"));
     }
@@ -185,7 +226,9 @@ pub fn parse_period(text: &[u8]) -> std::result::Result<u32, String> {
             b's' => 1,
             _ => return Err(format!("expected a TTL, found \"{}\"", shown(text))),
         };
-        let v = current.take().ok_or_else(|| format!("expected a TTL, found \"{}\"", shown(text)))?;
+        let v = current
+            .take()
+            .ok_or_else(|| format!("expected a TTL, found \"{}\"", shown(text)))?;
         total += v * unit;
     }
     if current.is_some() || total > u32::MAX as u64 {
@@ -194,7 +237,12 @@ pub fn parse_period(text: &[u8]) -> std::result::Result<u32, String> {
     Ok(total as u32)
 }
 
-fn parse_field(field: Field, cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut Vec<u8>) -> Result<()> {
+fn parse_field(
+    field: Field,
+    cur: &mut Cursor<'_, '_>,
+    origin: &Name,
+    out: &mut Vec<u8>,
+) -> Result<()> {
     match field {
         Field::U8 => {
             let tok = cur.next("a number")?;
@@ -202,15 +250,24 @@ fn parse_field(field: Field, cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut 
         }
         Field::U16 => {
             let tok = cur.next("a number")?;
-            out.extend_from_slice(&(parse_number(tok.text, 65535).map_err(|m| cur.error(m))? as u16).to_be_bytes());
+            out.extend_from_slice(
+                &(parse_number(tok.text, 65535).map_err(|m| cur.error(m))? as u16).to_be_bytes(),
+            );
         }
         Field::U32 => {
             let tok = cur.next("a number")?;
-            out.extend_from_slice(&(parse_number(tok.text, u32::MAX as u64).map_err(|m| cur.error(m))? as u32).to_be_bytes());
+            out.extend_from_slice(
+                &(parse_number(tok.text, u32::MAX as u64).map_err(|m| cur.error(m))? as u32)
+                    .to_be_bytes(),
+            );
         }
         Field::Period => {
             let tok = cur.next("a time period")?;
-            out.extend_from_slice(&parse_period(tok.text).map_err(|m| cur.error(m))?.to_be_bytes());
+            out.extend_from_slice(
+                &parse_period(tok.text)
+                    .map_err(|m| cur.error(m))?
+                    .to_be_bytes(),
+            );
         }
         Field::Name => {
             let tok = cur.next("a domain name")?;
@@ -251,7 +308,10 @@ fn parse_field(field: Field, cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut 
             for tok in cur.rest() {
                 joined.extend_from_slice(tok.text);
             }
-            base64_decode(&joined, out).map_err(|m| RdataError { token: first, message: m.into() })?;
+            base64_decode(&joined, out).map_err(|m| RdataError {
+                token: first,
+                message: m.into(),
+            })?;
         }
         Field::Hex => {
             if cur.at_end() {
@@ -262,30 +322,43 @@ fn parse_field(field: Field, cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut 
             for tok in cur.rest() {
                 joined.extend_from_slice(tok.text);
             }
-            hex_decode(&joined, out).map_err(|m| RdataError { token: first, message: m.into() })?;
+            hex_decode(&joined, out).map_err(|m| RdataError {
+                token: first,
+                message: m.into(),
+            })?;
         }
         Field::Type => {
             let tok = cur.next("a record type")?;
-            let t = RType::from_text(tok.text).ok_or_else(|| cur.error(format!("unknown record type \"{}\"", shown(tok.text))))?;
+            let t = RType::from_text(tok.text)
+                .ok_or_else(|| cur.error(format!("unknown record type \"{}\"", shown(tok.text))))?;
             out.extend_from_slice(&t.0.to_be_bytes());
         }
         Field::Bitmap => {
             let mut types = Vec::new();
             while let Some(tok) = cur.peek() {
                 cur.next("")?;
-                let t = RType::from_text(tok.text).ok_or_else(|| cur.error(format!("unknown record type \"{}\"", shown(tok.text))))?;
+                let t = RType::from_text(tok.text).ok_or_else(|| {
+                    cur.error(format!("unknown record type \"{}\"", shown(tok.text)))
+                })?;
                 types.push(t.0);
             }
             write_type_bitmap(&mut types, out);
         }
         Field::Time => {
             let tok = cur.next("a time (YYYYMMDDHHmmSS)")?;
-            out.extend_from_slice(&parse_time(tok.text).map_err(|m| cur.error(m))?.to_be_bytes());
+            out.extend_from_slice(
+                &parse_time(tok.text)
+                    .map_err(|m| cur.error(m))?
+                    .to_be_bytes(),
+            );
         }
         Field::Algorithm => {
             let tok = cur.next("an algorithm")?;
             let upper = tok.text.to_ascii_uppercase();
-            let value = match ALGORITHMS.iter().find(|(_, name)| name.as_bytes() == upper.as_slice()) {
+            let value = match ALGORITHMS
+                .iter()
+                .find(|(_, name)| name.as_bytes() == upper.as_slice())
+            {
                 Some((n, _)) => *n,
                 None => parse_number(tok.text, 255).map_err(|m| cur.error(m))? as u8,
             };
@@ -329,7 +402,8 @@ fn parse_field(field: Field, cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut 
                 if g.is_empty() || g.len() > 4 {
                     return Err(cur.error(format!("bad locator \"{}\"", shown(tok.text))));
                 }
-                let v = u16::from_str_radix(std::str::from_utf8(g).unwrap_or("x"), 16).map_err(|_| cur.error(format!("bad locator \"{}\"", shown(tok.text))))?;
+                let v = u16::from_str_radix(std::str::from_utf8(g).unwrap_or("x"), 16)
+                    .map_err(|_| cur.error(format!("bad locator \"{}\"", shown(tok.text))))?;
                 out.extend_from_slice(&v.to_be_bytes());
             }
         }
@@ -340,7 +414,10 @@ fn parse_field(field: Field, cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut 
         }
         Field::CaaTag => {
             let tok = cur.next("a property tag")?;
-            if tok.text.is_empty() || tok.text.len() > 255 || !tok.text.iter().all(u8::is_ascii_alphanumeric) {
+            if tok.text.is_empty()
+                || tok.text.len() > 255
+                || !tok.text.iter().all(u8::is_ascii_alphanumeric)
+            {
                 return Err(cur.error(format!("bad CAA tag \"{}\"", shown(tok.text))));
             }
             out.push(tok.text.len() as u8);
@@ -361,7 +438,10 @@ fn parse_field(field: Field, cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut 
                 (b"OID", 254),
             ];
             let upper = tok.text.to_ascii_uppercase();
-            let value = match CERT_TYPES.iter().find(|(name, _)| *name == upper.as_slice()) {
+            let value = match CERT_TYPES
+                .iter()
+                .find(|(name, _)| *name == upper.as_slice())
+            {
                 Some((_, v)) => *v,
                 None => parse_number(tok.text, 65535).map_err(|m| cur.error(m))? as u16,
             };
@@ -369,7 +449,11 @@ fn parse_field(field: Field, cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut 
         }
         Field::DsyncScheme => {
             let tok = cur.next("a scheme")?;
-            let value = if tok.text.eq_ignore_ascii_case(b"NOTIFY") { 1 } else { parse_number(tok.text, 255).map_err(|m| cur.error(m))? as u8 };
+            let value = if tok.text.eq_ignore_ascii_case(b"NOTIFY") {
+                1
+            } else {
+                parse_number(tok.text, 255).map_err(|m| cur.error(m))? as u8
+            };
             out.push(value);
         }
     }
@@ -383,7 +467,11 @@ pub(crate) fn parse_ipv4(text: &[u8]) -> std::result::Result<Ipv4Addr, String> {
     let mut parts = text.split(|&c| c == b'.');
     for octet in &mut octets {
         let part = parts.next().ok_or_else(bad)?;
-        if part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) || (part.len() > 1 && part[0] == b'0') {
+        if part.is_empty()
+            || part.len() > 3
+            || !part.iter().all(u8::is_ascii_digit)
+            || (part.len() > 1 && part[0] == b'0')
+        {
             return Err(bad());
         }
         let value = part.iter().fold(0u32, |v, d| v * 10 + (d - b'0') as u32);
@@ -395,18 +483,88 @@ pub(crate) fn parse_ipv4(text: &[u8]) -> std::result::Result<Ipv4Addr, String> {
     Ok(Ipv4Addr::from(octets))
 }
 
+/// RFC 4291 §2.2 text forms: eight hex groups, `::` once, and an optional
+/// trailing dotted quad.
 pub(crate) fn parse_ipv6(text: &[u8]) -> std::result::Result<Ipv6Addr, String> {
-    std::str::from_utf8(text).ok().and_then(|s| s.parse().ok()).ok_or_else(|| format!("expected an IPv6 address, found \"{}\"", shown(text)))
+    let bad = || format!("expected an IPv6 address, found \"{}\"", shown(text));
+    let mut head = [0u16; 8];
+    let mut tail = [0u16; 8];
+    let (mut head_len, mut tail_len) = (0, 0);
+    let mut gap = false;
+    let mut rest = text;
+    if rest.starts_with(b"::") {
+        gap = true;
+        rest = &rest[2..];
+    } else if rest.first() == Some(&b':') {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let groups = if gap { &mut tail } else { &mut head };
+        let len = if gap { &mut tail_len } else { &mut head_len };
+        let end = rest.iter().position(|&c| c == b':').unwrap_or(rest.len());
+        let part = &rest[..end];
+        if part.contains(&b'.') {
+            // An embedded IPv4 address ends the text and fills two groups.
+            if end != rest.len() || *len > 6 {
+                return Err(bad());
+            }
+            let v4 = parse_ipv4(part).map_err(|_| bad())?.octets();
+            groups[*len] = u16::from_be_bytes([v4[0], v4[1]]);
+            groups[*len + 1] = u16::from_be_bytes([v4[2], v4[3]]);
+            *len += 2;
+            break;
+        }
+        if part.is_empty() || part.len() > 4 || *len >= 8 {
+            return Err(bad());
+        }
+        let mut value = 0u16;
+        for &c in part {
+            value = value << 4 | (c as char).to_digit(16).ok_or_else(bad)? as u16;
+        }
+        groups[*len] = value;
+        *len += 1;
+        rest = &rest[end..];
+        if rest.starts_with(b"::") {
+            if gap {
+                return Err(bad());
+            }
+            gap = true;
+            rest = &rest[2..];
+        } else if !rest.is_empty() {
+            rest = &rest[1..];
+            if rest.is_empty() {
+                return Err(bad());
+            }
+        }
+    }
+    let total = head_len + tail_len;
+    if (gap && total > 7) || (!gap && total != 8) {
+        return Err(bad());
+    }
+    let mut groups = [0u16; 8];
+    groups[..head_len].copy_from_slice(&head[..head_len]);
+    groups[8 - tail_len..].copy_from_slice(&tail[..tail_len]);
+    Ok(Ipv6Addr::from(groups))
 }
 
 fn parse_eui(cur: &mut Cursor<'_, '_>, octets: usize, out: &mut Vec<u8>) -> Result<()> {
     let tok = cur.next("an EUI address")?;
     let parts: Vec<&[u8]> = tok.text.split(|&c| c == b'-').collect();
     if parts.len() != octets || parts.iter().any(|p| p.len() != 2) {
-        return Err(cur.error(format!("bad EUI{} address \"{}\"", octets * 8, shown(tok.text))));
+        return Err(cur.error(format!(
+            "bad EUI{} address \"{}\"",
+            octets * 8,
+            shown(tok.text)
+        )));
     }
     for p in parts {
-        hex_decode(p, out).map_err(|_| cur.error(format!("bad EUI{} address \"{}\"", octets * 8, shown(tok.text))))?;
+        hex_decode(p, out).map_err(|_| {
+            cur.error(format!(
+                "bad EUI{} address \"{}\"",
+                octets * 8,
+                shown(tok.text)
+            ))
+        })?;
     }
     Ok(())
 }
@@ -419,7 +577,9 @@ pub(crate) fn unescape(text: &[u8]) -> std::result::Result<Vec<u8>, String> {
         if text[i] == b'\\' {
             let rest = &text[i + 1..];
             if rest.len() >= 3 && rest[..3].iter().all(u8::is_ascii_digit) {
-                let v = (rest[0] - b'0') as u32 * 100 + (rest[1] - b'0') as u32 * 10 + (rest[2] - b'0') as u32;
+                let v = (rest[0] - b'0') as u32 * 100
+                    + (rest[1] - b'0') as u32 * 10
+                    + (rest[2] - b'0') as u32;
                 if v > 255 {
                     return Err(format!("bad escape \\{} (above 255)", shown(&rest[..3])));
                 }
@@ -465,8 +625,15 @@ pub fn parse_time(text: &[u8]) -> std::result::Result<u32, String> {
     if text.len() == 14 && text.iter().all(u8::is_ascii_digit) {
         let s = std::str::from_utf8(text).unwrap();
         let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().unwrap();
-        let (year, month, day, hour, minute, second) = (n(0..4), n(4..6), n(6..8), n(8..10), n(10..12), n(12..14));
-        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 60 {
+        let (year, month, day, hour, minute, second) =
+            (n(0..4), n(4..6), n(6..8), n(8..10), n(10..12), n(12..14));
+        if !(1..=12).contains(&month)
+            || day < 1
+            || day > days_in_month(year, month)
+            || hour > 23
+            || minute > 59
+            || second > 60
+        {
             return Err(format!("bad time \"{s}\""));
         }
         let days = days_from_civil(year, month, day);
@@ -476,7 +643,10 @@ pub fn parse_time(text: &[u8]) -> std::result::Result<u32, String> {
     if !text.is_empty() && text.len() <= 10 && text.iter().all(u8::is_ascii_digit) {
         return parse_number(text, u32::MAX as u64).map(|v| v as u32);
     }
-    Err(format!("expected a time (YYYYMMDDHHmmSS), found \"{}\"", shown(text)))
+    Err(format!(
+        "expected a time (YYYYMMDDHHmmSS), found \"{}\"",
+        shown(text)
+    ))
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -514,7 +684,13 @@ pub fn format_time(secs: u32, out: &mut String) {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
     use std::fmt::Write;
-    let _ = write!(out, "{year:04}{month:02}{day:02}{:02}{:02}{:02}", rem / 3600, rem / 60 % 60, rem % 60);
+    let _ = write!(
+        out,
+        "{year:04}{month:02}{day:02}{:02}{:02}{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    );
 }
 
 /// Writes an RFC 4034 §4.1.2 type bitmap for the given types.
@@ -568,7 +744,8 @@ fn parse_nxt_bitmap(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
     let mut max = 0;
     while let Some(tok) = cur.peek() {
         cur.next("")?;
-        let t = RType::from_text(tok.text).ok_or_else(|| cur.error(format!("unknown record type \"{}\"", shown(tok.text))))?;
+        let t = RType::from_text(tok.text)
+            .ok_or_else(|| cur.error(format!("unknown record type \"{}\"", shown(tok.text))))?;
         if t.0 > 127 {
             return Err(cur.error("NXT can only list types below 128"));
         }
@@ -580,7 +757,12 @@ fn parse_nxt_bitmap(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
 }
 
 fn parse_loc(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
-    fn coordinate(cur: &mut Cursor<'_, '_>, positive: u8, negative: u8, max_degrees: u64) -> Result<u32> {
+    fn coordinate(
+        cur: &mut Cursor<'_, '_>,
+        positive: u8,
+        negative: u8,
+        max_degrees: u64,
+    ) -> Result<u32> {
         let deg_tok = cur.next("degrees")?;
         let degrees = parse_number(deg_tok.text, max_degrees).map_err(|m| cur.error(m))?;
         let mut minutes = 0u64;
@@ -590,7 +772,10 @@ fn parse_loc(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
             minutes = parse_number(tok.text, 59).map_err(|m| cur.error(m))?;
             tok = cur.next("a hemisphere")?;
             if tok.text.first().is_some_and(u8::is_ascii_digit) {
-                millis = parse_decimal(tok.text, 3).filter(|v| *v < 60_000).ok_or_else(|| cur.error(format!("bad seconds \"{}\"", shown(tok.text))))? as u64;
+                millis = parse_decimal(tok.text, 3)
+                    .filter(|v| *v < 60_000)
+                    .ok_or_else(|| cur.error(format!("bad seconds \"{}\"", shown(tok.text))))?
+                    as u64;
                 tok = cur.next("a hemisphere")?;
             }
         }
@@ -602,17 +787,27 @@ fn parse_loc(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
         match hemisphere.as_slice() {
             [c] if *c == positive => Ok((1u64 << 31).wrapping_add(offset) as u32),
             [c] if *c == negative => Ok(((1u64 << 31) - offset) as u32),
-            _ => Err(cur.error(format!("expected {} or {}, found \"{}\"", positive as char, negative as char, shown(tok.text)))),
+            _ => Err(cur.error(format!(
+                "expected {} or {}, found \"{}\"",
+                positive as char,
+                negative as char,
+                shown(tok.text)
+            ))),
         }
     }
     fn meters(cur: &mut Cursor<'_, '_>, what: &str, allow_negative: bool) -> Result<i64> {
         let tok = cur.next(what)?;
-        let text = tok.text.strip_suffix(b"m").or_else(|| tok.text.strip_suffix(b"M")).unwrap_or(tok.text);
+        let text = tok
+            .text
+            .strip_suffix(b"m")
+            .or_else(|| tok.text.strip_suffix(b"M"))
+            .unwrap_or(tok.text);
         let (negative, digits) = match text.strip_prefix(b"-") {
             Some(rest) if allow_negative => (true, rest),
             _ => (false, text),
         };
-        let cm = parse_decimal(digits, 2).ok_or_else(|| cur.error(format!("bad {what} \"{}\"", shown(tok.text))))?;
+        let cm = parse_decimal(digits, 2)
+            .ok_or_else(|| cur.error(format!("bad {what} \"{}\"", shown(tok.text))))?;
         Ok(if negative { -cm } else { cm })
     }
     fn precision(cm: i64) -> Option<u8> {
@@ -637,7 +832,10 @@ fn parse_loc(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
         return Err(cur.error("altitude out of range"));
     }
     let mut sizes = [100i64, 1_000_000, 1_000];
-    for (i, what) in ["size", "horizontal precision", "vertical precision"].into_iter().enumerate() {
+    for (i, what) in ["size", "horizontal precision", "vertical precision"]
+        .into_iter()
+        .enumerate()
+    {
         if cur.at_end() {
             break;
         }
@@ -660,7 +858,12 @@ fn parse_loc(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
 fn parse_decimal(text: &[u8], decimals: u32) -> Option<i64> {
     let s = std::str::from_utf8(text).ok()?;
     let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > decimals as usize || whole.len() > 12 {
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+        || fraction.len() > decimals as usize
+        || whole.len() > 12
+    {
         return None;
     }
     let mut value: i64 = whole.parse().ok()?;
@@ -685,8 +888,14 @@ fn parse_apl(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
         let (address, prefix) = rest.split_once('/').ok_or_else(|| cur.error(bad()))?;
         let prefix: u8 = prefix.parse().map_err(|_| cur.error(bad()))?;
         let mut bytes = match family {
-            "1" if prefix <= 32 => parse_ipv4(address.as_bytes()).map_err(|m| cur.error(m))?.octets().to_vec(),
-            "2" if prefix <= 128 => parse_ipv6(address.as_bytes()).map_err(|m| cur.error(m))?.octets().to_vec(),
+            "1" if prefix <= 32 => parse_ipv4(address.as_bytes())
+                .map_err(|m| cur.error(m))?
+                .octets()
+                .to_vec(),
+            "2" if prefix <= 128 => parse_ipv6(address.as_bytes())
+                .map_err(|m| cur.error(m))?
+                .octets()
+                .to_vec(),
             _ => return Err(cur.error(bad())),
         };
         while bytes.last() == Some(&0) {
@@ -740,16 +949,23 @@ fn parse_wks(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
     let protocol = match proto.text.to_ascii_lowercase().as_slice() {
         b"tcp" => 6,
         b"udp" => 17,
-        other => parse_number(other, 255).map_err(|_| cur.error(format!("unknown protocol \"{}\"", shown(proto.text))))? as u8,
+        other => parse_number(other, 255)
+            .map_err(|_| cur.error(format!("unknown protocol \"{}\"", shown(proto.text))))?
+            as u8,
     };
     out.push(protocol);
     let mut bitmap = vec![0u8; 0];
     while let Some(tok) = cur.peek() {
         cur.next("")?;
         let lower = tok.text.to_ascii_lowercase();
-        let port = match SERVICES.iter().find(|(name, _)| name.as_bytes() == lower.as_slice()) {
+        let port = match SERVICES
+            .iter()
+            .find(|(name, _)| name.as_bytes() == lower.as_slice())
+        {
             Some((_, port)) => *port,
-            None => parse_number(tok.text, 65535).map_err(|_| cur.error(format!("unknown service \"{}\"", shown(tok.text))))? as u16,
+            None => parse_number(tok.text, 65535)
+                .map_err(|_| cur.error(format!("unknown service \"{}\"", shown(tok.text))))?
+                as u16,
         } as usize;
         if bitmap.len() <= port / 8 {
             bitmap.resize(port / 8 + 1, 0);
@@ -761,7 +977,12 @@ fn parse_wks(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
 }
 
 /// Gateway of IPSECKEY/AMTRELAY: 0 none (`.`), 1 IPv4, 2 IPv6, 3 name.
-fn parse_gateway(cur: &mut Cursor<'_, '_>, kind: u8, origin: &Name, out: &mut Vec<u8>) -> Result<()> {
+fn parse_gateway(
+    cur: &mut Cursor<'_, '_>,
+    kind: u8,
+    origin: &Name,
+    out: &mut Vec<u8>,
+) -> Result<()> {
     let tok = cur.next("a gateway")?;
     match kind {
         0 if tok.text == b"." => Ok(()),
@@ -826,12 +1047,17 @@ fn parse_hip(cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut Vec<u8>) -> Resu
 
 fn parse_nsap(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
     let tok = cur.next("an NSAP address")?;
-    let digits = tok.text.strip_prefix(b"0x").or_else(|| tok.text.strip_prefix(b"0X")).ok_or_else(|| cur.error("NSAP address must start with 0x"))?;
+    let digits = tok
+        .text
+        .strip_prefix(b"0x")
+        .or_else(|| tok.text.strip_prefix(b"0X"))
+        .ok_or_else(|| cur.error("NSAP address must start with 0x"))?;
     let hex: Vec<u8> = digits.iter().copied().filter(|&c| c != b'.').collect();
     if hex.is_empty() {
         return Err(cur.error("unexpected end of input: empty NSAP address"));
     }
-    hex_decode(&hex, out).map_err(|m| cur.error(format!("unexpected end of input: {m} in NSAP address")))
+    hex_decode(&hex, out)
+        .map_err(|m| cur.error(format!("unexpected end of input: {m} in NSAP address")))
 }
 
 fn parse_a6(cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut Vec<u8>) -> Result<()> {
@@ -891,7 +1117,8 @@ impl<'a> WireReader<'a> {
         self.take(2).map(|b| u16::from_be_bytes([b[0], b[1]]))
     }
     pub(crate) fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        self.take(4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
     pub(crate) fn name(&mut self) -> Option<&'a [u8]> {
         let len = wire_name_len(&self.data[self.pos..])?;
@@ -1115,8 +1342,12 @@ fn write_field(field: Field, r: &mut WireReader<'_>, out: &mut String) -> Option
             let _ = write!(out, "{}", r.u8()?);
         }
         Field::Name => write_labels(r.name()?, out),
-        Field::Ipv4 => out.push_str(&Ipv4Addr::from(<[u8; 4]>::try_from(r.take(4)?).ok()?).to_string()),
-        Field::Ipv6 => out.push_str(&Ipv6Addr::from(<[u8; 16]>::try_from(r.take(16)?).ok()?).to_string()),
+        Field::Ipv4 => {
+            out.push_str(&Ipv4Addr::from(<[u8; 4]>::try_from(r.take(4)?).ok()?).to_string())
+        }
+        Field::Ipv6 => {
+            out.push_str(&Ipv6Addr::from(<[u8; 16]>::try_from(r.take(16)?).ok()?).to_string())
+        }
         Field::CharString => {
             let len = r.u8()? as usize;
             write_quoted(r.take(len)?, out);
@@ -1237,14 +1468,26 @@ fn write_loc(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
         let offset = value as i64 - (1i64 << 31);
         let hemisphere = if offset < 0 { negative } else { positive };
         let abs = offset.unsigned_abs();
-        let (deg, min, sec, ms) = (abs / 3_600_000, abs / 60_000 % 60, abs / 1000 % 60, abs % 1000);
+        let (deg, min, sec, ms) = (
+            abs / 3_600_000,
+            abs / 60_000 % 60,
+            abs / 1000 % 60,
+            abs % 1000,
+        );
         let _ = write!(out, "{deg} {min} {sec}.{ms:03} {hemisphere} ");
     }
     let meters = |cm: i64| {
         let sign = if cm < 0 { "-" } else { "" };
         format!("{sign}{}.{:02}m", cm.abs() / 100, cm.abs() % 100)
     };
-    let _ = write!(out, "{} {} {} {}", meters(alt as i64 - 10_000_000), meters(precisions[0]), meters(precisions[1]), meters(precisions[2]));
+    let _ = write!(
+        out,
+        "{} {} {} {}",
+        meters(alt as i64 - 10_000_000),
+        meters(precisions[0]),
+        meters(precisions[1]),
+        meters(precisions[2])
+    );
     Some(())
 }
 
@@ -1285,7 +1528,12 @@ mod tests {
     use super::*;
 
     fn tokens(text: &str) -> Vec<Token<'_>> {
-        text.split_whitespace().map(|t| Token { text: t.as_bytes(), quoted: false }).collect()
+        text.split_whitespace()
+            .map(|t| Token {
+                text: t.as_bytes(),
+                quoted: false,
+            })
+            .collect()
     }
 
     fn round_trip(rtype: &str, text: &str) -> String {
@@ -1304,21 +1552,107 @@ mod tests {
     #[test]
     fn common_types_print_canonically() {
         assert_eq!(round_trip("MX", "10 mail"), "10 mail.example.");
-        assert_eq!(round_trip("SOA", "ns hostmaster 1 1h 30m 1w 1d"), "ns.example. hostmaster.example. 1 3600 1800 604800 86400");
-        assert_eq!(round_trip("NSEC", "host.example. A MX RRSIG NSEC TYPE1234"), "host.example. A MX RRSIG NSEC TYPE1234");
+        assert_eq!(
+            round_trip("SOA", "ns hostmaster 1 1h 30m 1w 1d"),
+            "ns.example. hostmaster.example. 1 3600 1800 604800 86400"
+        );
+        assert_eq!(
+            round_trip("NSEC", "host.example. A MX RRSIG NSEC TYPE1234"),
+            "host.example. A MX RRSIG NSEC TYPE1234"
+        );
         assert_eq!(round_trip("NSEC3PARAM", "1 0 0 -"), "1 0 0 -");
-        assert_eq!(round_trip("LOC", "42 21 54 N 71 06 18 W -24m 30m"), "42 21 54.000 N 71 6 18.000 W -24.00m 30.00m 10000.00m 10.00m");
-        assert_eq!(round_trip("APL", "1:192.168.32.0/21 !1:192.168.38.0/28 2:ff00::/8"), "1:192.168.32.0/21 !1:192.168.38.0/28 2:ff00::/8");
-        assert_eq!(round_trip("EUI48", "00-00-5e-00-53-2a"), "00-00-5e-00-53-2a");
-        assert_eq!(round_trip("WKS", "10.0.0.1 tcp telnet ftp 0 1 2"), "10.0.0.1 tcp 0 1 2 21 23");
-        round_trip("RRSIG", "A 13 2 3600 20250101000000 20241201000000 12345 example. AAAA");
-        round_trip("IPSECKEY", "10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==");
+        assert_eq!(
+            round_trip("LOC", "42 21 54 N 71 06 18 W -24m 30m"),
+            "42 21 54.000 N 71 6 18.000 W -24.00m 30.00m 10000.00m 10.00m"
+        );
+        assert_eq!(
+            round_trip("APL", "1:192.168.32.0/21 !1:192.168.38.0/28 2:ff00::/8"),
+            "1:192.168.32.0/21 !1:192.168.38.0/28 2:ff00::/8"
+        );
+        assert_eq!(
+            round_trip("EUI48", "00-00-5e-00-53-2a"),
+            "00-00-5e-00-53-2a"
+        );
+        assert_eq!(
+            round_trip("WKS", "10.0.0.1 tcp telnet ftp 0 1 2"),
+            "10.0.0.1 tcp 0 1 2 21 23"
+        );
+        round_trip(
+            "RRSIG",
+            "A 13 2 3600 20250101000000 20241201000000 12345 example. AAAA",
+        );
+        round_trip(
+            "IPSECKEY",
+            "10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==",
+        );
         round_trip("AMTRELAY", "0 0 0 .");
         round_trip("A6", "64 ::1 prefix.example.");
         round_trip("ATMA", "+61200000000");
         round_trip("NXT", "next.example. A NS NXT");
         round_trip("CERT", "PGP 0 0 AAAA");
         round_trip("DSYNC", "CDS NOTIFY 1000 scanner1");
+    }
+
+    #[test]
+    fn ipv6_text_forms_agree_with_std() {
+        for text in [
+            "::",
+            "::1",
+            "1::",
+            "2001:db8::1",
+            "2001:db8:0:0:0:0:2:1",
+            "::ffff:192.0.2.1",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:192.0.2.1",
+            "fe80::1:2",
+            "1::2:3:4:5:6:7",
+            "::2:3:4:5:6:7:8",
+        ] {
+            assert_eq!(
+                parse_ipv6(text.as_bytes()).unwrap(),
+                text.parse::<Ipv6Addr>().unwrap(),
+                "{text}"
+            );
+        }
+        for text in [
+            "",
+            ":",
+            ":::",
+            "1:::2",
+            "1::2::3",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7",
+            "12345::",
+            "1:",
+            ":1",
+            "g::",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "::1.2.3",
+            "1.2.3.4::",
+        ] {
+            assert!(parse_ipv6(text.as_bytes()).is_err(), "{text}");
+            assert!(text.parse::<Ipv6Addr>().is_err(), "std accepts {text}");
+        }
+    }
+
+    #[test]
+    fn ipv4_is_strict() {
+        assert_eq!(
+            parse_ipv4(b"192.0.2.1").unwrap(),
+            Ipv4Addr::new(192, 0, 2, 1)
+        );
+        for text in [
+            "",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "256.1.1.1",
+            "1..2.3",
+            "a.b.c.d",
+            "1.2.3.4.",
+        ] {
+            assert!(parse_ipv4(text.as_bytes()).is_err(), "{text}");
+        }
     }
 
     #[test]
@@ -1336,20 +1670,47 @@ mod tests {
         let origin = Name::root();
         let err = parse(RType::A, &tokens("10.0.0.256"), &origin, &mut Vec::new()).unwrap_err();
         assert_eq!(err.token, 0);
-        assert!(err.message.contains("expected an IPv4 address, found \"10.0.0.256\""));
-        assert!(parse(RType::MX, &tokens("10"), &origin, &mut Vec::new()).unwrap_err().message.contains("unexpected end"));
-        assert!(parse(RType::A, &tokens("1.2.3.4 extra"), &origin, &mut Vec::new()).unwrap_err().message.contains("extra input"));
+        assert!(
+            err.message
+                .contains("expected an IPv4 address, found \"10.0.0.256\"")
+        );
+        assert!(
+            parse(RType::MX, &tokens("10"), &origin, &mut Vec::new())
+                .unwrap_err()
+                .message
+                .contains("unexpected end")
+        );
+        assert!(
+            parse(RType::A, &tokens("1.2.3.4 extra"), &origin, &mut Vec::new())
+                .unwrap_err()
+                .message
+                .contains("extra input")
+        );
     }
 
     #[test]
     fn rfc3597_generic_form() {
         let origin = Name::root();
         let mut wire = Vec::new();
-        parse(RType(65534), &tokens("\\# 5 0102030405"), &origin, &mut wire).unwrap();
+        parse(
+            RType(65534),
+            &tokens("\\# 5 0102030405"),
+            &origin,
+            &mut wire,
+        )
+        .unwrap();
         assert_eq!(wire, [1, 2, 3, 4, 5]);
         let mut out = String::new();
         write(RType(65534), &wire, &mut out);
         assert_eq!(out, "\\# 5 0102030405");
-        assert!(parse(RType(65534), &tokens("\\# 4 0102030405"), &origin, &mut Vec::new()).is_err());
+        assert!(
+            parse(
+                RType(65534),
+                &tokens("\\# 4 0102030405"),
+                &origin,
+                &mut Vec::new()
+            )
+            .is_err()
+        );
     }
 }

@@ -39,7 +39,13 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { origin: None, fallback_origin: None, class: 1, max_errors: 100, max_generate: 1_000_000 }
+        ReadOptions {
+            origin: None,
+            fallback_origin: None,
+            class: 1,
+            max_errors: 100,
+            max_generate: 1_000_000,
+        }
     }
 }
 
@@ -56,7 +62,10 @@ pub struct ReadOutcome {
 
 impl ReadOutcome {
     pub fn error_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 }
 
@@ -110,10 +119,22 @@ pub fn read_file(path: &Path, options: ReadOptions) -> ReadOutcome {
     match open_zone_file(path) {
         Ok(file) => {
             let canonical = std::fs::canonicalize(path).ok();
-            reader.push_source(Box::new(BufReader::with_capacity(1 << 16, file)), path, canonical, None, false);
+            reader.push_source(
+                Box::new(BufReader::with_capacity(1 << 16, file)),
+                path,
+                canonical,
+                None,
+                false,
+            );
             reader.run();
         }
-        Err(message) => reader.out.diagnostics.push(Diagnostic::error(path.display().to_string(), 0, 0, "io", message)),
+        Err(message) => reader.out.diagnostics.push(Diagnostic::error(
+            path.display().to_string(),
+            0,
+            0,
+            "io",
+            message,
+        )),
     }
     reader.finish()
 }
@@ -122,15 +143,25 @@ pub fn read_file(path: &Path, options: ReadOptions) -> ReadOutcome {
 pub fn read_bytes(name: &str, data: &[u8], options: ReadOptions) -> ReadOutcome {
     let mut reader = Reader::new(options);
     let data = data.to_vec();
-    reader.push_source(Box::new(std::io::Cursor::new(data)), Path::new(name), None, None, false);
+    reader.push_source(
+        Box::new(std::io::Cursor::new(data)),
+        Path::new(name),
+        None,
+        None,
+        false,
+    );
     reader.run();
     reader.finish()
 }
 
 fn open_zone_file(path: &Path) -> Result<File, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?;
     if meta.is_dir() {
-        return Err(format!("cannot read {}: not a file (it is a directory)", path.display()));
+        return Err(format!(
+            "cannot read {}: not a file (it is a directory)",
+            path.display()
+        ));
     }
     File::open(path).map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))
 }
@@ -170,19 +201,44 @@ impl Reader {
         }
     }
 
-    fn push_source(&mut self, reader: Box<dyn BufRead>, path: &Path, canonical: Option<PathBuf>, origin: Option<Name>, origin_explicit: bool) {
+    fn push_source(
+        &mut self,
+        reader: Box<dyn BufRead>,
+        path: &Path,
+        canonical: Option<PathBuf>,
+        origin: Option<Name>,
+        origin_explicit: bool,
+    ) {
         let file = self.out.files.len() as u16;
         self.out.files.push(path.to_path_buf());
         self.origin_generation += 1;
-        let origin = origin.or_else(|| self.stack.last().and_then(|s| s.origin.clone())).or_else(|| self.options.origin.clone()).or_else(|| self.options.fallback_origin.clone());
+        let origin = origin
+            .or_else(|| self.stack.last().and_then(|s| s.origin.clone()))
+            .or_else(|| self.options.origin.clone())
+            .or_else(|| self.options.fallback_origin.clone());
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        self.stack.push(Source { reader, file, line: 0, origin, origin_explicit, records_seen: false, canonical_path: canonical, dir });
+        self.stack.push(Source {
+            reader,
+            file,
+            line: 0,
+            origin,
+            origin_explicit,
+            records_seen: false,
+            canonical_path: canonical,
+            dir,
+        });
     }
 
     fn finish(mut self) -> ReadOutcome {
         // The zone's origin: as given, else the first SOA owner, else the
         // first $ORIGIN, else the fallback.
-        self.out.origin = self.options.origin.clone().or(self.first_soa_owner.take()).or(self.first_dollar_origin.take()).or(self.options.fallback_origin.clone());
+        self.out.origin = self
+            .options
+            .origin
+            .clone()
+            .or(self.first_soa_owner.take())
+            .or(self.first_dollar_origin.take())
+            .or(self.options.fallback_origin.clone());
         self.out
     }
 
@@ -190,17 +246,40 @@ impl Reader {
         self.out.files[file as usize].display().to_string()
     }
 
-    fn diag(&mut self, severity: Severity, line: u32, column: u32, code: &'static str, message: String) {
+    fn diag(
+        &mut self,
+        severity: Severity,
+        line: u32,
+        column: u32,
+        code: &'static str,
+        message: String,
+    ) {
         if self.too_many_errors {
             return;
         }
         let file = self.stack.last().map_or(0, |s| s.file);
         let name = self.file_name(file);
-        self.out.diagnostics.push(Diagnostic { file: name, line, column, severity, code, message });
+        self.out.diagnostics.push(Diagnostic {
+            file: name,
+            line,
+            column,
+            severity,
+            code,
+            message,
+        });
         if severity == Severity::Error && self.out.error_count() >= self.options.max_errors {
             self.too_many_errors = true;
             let name = self.file_name(file);
-            self.out.diagnostics.push(Diagnostic::error(name, line, 0, "too-many-errors", format!("too many errors ({}); giving up on this zone", self.options.max_errors)));
+            self.out.diagnostics.push(Diagnostic::error(
+                name,
+                line,
+                0,
+                "too-many-errors",
+                format!(
+                    "too many errors ({}); giving up on this zone",
+                    self.options.max_errors
+                ),
+            ));
         }
     }
 
@@ -212,13 +291,18 @@ impl Reader {
     fn read_line(&mut self) -> Result<bool, String> {
         let source = self.stack.last_mut().unwrap();
         self.line_buf.clear();
-        let n = (&mut source.reader).take(MAX_LINE as u64 + 1).read_until(b'\n', &mut self.line_buf).map_err(|e| format!("read error: {e}"))?;
+        let n = (&mut source.reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut self.line_buf)
+            .map_err(|e| format!("read error: {e}"))?;
         if n == 0 {
             return Ok(false);
         }
         source.line += 1;
         if self.line_buf.len() > MAX_LINE && self.line_buf.last() != Some(&b'\n') {
-            return Err(format!("line longer than {MAX_LINE} bytes; is this a zone file?"));
+            return Err(format!(
+                "line longer than {MAX_LINE} bytes; is this a zone file?"
+            ));
         }
         while matches!(self.line_buf.last(), Some(b'\n' | b'\r')) {
             self.line_buf.pop();
@@ -261,11 +345,25 @@ impl Reader {
                 Ok(true) => {}
                 Ok(false) => {
                     if depth > 0 {
-                        return Err((open_line, 0, "unbalanced parentheses: end of file inside ( )".into()));
+                        return Err((
+                            open_line,
+                            0,
+                            "unbalanced parentheses: end of file inside ( )".into(),
+                        ));
                     }
-                    return Ok(if self.toks.is_empty() { None } else { Some(blank_owner) });
+                    return Ok(if self.toks.is_empty() {
+                        None
+                    } else {
+                        Some(blank_owner)
+                    });
                 }
-                Err(message) => return Err((line_no, 0, format!("{message} (fatal: {MAX_LINE}-byte limit)"))),
+                Err(message) => {
+                    return Err((
+                        line_no,
+                        0,
+                        format!("{message} (fatal: {MAX_LINE}-byte limit)"),
+                    ));
+                }
             }
             if first_line {
                 blank_owner = matches!(self.line_buf.first(), Some(b' ' | b'\t'));
@@ -277,7 +375,11 @@ impl Reader {
             }
             first_line = false;
             if self.entry.len() > MAX_LINE {
-                return Err((line_no, 0, format!("record longer than {MAX_LINE} bytes (fatal: {MAX_LINE}-byte limit)")));
+                return Err((
+                    line_no,
+                    0,
+                    format!("record longer than {MAX_LINE} bytes (fatal: {MAX_LINE}-byte limit)"),
+                ));
             }
             if depth == 0 {
                 return Ok(Some(blank_owner));
@@ -285,20 +387,37 @@ impl Reader {
         }
     }
 
-    fn tokenize_line(&mut self, line_no: u32, depth: &mut u32, open_line: &mut u32) -> Result<(), (u32, u32, String)> {
+    fn tokenize_line(
+        &mut self,
+        line_no: u32,
+        depth: &mut u32,
+        open_line: &mut u32,
+    ) -> Result<(), (u32, u32, String)> {
         let line = std::mem::take(&mut self.line_buf);
         let result = self.tokenize(&line, line_no, depth, open_line);
         self.line_buf = line;
         result
     }
 
-    fn tokenize(&mut self, line: &[u8], line_no: u32, depth: &mut u32, open_line: &mut u32) -> Result<(), (u32, u32, String)> {
+    fn tokenize(
+        &mut self,
+        line: &[u8],
+        line_no: u32,
+        depth: &mut u32,
+        open_line: &mut u32,
+    ) -> Result<(), (u32, u32, String)> {
         let mut i = 0;
         while i < line.len() {
             let c = line[i];
             match c {
                 b' ' | b'\t' | b'\r' => i += 1,
-                0 => return Err((line_no, i as u32 + 1, "NUL byte in input (is this a binary file?)".into())),
+                0 => {
+                    return Err((
+                        line_no,
+                        i as u32 + 1,
+                        "NUL byte in input (is this a binary file?)".into(),
+                    ));
+                }
                 b';' => break,
                 b'(' => {
                     if *depth == 0 {
@@ -309,7 +428,11 @@ impl Reader {
                 }
                 b')' => {
                     if *depth == 0 {
-                        return Err((line_no, i as u32 + 1, "unbalanced parentheses: ')' without '('".into()));
+                        return Err((
+                            line_no,
+                            i as u32 + 1,
+                            "unbalanced parentheses: ')' without '('".into(),
+                        ));
                     }
                     *depth -= 1;
                     i += 1;
@@ -325,7 +448,13 @@ impl Reader {
                             let c = line[i];
                             match c {
                                 b' ' | b'\t' | b'\r' | b';' | b'(' | b')' => break,
-                                0 => return Err((line_no, i as u32 + 1, "NUL byte in input (is this a binary file?)".into())),
+                                0 => {
+                                    return Err((
+                                        line_no,
+                                        i as u32 + 1,
+                                        "NUL byte in input (is this a binary file?)".into(),
+                                    ));
+                                }
                                 b'\\' => {
                                     self.entry.push(c);
                                     if let Some(&next) = line.get(i + 1) {
@@ -336,13 +465,36 @@ impl Reader {
                                 // A quoted part inside a word (`key="value"`) joins the word.
                                 b'"' => i = self.read_quoted(line, i + 1, line_no, i as u32 + 1)?,
                                 _ => {
-                                    self.entry.push(c);
-                                    i += 1;
+                                    // Copy the run of ordinary bytes at once.
+                                    let run = line[i..]
+                                        .iter()
+                                        .position(|&b| {
+                                            matches!(
+                                                b,
+                                                b' ' | b'\t'
+                                                    | b'\r'
+                                                    | b';'
+                                                    | b'('
+                                                    | b')'
+                                                    | 0
+                                                    | b'\\'
+                                                    | b'"'
+                                            )
+                                        })
+                                        .unwrap_or(line.len() - i);
+                                    self.entry.extend_from_slice(&line[i..i + run]);
+                                    i += run;
                                 }
                             }
                         }
                     }
-                    self.toks.push(Tok { start, end: self.entry.len() as u32, quoted, line: line_no, column });
+                    self.toks.push(Tok {
+                        start,
+                        end: self.entry.len() as u32,
+                        quoted,
+                        line: line_no,
+                        column,
+                    });
                 }
             }
         }
@@ -351,7 +503,13 @@ impl Reader {
 
     /// Copies a quoted string's content (escapes kept) and returns the index
     /// just after the closing quote.
-    fn read_quoted(&mut self, line: &[u8], mut i: usize, line_no: u32, column: u32) -> Result<usize, (u32, u32, String)> {
+    fn read_quoted(
+        &mut self,
+        line: &[u8],
+        mut i: usize,
+        line_no: u32,
+        column: u32,
+    ) -> Result<usize, (u32, u32, String)> {
         while i < line.len() {
             match line[i] {
                 b'"' => return Ok(i + 1),
@@ -359,14 +517,24 @@ impl Reader {
                     self.entry.extend_from_slice(&line[i..i + 2]);
                     i += 2;
                 }
-                0 => return Err((line_no, i as u32 + 1, "NUL byte in input (is this a binary file?)".into())),
+                0 => {
+                    return Err((
+                        line_no,
+                        i as u32 + 1,
+                        "NUL byte in input (is this a binary file?)".into(),
+                    ));
+                }
                 c => {
                     self.entry.push(c);
                     i += 1;
                 }
             }
         }
-        Err((line_no, column, "unbalanced quotes: string not closed on this line".into()))
+        Err((
+            line_no,
+            column,
+            "unbalanced quotes: string not closed on this line".into(),
+        ))
     }
 
     fn tok_text(&self, tok: &Tok) -> &[u8] {
@@ -389,7 +557,11 @@ impl Reader {
                 b"$GENERATE" => self.directive_generate(),
                 _ => {
                     let shown = shown(first_text);
-                    self.error(first.line, first.column, format!("unknown directive {shown}"));
+                    self.error(
+                        first.line,
+                        first.column,
+                        format!("unknown directive {shown}"),
+                    );
                 }
             }
             return;
@@ -403,7 +575,11 @@ impl Reader {
 
     fn directive_origin(&mut self) {
         let Some(arg) = self.toks.get(1).copied() else {
-            return self.error(self.toks[0].line, self.toks[0].column, "$ORIGIN: unexpected end of line: expected a domain name".into());
+            return self.error(
+                self.toks[0].line,
+                self.toks[0].column,
+                "$ORIGIN: unexpected end of line: expected a domain name".into(),
+            );
         };
         let origin = self.current_origin();
         match Name::parse(self.tok_text(&arg), origin.as_ref()) {
@@ -424,17 +600,29 @@ impl Reader {
     fn extra_tokens(&mut self, expected: usize, what: &str) {
         if let Some(extra) = self.toks.get(expected).copied() {
             let text = shown(self.tok_text(&extra));
-            self.error(extra.line, extra.column, format!("{what}: extra input text \"{text}\""));
+            self.error(
+                extra.line,
+                extra.column,
+                format!("{what}: extra input text \"{text}\""),
+            );
         }
     }
 
     fn directive_ttl(&mut self) {
         let Some(arg) = self.toks.get(1).copied() else {
-            return self.error(self.toks[0].line, self.toks[0].column, "$TTL: unexpected end of line: expected a TTL".into());
+            return self.error(
+                self.toks[0].line,
+                self.toks[0].column,
+                "$TTL: unexpected end of line: expected a TTL".into(),
+            );
         };
         match parse_period(self.tok_text(&arg)) {
             Ok(ttl) if ttl <= i32::MAX as u32 => self.default_ttl = Some(ttl),
-            Ok(ttl) => self.error(arg.line, arg.column, format!("$TTL: {ttl} is above 2^31-1 (RFC 2181 §8)")),
+            Ok(ttl) => self.error(
+                arg.line,
+                arg.column,
+                format!("$TTL: {ttl} is above 2^31-1 (RFC 2181 §8)"),
+            ),
             Err(e) => self.error(arg.line, arg.column, format!("$TTL: {e}")),
         }
         self.extra_tokens(2, "$TTL");
@@ -443,7 +631,11 @@ impl Reader {
     fn directive_include(&mut self) {
         let directive = self.toks[0];
         let Some(arg) = self.toks.get(1).copied() else {
-            return self.error(directive.line, directive.column, "$INCLUDE: unexpected end of line: expected a file name".into());
+            return self.error(
+                directive.line,
+                directive.column,
+                "$INCLUDE: unexpected end of line: expected a file name".into(),
+            );
         };
         let raw_path = match rdata::unescape(self.tok_text(&arg)) {
             Ok(p) => PathBuf::from(String::from_utf8_lossy(&p).into_owned()),
@@ -454,27 +646,53 @@ impl Reader {
             let current = self.current_origin();
             match Name::parse(self.tok_text(&origin_tok), current.as_ref()) {
                 Ok(name) => origin = Some(name),
-                Err(e) => return self.error(origin_tok.line, origin_tok.column, format!("$INCLUDE: {e}")),
+                Err(e) => {
+                    return self.error(origin_tok.line, origin_tok.column, format!("$INCLUDE: {e}"));
+                }
             }
             self.extra_tokens(3, "$INCLUDE");
         }
         if self.stack.len() >= MAX_INCLUDE_DEPTH {
-            return self.error(arg.line, arg.column, format!("$INCLUDE: nesting deeper than {MAX_INCLUDE_DEPTH} files"));
+            return self.error(
+                arg.line,
+                arg.column,
+                format!("$INCLUDE: nesting deeper than {MAX_INCLUDE_DEPTH} files"),
+            );
         }
         // Relative paths are taken from the including file's directory; as
         // BIND does, the working directory is tried when that has no such file.
         let source = self.stack.last().unwrap();
-        let path = if raw_path.is_relative() && source.dir.join(&raw_path).exists() { source.dir.join(&raw_path) } else { raw_path.clone() };
+        let path = if raw_path.is_relative() && source.dir.join(&raw_path).exists() {
+            source.dir.join(&raw_path)
+        } else {
+            raw_path.clone()
+        };
         let canonical = std::fs::canonicalize(&path).ok();
         if let Some(c) = &canonical
-            && self.stack.iter().any(|s| s.canonical_path.as_ref() == Some(c))
+            && self
+                .stack
+                .iter()
+                .any(|s| s.canonical_path.as_ref() == Some(c))
         {
-            return self.error(arg.line, arg.column, format!("$INCLUDE: include loop: {} is already being read", path.display()));
+            return self.error(
+                arg.line,
+                arg.column,
+                format!(
+                    "$INCLUDE: include loop: {} is already being read",
+                    path.display()
+                ),
+            );
         }
         match open_zone_file(&path) {
             Ok(file) => {
                 let explicit = origin.is_some() || self.stack.last().unwrap().origin_explicit;
-                self.push_source(Box::new(BufReader::with_capacity(1 << 16, file)), &path, canonical, origin, explicit);
+                self.push_source(
+                    Box::new(BufReader::with_capacity(1 << 16, file)),
+                    &path,
+                    canonical,
+                    origin,
+                    explicit,
+                );
             }
             Err(message) => self.error(arg.line, arg.column, format!("$INCLUDE: {message}")),
         }
@@ -485,20 +703,35 @@ impl Reader {
         let mut idx = 0;
         let owner = if blank_owner {
             let source = self.stack.last().unwrap();
-            if !source.records_seen && self.stack.len() > 1 && source.origin_explicit && self.last_owner.is_some() {
+            if !source.records_seen
+                && self.stack.len() > 1
+                && source.origin_explicit
+                && self.last_owner.is_some()
+            {
                 let owner = self.last_owner.as_ref().unwrap().to_string();
                 self.diag(Severity::Warning, toks[0].line, 1, "inherited-owner", format!("inherited owner ({owner}) used at the start of an included file: give the owner explicitly"));
             }
             match &self.last_owner {
                 Some(owner) => owner.clone(),
-                None => return self.error(toks[0].line, 1, "no current owner name: the first record must name its owner".into()),
+                None => {
+                    return self.error(
+                        toks[0].line,
+                        1,
+                        "no current owner name: the first record must name its owner".into(),
+                    );
+                }
             }
         } else {
             idx = 1;
             let owner_text = text(&toks[0]);
             // Consecutive records of one owner share its name.
             match &self.last_owner {
-                Some(last) if self.last_owner_text == owner_text && self.last_owner_generation == self.origin_generation => last.clone(),
+                Some(last)
+                    if self.last_owner_text == owner_text
+                        && self.last_owner_generation == self.origin_generation =>
+                {
+                    last.clone()
+                }
                 _ => {
                     let origin = self.stack.last().and_then(|s| s.origin.as_ref());
                     match Name::parse(owner_text, origin) {
@@ -508,14 +741,23 @@ impl Reader {
                             self.last_owner_generation = self.origin_generation;
                             name
                         }
-                        Err(e) => return self.error(toks[0].line, toks[0].column, format!("bad owner name: {e}")),
+                        Err(e) => {
+                            return self.error(
+                                toks[0].line,
+                                toks[0].column,
+                                format!("bad owner name: {e}"),
+                            );
+                        }
                     }
                 }
             }
         };
         self.stack.last_mut().unwrap().records_seen = true;
         self.last_owner = Some(owner.clone());
-        let pos = Pos { file: self.stack.last().unwrap().file, line: toks[0].line };
+        let pos = Pos {
+            file: self.stack.last().unwrap().file,
+            line: toks[0].line,
+        };
         let mut ttl = None;
         let mut class = None;
         while idx < toks.len() {
@@ -528,7 +770,13 @@ impl Reader {
             } else if ttl.is_none() && t.first().is_some_and(u8::is_ascii_digit) {
                 match parse_period(t) {
                     Ok(v) if v <= i32::MAX as u32 => ttl = Some(v),
-                    Ok(v) => return self.error(toks[idx].line, toks[idx].column, format!("TTL {v} is above 2^31-1 (RFC 2181 §8)")),
+                    Ok(v) => {
+                        return self.error(
+                            toks[idx].line,
+                            toks[idx].column,
+                            format!("TTL {v} is above 2^31-1 (RFC 2181 §8)"),
+                        );
+                    }
                     Err(e) => return self.error(toks[idx].line, toks[idx].column, e),
                 }
                 idx += 1;
@@ -538,25 +786,49 @@ impl Reader {
         }
         let Some(type_tok) = toks.get(idx) else {
             let last = toks.last().unwrap();
-            return self.error(last.line, last.column, "unexpected end of line: expected a record type".into());
+            return self.error(
+                last.line,
+                last.column,
+                "unexpected end of line: expected a record type".into(),
+            );
         };
         let Some(rtype) = RType::from_text(text(type_tok)) else {
-            return self.error(type_tok.line, type_tok.column, format!("unknown class/type \"{}\"", shown(text(type_tok))));
+            return self.error(
+                type_tok.line,
+                type_tok.column,
+                format!("unknown class/type \"{}\"", shown(text(type_tok))),
+            );
         };
         if rtype.is_meta() {
-            return self.error(type_tok.line, type_tok.column, format!("invalid use of a meta type: {rtype} cannot appear in a zone"));
+            return self.error(
+                type_tok.line,
+                type_tok.column,
+                format!("invalid use of a meta type: {rtype} cannot appear in a zone"),
+            );
         }
         // Most records have a few rdata tokens: keep them on the stack.
         let rest = &toks[idx + 1..];
-        let mut small = [Token { text: b"", quoted: false }; 16];
+        let mut small = [Token {
+            text: b"",
+            quoted: false,
+        }; 16];
         let large: Vec<Token<'_>>;
         let rdata_toks: &[Token<'_>] = if rest.len() <= small.len() {
             for (slot, t) in small.iter_mut().zip(rest) {
-                *slot = Token { text: text(t), quoted: t.quoted };
+                *slot = Token {
+                    text: text(t),
+                    quoted: t.quoted,
+                };
             }
             &small[..rest.len()]
         } else {
-            large = rest.iter().map(|t| Token { text: text(t), quoted: t.quoted }).collect();
+            large = rest
+                .iter()
+                .map(|t| Token {
+                    text: text(t),
+                    quoted: t.quoted,
+                })
+                .collect();
             &large
         };
         let mut buf = std::mem::take(&mut self.rdata_buf);
@@ -569,7 +841,11 @@ impl Reader {
         if let Err(e) = parsed {
             self.rdata_buf = buf;
             let at = toks.get(idx + 1 + e.token).unwrap_or(type_tok);
-            let near = if e.token >= rdata_toks.len() { "near end of line: ".to_string() } else { String::new() };
+            let near = if e.token >= rdata_toks.len() {
+                "near end of line: ".to_string()
+            } else {
+                String::new()
+            };
             return self.error(at.line, at.column, format!("{rtype}: {near}{}", e.message));
         }
         let rdata: Box<[u8]> = buf.as_slice().into();
@@ -578,7 +854,15 @@ impl Reader {
         match self.zone_class {
             None => self.zone_class = Some(class),
             Some(zc) if zc != class => {
-                return self.error(toks[0].line, toks[0].column, format!("class mismatch: record class {} differs from the zone class {}", super::rtype::class_name(class), super::rtype::class_name(zc)));
+                return self.error(
+                    toks[0].line,
+                    toks[0].column,
+                    format!(
+                        "class mismatch: record class {} differs from the zone class {}",
+                        super::rtype::class_name(class),
+                        super::rtype::class_name(zc)
+                    ),
+                );
             }
             _ => {}
         }
@@ -586,11 +870,23 @@ impl Reader {
             Some(t) => t,
             None if rtype == RType::SOA && rdata.len() >= 20 => {
                 let minimum = u32::from_be_bytes(rdata[rdata.len() - 4..].try_into().unwrap());
-                self.diag(Severity::Warning, toks[0].line, 1, "no-ttl", format!("no TTL given: using the SOA minimum {minimum} (set $TTL)"));
+                self.diag(
+                    Severity::Warning,
+                    toks[0].line,
+                    1,
+                    "no-ttl",
+                    format!("no TTL given: using the SOA minimum {minimum} (set $TTL)"),
+                );
                 minimum
             }
             None => {
-                self.diag(Severity::Warning, toks[0].line, 1, "no-ttl", format!("no TTL given and no $TTL: using {DEFAULT_TTL} (as Knot does)"));
+                self.diag(
+                    Severity::Warning,
+                    toks[0].line,
+                    1,
+                    "no-ttl",
+                    format!("no TTL given and no $TTL: using {DEFAULT_TTL} (as Knot does)"),
+                );
                 DEFAULT_TTL
             }
         };
@@ -602,7 +898,14 @@ impl Reader {
         if self.first_soa_owner.is_none() && rtype == RType::SOA {
             self.first_soa_owner = Some(owner.clone());
         }
-        self.out.records.push(Record { owner, rtype, class, ttl, rdata, pos });
+        self.out.records.push(Record {
+            owner,
+            rtype,
+            class,
+            ttl,
+            rdata,
+            pos,
+        });
     }
 
     fn directive_generate(&mut self) {
@@ -617,14 +920,27 @@ impl Reader {
     }
 
     fn generate(&mut self, entry: &[u8], toks: &[Tok]) -> Result<(), (usize, String)> {
-        let text = |i: usize| toks.get(i).map(|t| &entry[t.start as usize..t.end as usize]);
+        let text = |i: usize| {
+            toks.get(i)
+                .map(|t| &entry[t.start as usize..t.end as usize])
+        };
         let range = text(1).ok_or((0, "unexpected end of line: expected a range".to_string()))?;
-        let (start, stop, step) = parse_range(range).ok_or((1, format!("invalid range \"{}\"", shown(range))))?;
+        let (start, stop, step) =
+            parse_range(range).ok_or((1, format!("invalid range \"{}\"", shown(range))))?;
         let count = (stop - start) / step + 1;
         if count > self.options.max_generate {
-            return Err((1, format!("range {start}-{stop} would create {count} records, more than the limit of {}", self.options.max_generate)));
+            return Err((
+                1,
+                format!(
+                    "range {start}-{stop} would create {count} records, more than the limit of {}",
+                    self.options.max_generate
+                ),
+            ));
         }
-        let lhs = text(2).ok_or((1, "unexpected end of line: expected an owner template".to_string()))?;
+        let lhs = text(2).ok_or((
+            1,
+            "unexpected end of line: expected an owner template".to_string(),
+        ))?;
         // Optional TTL and class (either order), then the type.
         let mut idx = 3;
         let mut fields: Vec<Vec<u8>> = Vec::new();
@@ -638,14 +954,20 @@ impl Reader {
             fields.push(t.to_vec());
             idx += 1;
         }
-        let type_text = text(idx).ok_or((idx, "unexpected end of line: expected a record type".to_string()))?;
+        let type_text = text(idx).ok_or((
+            idx,
+            "unexpected end of line: expected a record type".to_string(),
+        ))?;
         let rtype = RType::from_text(type_text).unwrap();
         if rtype.is_meta() {
             return Err((idx, format!("meta RR type '{rtype}' cannot be generated")));
         }
         let rhs: Vec<&[u8]> = (idx + 1..toks.len()).filter_map(text).collect();
         if rhs.is_empty() {
-            return Err((idx, "unexpected end of line: expected an rdata template".to_string()));
+            return Err((
+                idx,
+                "unexpected end of line: expected an rdata template".to_string(),
+            ));
         }
         // Check the templates once before expanding.
         expand_template(lhs, start as i64).map_err(|m| (2, m))?;
@@ -666,7 +988,9 @@ impl Reader {
             line_text.extend_from_slice(type_text);
             for r in &rhs {
                 line_text.push(b' ');
-                line_text.extend_from_slice(&expand_template(r, value as i64).map_err(|m| (idx + 1, m))?);
+                line_text.extend_from_slice(
+                    &expand_template(r, value as i64).map_err(|m| (idx + 1, m))?,
+                );
             }
             generated.push(line_text);
             value += step;
@@ -698,18 +1022,27 @@ impl Reader {
 fn ttl_given(toks: &[Tok], type_idx: usize, entry: &[u8]) -> Option<u32> {
     toks[..type_idx].iter().skip(1).find_map(|t| {
         let text = &entry[t.start as usize..t.end as usize];
-        if text.first().is_some_and(u8::is_ascii_digit) { parse_period(text).ok() } else { None }
+        if text.first().is_some_and(u8::is_ascii_digit) {
+            parse_period(text).ok()
+        } else {
+            None
+        }
     })
 }
 
 fn message_is_fatal(diagnostics: &[Diagnostic]) -> bool {
-    diagnostics.last().is_some_and(|d| d.message.contains("(fatal:"))
+    diagnostics
+        .last()
+        .is_some_and(|d| d.message.contains("(fatal:"))
 }
 
 /// `start-stop[/step]`, all within 0..=2^31-1 and start <= stop.
 fn parse_range(text: &[u8]) -> Option<(u64, u64, u64)> {
     let (range, step) = match text.iter().position(|&c| c == b'/') {
-        Some(slash) => (&text[..slash], parse_number(&text[slash + 1..], i32::MAX as u64).ok()?),
+        Some(slash) => (
+            &text[..slash],
+            parse_number(&text[slash + 1..], i32::MAX as u64).ok()?,
+        ),
         None => (text, 1),
     };
     let dash = range.iter().position(|&c| c == b'-')?;
@@ -735,13 +1068,20 @@ fn expand_template(template: &[u8], value: i64) -> Result<Vec<u8>, String> {
                 i += 2;
             }
             b'$' if template.get(i + 1) == Some(&b'{') => {
-                let close = template[i..].iter().position(|&c| c == b'}').ok_or("syntax error: missing '}' in ${...}")? + i;
-                let inner = std::str::from_utf8(&template[i + 2..close]).map_err(|_| "syntax error in ${...}")?;
+                let close = template[i..]
+                    .iter()
+                    .position(|&c| c == b'}')
+                    .ok_or("syntax error: missing '}' in ${...}")?
+                    + i;
+                let inner = std::str::from_utf8(&template[i + 2..close])
+                    .map_err(|_| "syntax error in ${...}")?;
                 let parts: Vec<&str> = inner.split(',').collect();
                 if parts.len() > 3 || parts[0].is_empty() {
                     return Err("syntax error in ${...}".into());
                 }
-                let offset: i64 = parts[0].parse().map_err(|_| "syntax error: bad offset in ${...}")?;
+                let offset: i64 = parts[0]
+                    .parse()
+                    .map_err(|_| "syntax error: bad offset in ${...}")?;
                 if offset.abs() > i32::MAX as i64 {
                     return Err("out of range: offset in ${...}".into());
                 }
@@ -792,7 +1132,11 @@ fn nibbles(mut value: u32, width: usize, upper: bool) -> String {
     let mut out = String::new();
     loop {
         let digit = std::char::from_digit(value & 15, 16).unwrap();
-        out.push(if upper { digit.to_ascii_uppercase() } else { digit });
+        out.push(if upper {
+            digit.to_ascii_uppercase()
+        } else {
+            digit
+        });
         value >>= 4;
         if value == 0 && out.len() >= width {
             break;
@@ -810,12 +1154,21 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> ReadOutcome {
-        read_bytes("test.zone", text.as_bytes(), ReadOptions { origin: Some(Name::parse(b"example.", None).unwrap()), ..Default::default() })
+        read_bytes(
+            "test.zone",
+            text.as_bytes(),
+            ReadOptions {
+                origin: Some(Name::parse(b"example.", None).unwrap()),
+                ..Default::default()
+            },
+        )
     }
 
     #[test]
     fn owner_ttl_class_inheritance() {
-        let out = read("$TTL 1h\n@ IN SOA ns host 1 2 3 4 5\n  NS ns\nns 300 IN A 192.0.2.1\n   IN 60 AAAA ::1\n");
+        let out = read(
+            "$TTL 1h\n@ IN SOA ns host 1 2 3 4 5\n  NS ns\nns 300 IN A 192.0.2.1\n   IN 60 AAAA ::1\n",
+        );
         assert_eq!(out.error_count(), 0, "{:?}", out.diagnostics);
         let r = &out.records;
         assert_eq!(r.len(), 4);
@@ -837,16 +1190,34 @@ mod tests {
         let out = read("$TTL 60\n@ SOA ns host 1 2 3 4 5\nwww A 10.0.0.256\nmail MX ten mail\n");
         let errors: Vec<_> = out.diagnostics.iter().map(|d| d.to_string()).collect();
         assert_eq!(errors.len(), 2, "{errors:?}");
-        assert_eq!(errors[0], "test.zone:3:7: error: A: expected an IPv4 address, found \"10.0.0.256\"");
-        assert!(errors[1].starts_with("test.zone:4:9: error: MX: expected a number"), "{}", errors[1]);
+        assert_eq!(
+            errors[0],
+            "test.zone:3:7: error: A: expected an IPv4 address, found \"10.0.0.256\""
+        );
+        assert!(
+            errors[1].starts_with("test.zone:4:9: error: MX: expected a number"),
+            "{}",
+            errors[1]
+        );
     }
 
     #[test]
     fn generate_with_modifiers() {
-        let out = read("$TTL 60\n$GENERATE 1024-1026 ${0,3,n} AAAA 2001:db8::${0,4,x}\n$GENERATE 1-3/2 host$ A 10.0.0.$\n");
+        let out = read(
+            "$TTL 60\n$GENERATE 1024-1026 ${0,3,n} AAAA 2001:db8::${0,4,x}\n$GENERATE 1-3/2 host$ A 10.0.0.$\n",
+        );
         assert_eq!(out.error_count(), 0, "{:?}", out.diagnostics);
         let owners: Vec<String> = out.records.iter().map(|r| r.owner.to_string()).collect();
-        assert_eq!(owners, ["0.0.4.example.", "1.0.4.example.", "2.0.4.example.", "host1.example.", "host3.example."]);
+        assert_eq!(
+            owners,
+            [
+                "0.0.4.example.",
+                "1.0.4.example.",
+                "2.0.4.example.",
+                "host1.example.",
+                "host3.example."
+            ]
+        );
         assert_eq!(nibbles(0x400, 6, false), "0.0.4.");
         assert_eq!(nibbles(-976i32 as u32, 0, false), "0.3.c.f.f.f.f.f");
     }

@@ -116,7 +116,11 @@ static TYPES: &[TypeInfo] = &[
     t!(21, "RT", [U16, Name]),
     t!(22, "NSAP", Layout::Nsap),
     t!(23, "NSAP-PTR", [Name]),
-    t!(24, "SIG", [Type, Algorithm, U8, U32, Time, Time, U16, Name, Base64]),
+    t!(
+        24,
+        "SIG",
+        [Type, Algorithm, U8, U32, Time, Time, U16, Name, Base64]
+    ),
     t!(25, "KEY", [U16, U8, Algorithm, Base64Opt]),
     t!(26, "PX", [U16, Name, Name]),
     t!(27, "GPOS", Layout::Gpos),
@@ -127,7 +131,11 @@ static TYPES: &[TypeInfo] = &[
     t!(32, "NIMLOC", [Hex]),
     t!(33, "SRV", [U16, U16, U16, Name]),
     t!(34, "ATMA", Layout::Atma),
-    t!(35, "NAPTR", [U16, U16, CharString, CharString, CharString, Name]),
+    t!(
+        35,
+        "NAPTR",
+        [U16, U16, CharString, CharString, CharString, Name]
+    ),
     t!(36, "KX", [U16, Name]),
     t!(37, "CERT", [CertType, U16, Algorithm, Base64]),
     t!(38, "A6", Layout::A6),
@@ -138,7 +146,11 @@ static TYPES: &[TypeInfo] = &[
     t!(43, "DS", [U16, Algorithm, U8, Hex]),
     t!(44, "SSHFP", [U8, U8, Hex]),
     t!(45, "IPSECKEY", Layout::IpsecKey),
-    t!(46, "RRSIG", [Type, Algorithm, U8, U32, Time, Time, U16, Name, Base64]),
+    t!(
+        46,
+        "RRSIG",
+        [Type, Algorithm, U8, U32, Time, Time, U16, Name, Base64]
+    ),
     t!(47, "NSEC", [Name, Bitmap]),
     t!(48, "DNSKEY", [U16, U8, Algorithm, Base64]),
     t!(49, "DHCID", [Base64]),
@@ -301,7 +313,10 @@ impl RType {
 
     /// DNSSEC records added by signing rather than written by the operator.
     pub fn is_dnssec_meta(self) -> bool {
-        matches!(self, RType::RRSIG | RType::NSEC | RType::NSEC3 | RType::SIG | RType::NXT)
+        matches!(
+            self,
+            RType::RRSIG | RType::NSEC | RType::NSEC3 | RType::SIG | RType::NXT
+        )
     }
 }
 
@@ -341,13 +356,19 @@ pub const ALGORITHMS: &[(u8, &str)] = &[
 ];
 
 pub fn algorithm_name(number: u8) -> Option<&'static str> {
-    ALGORITHMS.iter().find(|(n, _)| *n == number).map(|(_, name)| *name)
+    ALGORITHMS
+        .iter()
+        .find(|(n, _)| *n == number)
+        .map(|(_, name)| *name)
 }
 
 /// Record classes (RFC 1035 §3.2.4, RFC 2136 for NONE/ANY).
 pub fn class_from_text(text: &[u8]) -> Option<u16> {
     if text.len() == 2 {
-        return [(b"IN", 1), (b"CS", 2), (b"CH", 3), (b"HS", 4)].iter().find(|(name, _)| text.eq_ignore_ascii_case(*name)).map(|(_, c)| *c);
+        return [(b"IN", 1), (b"CS", 2), (b"CH", 3), (b"HS", 4)]
+            .iter()
+            .find(|(name, _)| text.eq_ignore_ascii_case(*name))
+            .map(|(_, c)| *c);
     }
     if text.len() < 6 || !text[..5].eq_ignore_ascii_case(b"CLASS") {
         return None;
@@ -397,7 +418,12 @@ mod tests {
             }
             assert_eq!(u16::from(theirs), info.code, "{}", info.name);
             if !matches!(info.name, "NSAP-PTR") {
-                assert_eq!(theirs.to_string().to_ascii_uppercase(), info.name, "type {}", info.code);
+                assert_eq!(
+                    theirs.to_string().to_ascii_uppercase(),
+                    info.name,
+                    "type {}",
+                    info.code
+                );
             }
         }
     }

@@ -7,7 +7,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::encoding::{base64_decode, base64_encode};
 use super::name::{Name, write_labels};
-use super::rdata::{Cursor, RdataError, WireReader, parse_ipv4, parse_ipv6, parse_number, unescape};
+use super::rdata::{
+    Cursor, RdataError, WireReader, parse_ipv4, parse_ipv6, parse_number, unescape,
+};
 
 pub const MANDATORY: u16 = 0;
 pub const ALPN: u16 = 1;
@@ -34,18 +36,27 @@ const KEY_NAMES: &[(u16, &str)] = &[
 ];
 
 pub fn key_from_text(text: &str) -> Option<u16> {
-    if let Some((key, _)) = KEY_NAMES.iter().find(|(_, name)| name.eq_ignore_ascii_case(text)) {
+    if let Some((key, _)) = KEY_NAMES
+        .iter()
+        .find(|(_, name)| name.eq_ignore_ascii_case(text))
+    {
         return Some(*key);
     }
     let digits = text.strip_prefix("key")?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || (digits.len() > 1 && digits.starts_with('0')) {
+    if digits.is_empty()
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || (digits.len() > 1 && digits.starts_with('0'))
+    {
         return None;
     }
     digits.parse().ok()
 }
 
 pub fn key_name(key: u16) -> String {
-    KEY_NAMES.iter().find(|(k, _)| *k == key).map_or_else(|| format!("key{key}"), |(_, name)| name.to_string())
+    KEY_NAMES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or_else(|| format!("key{key}"), |(_, name)| name.to_string())
 }
 
 /// Splits an RFC 9460 Appendix A.1 value-list on unescaped commas.
@@ -74,7 +85,11 @@ fn split_value_list(value: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     Ok(items)
 }
 
-pub(crate) fn parse(cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut Vec<u8>) -> Result<(), RdataError> {
+pub(crate) fn parse(
+    cur: &mut Cursor<'_, '_>,
+    origin: &Name,
+    out: &mut Vec<u8>,
+) -> Result<(), RdataError> {
     let tok = cur.next("a priority")?;
     let priority = parse_number(tok.text, 65535).map_err(|m| cur.error(m))? as u16;
     out.extend_from_slice(&priority.to_be_bytes());
@@ -88,21 +103,29 @@ pub(crate) fn parse(cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut Vec<u8>) 
             Some(eq) => (&text[..eq], Some(&text[eq + 1..])),
             None => (text, None),
         };
-        let key_str = std::str::from_utf8(key_text).map_err(|_| cur.error("syntax error: bad SvcParam key"))?;
-        let key = key_from_text(key_str).ok_or_else(|| cur.error(format!("syntax error: unknown SvcParam key \"{key_str}\"")))?;
+        let key_str = std::str::from_utf8(key_text)
+            .map_err(|_| cur.error("syntax error: bad SvcParam key"))?;
+        let key = key_from_text(key_str).ok_or_else(|| {
+            cur.error(format!("syntax error: unknown SvcParam key \"{key_str}\""))
+        })?;
         // A key written as `key=` followed by a quoted token takes that token.
         let raw_value = match raw_value {
-            Some(v) if v.is_empty() && cur.peek().is_some_and(|t| t.quoted) => Some(cur.next("a value")?.text),
+            Some(v) if v.is_empty() && cur.peek().is_some_and(|t| t.quoted) => {
+                Some(cur.next("a value")?.text)
+            }
             other => other,
         };
         if params.iter().any(|(k, _)| *k == key) {
-            return Err(cur.error(format!("syntax error: duplicate SvcParam key \"{key_str}\"")));
+            return Err(cur.error(format!(
+                "syntax error: duplicate SvcParam key \"{key_str}\""
+            )));
         }
         let value = match raw_value {
             Some(v) => Some(unescape(v).map_err(|m| cur.error(m))?),
             None => None,
         };
-        let wire = encode_param(key, value.as_deref()).map_err(|m| cur.error(format!("{m} (near '{key_str}='")))?;
+        let wire = encode_param(key, value.as_deref())
+            .map_err(|m| cur.error(format!("{m} (near '{key_str}='")))?;
         params.push((key, wire));
     }
     params.sort_by_key(|(k, _)| *k);
@@ -128,16 +151,20 @@ pub(crate) fn parse(cur: &mut Cursor<'_, '_>, origin: &Name, out: &mut Vec<u8>) 
 fn encode_param(key: u16, value: Option<&[u8]>) -> Result<Vec<u8>, String> {
     let mut wire = Vec::new();
     fn need(key: u16, v: Option<&[u8]>) -> Result<&[u8], String> {
-        v.filter(|v| !v.is_empty()).ok_or_else(|| format!("syntax error: {} needs a value", key_name(key)))
+        v.filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("syntax error: {} needs a value", key_name(key)))
     }
     match key {
         MANDATORY => {
             let mut keys = Vec::new();
             for item in split_value_list(need(key, value)?)? {
                 let name = String::from_utf8_lossy(&item).into_owned();
-                let k = key_from_text(&name).ok_or_else(|| format!("syntax error: unknown key \"{name}\" in mandatory"))?;
+                let k = key_from_text(&name)
+                    .ok_or_else(|| format!("syntax error: unknown key \"{name}\" in mandatory"))?;
                 if keys.contains(&k) {
-                    return Err(format!("syntax error: duplicate key \"{name}\" in mandatory"));
+                    return Err(format!(
+                        "syntax error: duplicate key \"{name}\" in mandatory"
+                    ));
                 }
                 keys.push(k);
             }
@@ -283,14 +310,20 @@ pub(crate) fn write(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
                 if value.is_empty() || value.len() % 4 != 0 {
                     return None;
                 }
-                let addrs: Vec<String> = value.chunks(4).map(|c| Ipv4Addr::new(c[0], c[1], c[2], c[3]).to_string()).collect();
+                let addrs: Vec<String> = value
+                    .chunks(4)
+                    .map(|c| Ipv4Addr::new(c[0], c[1], c[2], c[3]).to_string())
+                    .collect();
                 let _ = write!(out, "={}", addrs.join(","));
             }
             IPV6HINT => {
                 if value.is_empty() || value.len() % 16 != 0 {
                     return None;
                 }
-                let addrs: Vec<String> = value.chunks(16).map(|c| Ipv6Addr::from(<[u8; 16]>::try_from(c).unwrap()).to_string()).collect();
+                let addrs: Vec<String> = value
+                    .chunks(16)
+                    .map(|c| Ipv6Addr::from(<[u8; 16]>::try_from(c).unwrap()).to_string())
+                    .collect();
                 let _ = write!(out, "={}", addrs.join(","));
             }
             ECH => {
@@ -302,7 +335,10 @@ pub(crate) fn write(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
                 if value.is_empty() || value.len() % 2 != 0 {
                     return None;
                 }
-                let groups: Vec<String> = value.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]]).to_string()).collect();
+                let groups: Vec<String> = value
+                    .chunks(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]).to_string())
+                    .collect();
                 let _ = write!(out, "={}", groups.join(","));
             }
             _ => {

@@ -8,7 +8,14 @@ use super::rtype::class_name;
 use super::{RRset, RType, Zone, name::write_labels, rdata};
 
 /// Appends one record line (without the newline).
-pub fn format_record(owner: &[u8], ttl: u32, class: u16, rtype: RType, rdata_wire: &[u8], out: &mut String) {
+pub fn format_record(
+    owner: &[u8],
+    ttl: u32,
+    class: u16,
+    rtype: RType,
+    rdata_wire: &[u8],
+    out: &mut String,
+) {
     use std::fmt::Write;
     write_labels(owner, out);
     let _ = write!(out, " {ttl} ");
@@ -26,7 +33,14 @@ pub fn format_record(owner: &[u8], ttl: u32, class: u16, rtype: RType, rdata_wir
 fn write_rrset<W: Write + ?Sized>(set: &RRset, line: &mut String, out: &mut W) -> io::Result<()> {
     for rdata in &set.rdatas {
         line.clear();
-        format_record(set.owner.as_wire(), set.ttl, set.class, set.rtype, rdata, line);
+        format_record(
+            set.owner.as_wire(),
+            set.ttl,
+            set.class,
+            set.rtype,
+            rdata,
+            line,
+        );
         line.push('\n');
         out.write_all(line.as_bytes())?;
     }
