@@ -13,7 +13,10 @@ fn every_check_trips_on_its_bad_zone_and_not_on_its_good_zone() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let (code, bad) = match (name.strip_suffix(".bad.zone"), name.strip_suffix(".good.zone")) {
+        let (code, bad) = match (
+            name.strip_suffix(".bad.zone"),
+            name.strip_suffix(".good.zone"),
+        ) {
             (Some(code), _) => (code.to_string(), true),
             (_, Some(code)) => (code.to_string(), false),
             _ => continue,
@@ -25,12 +28,24 @@ fn every_check_trips_on_its_bad_zone_and_not_on_its_good_zone() {
         let path_text = path.to_string_lossy().into_owned();
         args.push(&path_text);
         let out = run(&args);
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{name}: bad JSON ({e}): {}", text(&out.stdout)));
-        let codes: Vec<String> = report["zones"][0]["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{name}: bad JSON ({e}): {}", text(&out.stdout)));
+        let codes: Vec<String> = report["zones"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect();
         if bad {
-            assert!(codes.contains(&code), "{name}: expected a '{code}' finding, got {codes:?}");
+            assert!(
+                codes.contains(&code),
+                "{name}: expected a '{code}' finding, got {codes:?}"
+            );
         } else {
-            assert!(!codes.contains(&code), "{name}: unexpected '{code}' finding in {codes:?}");
+            assert!(
+                !codes.contains(&code),
+                "{name}: unexpected '{code}' finding in {codes:?}"
+            );
         }
         cases += 1;
     }

@@ -10,14 +10,54 @@ use common::*;
 
 /// Rows where zonectl deliberately differs: (suite, file, options, reason).
 const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
-    ("bind9", "zones/good-occulted-ns-by-dname.db", "-i local", "RFC 6672 §2.3: resource records MUST NOT exist at any subdomain of a DNAME owner; BIND tolerates the NS below the apex DNAME, we report it"),
-    ("bind9", "zones/delegating-ns-address-below-dname.db", "", "RFC 6672 §2.3 as above: the A record below the DNAME is an error for us, not only the warning about the NS target"),
-    ("bind9", "zones/bad-rpz-prefix.db", "-P -i local", "RPZ (a BIND policy-zone convention, not an RFC) is not checked"),
-    ("bind9", "zones/er-missing.db", "-R fail", "RFC 9567 error-reporting agent checks (-R) are not implemented"),
-    ("knot", "data/dname_extra_ns.zone", "-o example.com", "RFC 6672 §2.3 permits DNAME at a delegation point, where the cut occludes it; we warn (BIND's good1.db expects it to load)"),
-    ("bind9", "zones/crashzone.db", "-q", "a fuzzer-made signed zone (signatures expired in 2010, no DNSKEY, broken NSEC3 chain): we verify DNSSEC in check, named-checkzone does not; with --no-dnssec it loads"),
-    ("knot", "data/cdnskey.nocds", "-o example.com", "RFC 7344 §4: the child MAY publish CDS or CDNSKEY or both; one without the other is a warning"),
-    ("knot", "data/cdnskey.nocdnskey", "-o example.com", "RFC 7344 §4 as above"),
+    (
+        "bind9",
+        "zones/good-occulted-ns-by-dname.db",
+        "-i local",
+        "RFC 6672 §2.3: resource records MUST NOT exist at any subdomain of a DNAME owner; BIND tolerates the NS below the apex DNAME, we report it",
+    ),
+    (
+        "bind9",
+        "zones/delegating-ns-address-below-dname.db",
+        "",
+        "RFC 6672 §2.3 as above: the A record below the DNAME is an error for us, not only the warning about the NS target",
+    ),
+    (
+        "bind9",
+        "zones/bad-rpz-prefix.db",
+        "-P -i local",
+        "RPZ (a BIND policy-zone convention, not an RFC) is not checked",
+    ),
+    (
+        "bind9",
+        "zones/er-missing.db",
+        "-R fail",
+        "RFC 9567 error-reporting agent checks (-R) are not implemented",
+    ),
+    (
+        "knot",
+        "data/dname_extra_ns.zone",
+        "-o example.com",
+        "RFC 6672 §2.3 permits DNAME at a delegation point, where the cut occludes it; we warn (BIND's good1.db expects it to load)",
+    ),
+    (
+        "bind9",
+        "zones/crashzone.db",
+        "-q",
+        "a fuzzer-made signed zone (signatures expired in 2010, no DNSKEY, broken NSEC3 chain): we verify DNSSEC in check, named-checkzone does not; with --no-dnssec it loads",
+    ),
+    (
+        "knot",
+        "data/cdnskey.nocds",
+        "-o example.com",
+        "RFC 7344 §4: the child MAY publish CDS or CDNSKEY or both; one without the other is a warning",
+    ),
+    (
+        "knot",
+        "data/cdnskey.nocdnskey",
+        "-o example.com",
+        "RFC 7344 §4 as above",
+    ),
 ];
 
 struct Row {
@@ -35,7 +75,14 @@ fn rows(dir: &Path, suite: &'static str) -> Vec<Row> {
         .skip(1)
         .map(|line| {
             let f: Vec<&str> = line.split('\t').collect();
-            Row { suite, file: f[0].into(), origin: f[1].into(), options: f[2].into(), expected: f[3].into(), message: f[4].into() }
+            Row {
+                suite,
+                file: f[0].into(),
+                origin: f[1].into(),
+                options: f[2].into(),
+                expected: f[3].into(),
+                message: f[4].into(),
+            }
         })
         .collect()
 }
@@ -96,7 +143,11 @@ fn run_suite(dir: &Path, suite: &'static str) -> Vec<String> {
         if row.expected == "n/a" {
             continue;
         }
-        let mut args = vec!["check".to_string(), "--format".to_string(), "json".to_string()];
+        let mut args = vec![
+            "check".to_string(),
+            "--format".to_string(),
+            "json".to_string(),
+        ];
         if row.origin != "-" {
             args.extend(["--origin".to_string(), row.origin.clone()]);
         }
@@ -104,17 +155,38 @@ fn run_suite(dir: &Path, suite: &'static str) -> Vec<String> {
         args.push(row.file.clone());
         let out = zonectl().args(&args).current_dir(dir).output().unwrap();
         let code = exit_code(&out);
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
         let findings: Vec<(String, String, String)> = report["zones"][0]["diagnostics"]
             .as_array()
-            .map(|a| a.iter().map(|d| (d["severity"].as_str().unwrap_or("").to_string(), d["code"].as_str().unwrap_or("").to_string(), d["message"].as_str().unwrap_or("").to_string())).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|d| {
+                        (
+                            d["severity"].as_str().unwrap_or("").to_string(),
+                            d["code"].as_str().unwrap_or("").to_string(),
+                            d["message"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         // A finding matches an upstream text by code, and by owner when the
         // text quotes one (`'y.example' found type SPF`).
         let matches = |text: &str, severity: Option<&str>| {
-            let Some(code) = warning_code(text) else { return false };
-            let owner = text.split('\'').nth(1).filter(|_| text.starts_with('\'')).map(|o| format!("'{o}.'"));
-            findings.iter().any(|(s, f, m)| f == code && severity.is_none_or(|want| s == want) && owner.as_ref().is_none_or(|o| m.contains(o.as_str())))
+            let Some(code) = warning_code(text) else {
+                return false;
+            };
+            let owner = text
+                .split('\'')
+                .nth(1)
+                .filter(|_| text.starts_with('\''))
+                .map(|o| format!("'{o}.'"));
+            findings.iter().any(|(s, f, m)| {
+                f == code
+                    && severity.is_none_or(|want| s == want)
+                    && owner.as_ref().is_none_or(|o| m.contains(o.as_str()))
+            })
         };
         let ours = match code {
             0 => "ok",
@@ -125,21 +197,40 @@ fn run_suite(dir: &Path, suite: &'static str) -> Vec<String> {
             "error" => ours == "error",
             "ok" => {
                 // `!text` parts name warnings that must not appear.
-                let forbidden = row.message.split(" && ").filter_map(|m| m.strip_prefix('!')).any(|m| matches(m, None));
+                let forbidden = row
+                    .message
+                    .split(" && ")
+                    .filter_map(|m| m.strip_prefix('!'))
+                    .any(|m| matches(m, None));
                 ours == "ok" && !forbidden
             }
             "warn" => {
                 let parts: Vec<&str> = row.message.split(" && ").collect();
-                let wanted = parts.iter().filter(|m| !m.starts_with('!') && warning_code(m).is_some()).all(|m| matches(m, Some("warning")));
-                let forbidden = parts.iter().filter_map(|m| m.strip_prefix('!')).any(|m| matches(m, None));
+                let wanted = parts
+                    .iter()
+                    .filter(|m| !m.starts_with('!') && warning_code(m).is_some())
+                    .all(|m| matches(m, Some("warning")));
+                let forbidden = parts
+                    .iter()
+                    .filter_map(|m| m.strip_prefix('!'))
+                    .any(|m| matches(m, None));
                 ours == "ok" && wanted && !forbidden
             }
             other => panic!("unknown verdict {other}"),
         };
-        let listed = DIFFERENCES.iter().any(|(s, f, o, _)| s.starts_with(suite) && *f == row.file && *o == row.options);
+        let listed = DIFFERENCES
+            .iter()
+            .any(|(s, f, o, _)| s.starts_with(suite) && *f == row.file && *o == row.options);
         if agrees == listed {
-            let why = if listed { "is listed as a difference but now agrees" } else { "disagrees" };
-            failures.push(format!("{suite} {} [{}] {why}: upstream {}, zonectl exit {code}, findings {findings:?}", row.file, row.options, row.expected));
+            let why = if listed {
+                "is listed as a difference but now agrees"
+            } else {
+                "disagrees"
+            };
+            failures.push(format!(
+                "{suite} {} [{}] {why}: upstream {}, zonectl exit {code}, findings {findings:?}",
+                row.file, row.options, row.expected
+            ));
         }
         checked += 1;
     }
@@ -151,17 +242,31 @@ fn run_suite(dir: &Path, suite: &'static str) -> Vec<String> {
 fn bind9_checkzone_suite() {
     let Some(dir) = peer_suites() else { return };
     let failures = run_suite(&dir.join("bind9-checkzone"), "bind9");
-    assert!(failures.is_empty(), "{} rows:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} rows:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn knot_semantic_check_suite() {
     let Some(dir) = peer_suites() else { return };
     let failures = run_suite(&dir.join("knot-semcheck"), "knot");
-    assert!(failures.is_empty(), "{} rows:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} rows:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn differences_list_is_short() {
-    assert!(DIFFERENCES.len() <= 12, "{} deliberate differences", DIFFERENCES.len());
+    assert!(
+        DIFFERENCES.len() <= 12,
+        "{} deliberate differences",
+        DIFFERENCES.len()
+    );
 }

@@ -416,13 +416,12 @@ fn check_signatures(
     // RRset (RFC 4035 §2.2; as dnssec-verify, a key published but not yet
     // signing does not count).
     let mut algorithms: BTreeSet<u8> = BTreeSet::new();
-    if let (Some(dnskey), Some(rrsigs)) = (
-        zone.get(&zone.origin, RType::DNSKEY),
-        zone.get(&zone.origin, RType::RRSIG),
-    ) {
-        for sig in rrsigs
-            .rdatas
+    if let Some(dnskey) = zone.get(&zone.origin, RType::DNSKEY) {
+        let apex = zone.node(&zone.origin);
+        for sig in apex
             .iter()
+            .filter(|s| s.rtype == RType::RRSIG)
+            .flat_map(|s| s.rdatas.iter())
             .filter_map(|r| parse_rrsig(r))
             .filter(|s| s.covered == RType::DNSKEY.0)
         {
@@ -471,15 +470,16 @@ fn check_node_signatures(
     out: &mut Vec<Problem>,
 ) {
     let sigs: Vec<(Rrsig<'_>, Pos)> = node
-        .get(RType::RRSIG)
-        .map(|s| {
+        .sets
+        .iter()
+        .filter(|s| s.rtype == RType::RRSIG)
+        .flat_map(|s| {
             s.rdatas
                 .iter()
                 .filter_map(|r| parse_rrsig(r))
-                .map(|r| (r, s.pos))
-                .collect()
+                .map(move |r| (r, s.pos))
         })
-        .unwrap_or_default();
+        .collect();
     let problem = |pos: Pos, code: &'static str, message: String| Problem {
         owner: node.owner.clone(),
         pos,

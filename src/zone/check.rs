@@ -811,20 +811,44 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Targets of NS, MX and SRV must not be CNAMEs (RFC 2181 §10.3); MX and
+    /// SRV targets in the zone should have addresses (RFC 2782, RFC 5321 §5.1).
     fn check_target_not_cname(&mut self, owner: &Name, set: &RRset) {
         for rdata in &set.rdatas {
             let Some(t) = target(set.rtype, rdata) else {
                 continue;
             };
-            if is_subdomain_wire(t, self.zone.origin.as_wire())
-                && self.zone.get_wire(t, RType::CNAME).is_some()
-            {
+            if !is_subdomain_wire(t, self.zone.origin.as_wire()) {
+                continue;
+            }
+            let node = self.zone.node_wire(t);
+            if has(node, RType::CNAME) {
                 self.push(
                     Severity::Error,
                     set.pos,
                     "target-cname",
                     format!(
                         "{owner}/{} target {} is a CNAME (illegal, RFC 2181 §10.3)",
+                        set.rtype,
+                        show(t)
+                    ),
+                );
+                continue;
+            }
+            let wants_address = matches!(set.rtype, RType::MX | RType::SRV);
+            if wants_address
+                && !has(node, RType::A)
+                && !has(node, RType::AAAA)
+                && self.enclosing_delegation(t).is_none()
+                && self.enclosing_dname(t).is_none()
+                && !self.has_address(t)
+            {
+                self.push(
+                    Severity::Warning,
+                    set.pos,
+                    "target-no-address",
+                    format!(
+                        "{owner}/{} '{}' has no address records (A or AAAA)",
                         set.rtype,
                         show(t)
                     ),

@@ -205,6 +205,15 @@ impl NameIndex {
     }
 }
 
+/// Whether `record` belongs to the RRset of this owner, type and (first)
+/// rdata. RRSIGs form one set per covered type, since each takes the TTL of
+/// the RRset it covers (RFC 4034 §3).
+fn same_rrset(owner: &[u8], rtype: RType, rdata: &[u8], record: &Record) -> bool {
+    rtype == record.rtype
+        && owner.eq_ignore_ascii_case(record.owner.as_wire())
+        && (rtype != RType::RRSIG || rdata.get(..2) == record.rdata.get(..2))
+}
+
 /// Appends the canonical-order sort key of a wire name: labels from the
 /// root down, lowercased, each ended by 0x00 (0x00/0x01 in labels escaped),
 /// so that comparing keys bytewise is RFC 4034 §6.1 order.
@@ -283,8 +292,7 @@ impl Zone {
         drop(keys);
         drop(spans);
         // Count the RRsets first so that their vector is allocated once.
-        let same_set =
-            |a: &Record, b: &Record| a.rtype == b.rtype && a.owner.eq_ignore_case(&b.owner);
+        let same_set = |a: &Record, b: &Record| same_rrset(a.owner.as_wire(), a.rtype, &a.rdata, b);
         let set_count = order
             .windows(2)
             .filter(|w| !same_set(&records[w[0].1 as usize], &records[w[1].1 as usize]))
@@ -296,8 +304,7 @@ impl Zone {
         for (_, index) in order {
             let record = slots[index as usize].take().unwrap();
             if let Some(last) = rrsets.last_mut()
-                && last.rtype == record.rtype
-                && last.owner.eq_ignore_case(&record.owner)
+                && same_rrset(last.owner.as_wire(), last.rtype, &last.rdatas[0], &record)
             {
                 if record.pos < last.pos {
                     if record.ttl != last.ttl {

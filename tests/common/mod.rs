@@ -26,7 +26,11 @@ pub fn text(bytes: &[u8]) -> String {
 
 /// The path of a peer tool, or `None` after printing that the test skips it.
 pub fn peer(tool: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(tool)).find(|p| p.is_file()));
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(tool))
+            .find(|p| p.is_file())
+    });
     if found.is_none() {
         eprintln!("SKIPPED: {tool} is not installed; the comparison with it did not run");
     }
