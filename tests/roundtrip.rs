@@ -408,9 +408,10 @@ fn hickory_decodes(record: &zonectl::zone::Record) {
         RType(53),
         RType(61),
     ];
-    // NSEC3 and NSEC3PARAM: hickory refuses unknown hash algorithms, so only SHA-1 ones.
+    // NSEC3 and NSEC3PARAM: hickory refuses unknown hash algorithms and flags.
     let nsec3 = matches!(record.rtype, RType::NSEC3 | RType::NSEC3PARAM)
-        && record.rdata.first() == Some(&1);
+        && record.rdata.first() == Some(&1)
+        && record.rdata.get(1).is_some_and(|f| *f <= 1);
     if !structural.contains(&record.rtype) && !nsec3 {
         return;
     }

@@ -723,7 +723,8 @@ pub fn read_type_bitmap(mut data: &[u8]) -> Option<Vec<u16>> {
             return None;
         }
         let (window, len) = (data[0] as i32, data[1] as usize);
-        if window <= last_window || len == 0 || len > 32 || data.len() < 2 + len {
+        // Windows ascend, and trailing zero octets are omitted (so no block is empty).
+        if window <= last_window || len == 0 || len > 32 || data.len() < 2 + len || data[1 + len] == 0 {
             return None;
         }
         last_window = window;
@@ -810,13 +811,12 @@ fn parse_loc(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
             .ok_or_else(|| cur.error(format!("bad {what} \"{}\"", shown(tok.text))))?;
         Ok(if negative { -cm } else { cm })
     }
+    /// RFC 1876 keeps one significant digit and a power of ten; lower
+    /// digits are dropped, as BIND does.
     fn precision(cm: i64) -> Option<u8> {
         let mut exponent = 0;
         let mut mantissa = cm;
         while mantissa > 9 {
-            if mantissa % 10 != 0 && exponent < 9 {
-                // RFC 1876 stores one significant digit; round down like BIND does.
-            }
             mantissa /= 10;
             exponent += 1;
         }
@@ -1203,7 +1203,11 @@ fn write_typed(rtype: RType, rdata: &[u8], out: &mut String) -> Option<()> {
                 17 => out.push_str(" udp"),
                 other => out.push_str(&format!(" {other}")),
             }
-            for (i, byte) in r.rest().iter().enumerate() {
+            let bitmap = r.rest();
+            if bitmap.last() == Some(&0) {
+                return None;
+            }
+            for (i, byte) in bitmap.iter().enumerate() {
                 for bit in 0..8 {
                     if byte & (0x80 >> bit) != 0 {
                         out.push_str(&format!(" {}", i * 8 + bit));
@@ -1232,6 +1236,9 @@ fn write_typed(rtype: RType, rdata: &[u8], out: &mut String) -> Option<()> {
             let hit_len = r.u8()? as usize;
             let alg = r.u8()?;
             let key_len = r.u16()? as usize;
+            if hit_len == 0 || key_len == 0 {
+                return None;
+            }
             out.push_str(&format!("{alg} "));
             hex_encode(r.take(hit_len)?, out);
             out.push(' ');
@@ -1285,12 +1292,20 @@ fn write_typed(rtype: RType, rdata: &[u8], out: &mut String) -> Option<()> {
                     out.push(' ');
                 }
                 let len = r.u8()? as usize;
-                write_quoted(r.take(len)?, out);
+                let value = r.take(len)?;
+                if std::str::from_utf8(value).ok()?.parse::<f64>().is_err() {
+                    return None;
+                }
+                write_quoted(value, out);
             }
         }
         Layout::Nxt => {
             write_labels(r.name()?, out);
-            for (i, byte) in r.rest().iter().enumerate() {
+            let bitmap = r.rest();
+            if bitmap.last() == Some(&0) || bitmap.len() > 16 {
+                return None; // not a form the text can express: only \# keeps it exactly
+            }
+            for (i, byte) in bitmap.iter().enumerate() {
                 for bit in 0..8 {
                     if byte & (0x80 >> bit) != 0 {
                         out.push(' ');
@@ -1458,14 +1473,18 @@ fn write_loc(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
     for p in &mut precisions {
         let b = r.u8()?;
         let (mantissa, exponent) = ((b >> 4) as i64, (b & 15) as u32);
-        if mantissa > 9 || exponent > 9 {
+        // Only the form the parser produces (a zero mantissa has exponent 0).
+        if mantissa > 9 || exponent > 9 || (mantissa == 0 && exponent != 0) {
             return None;
         }
         *p = mantissa * 10i64.pow(exponent);
     }
     let (lat, lon, alt) = (r.u32()?, r.u32()?, r.u32()?);
-    for (value, positive, negative) in [(lat, 'N', 'S'), (lon, 'E', 'W')] {
+    for (value, positive, negative, max_degrees) in [(lat, 'N', 'S', 90), (lon, 'E', 'W', 180)] {
         let offset = value as i64 - (1i64 << 31);
+        if offset.unsigned_abs() > max_degrees * 3_600_000 {
+            return None;
+        }
         let hemisphere = if offset < 0 { negative } else { positive };
         let abs = offset.unsigned_abs();
         let (deg, min, sec, ms) = (
@@ -1499,6 +1518,10 @@ fn write_apl(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
         let flags = r.u8()?;
         let len = (flags & 0x7f) as usize;
         let data = r.take(len)?;
+        // RFC 3123 §4: trailing zero octets of the address are omitted.
+        if data.last() == Some(&0) {
+            return None;
+        }
         if !first {
             out.push(' ');
         }

@@ -665,6 +665,9 @@ impl Reader {
             }
             self.extra_tokens(3, "$INCLUDE");
         }
+        if self.out.files.len() >= u16::MAX as usize {
+            return self.error(arg.line, arg.column, "$INCLUDE: too many included files".into());
+        }
         if self.stack.len() >= MAX_INCLUDE_DEPTH {
             return self.error(
                 arg.line,

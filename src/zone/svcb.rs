@@ -244,11 +244,10 @@ pub fn alpn_ids(value: &[u8]) -> Option<Vec<&[u8]>> {
 fn write_value_item(item: &[u8], out: &mut String) {
     for &b in item {
         match b {
-            b',' | b'\\' => {
-                // Escaped once for the list, once more for the character-string.
-                out.push_str("\\\\");
-                out.push(b as char);
-            }
+            // Escaped once for the list, then each backslash once more for
+            // the character-string: `,` is written `\\,` and `\` is `\\\\`.
+            b',' => out.push_str("\\\\,"),
+            b'\\' => out.push_str("\\\\\\\\"),
             b'"' => out.push_str("\\\""),
             0x21..=0x7e => out.push(b as char),
             _ => out.push_str(&format!("\\{b:03}")),
@@ -258,6 +257,8 @@ fn write_value_item(item: &[u8], out: &mut String) {
 
 pub(crate) fn write(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
     use std::fmt::Write;
+    // Keys present, for the mandatory list (which must name only those).
+    let present: Vec<u16> = params(r.data)?.iter().map(|(k, _)| *k).collect();
     let _ = write!(out, "{} ", r.u16()?);
     write_labels(r.name()?, out);
     let mut last_key: Option<u16> = None;
@@ -276,8 +277,15 @@ pub(crate) fn write(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
             MANDATORY => {
                 out.push('=');
                 let mut keys = Vec::new();
+                let mut last = 0u16;
                 while !v.done() {
-                    keys.push(key_name(v.u16()?));
+                    let k = v.u16()?;
+                    // Ascending, without itself, each present (RFC 9460 §8).
+                    if k <= last || !present.contains(&k) {
+                        return None;
+                    }
+                    last = k;
+                    keys.push(key_name(k));
                 }
                 if keys.is_empty() {
                     return None;
@@ -287,7 +295,7 @@ pub(crate) fn write(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
             ALPN => {
                 out.push_str("=\"");
                 let ids = alpn_ids(value)?;
-                if ids.is_empty() {
+                if ids.is_empty() || ids.iter().any(|id| id.is_empty()) {
                     return None;
                 }
                 for (i, id) in ids.iter().enumerate() {
@@ -305,6 +313,9 @@ pub(crate) fn write(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
             }
             PORT => {
                 let _ = write!(out, "={}", v.u16()?);
+                if !v.done() {
+                    return None;
+                }
             }
             IPV4HINT => {
                 if value.is_empty() || value.len() % 4 != 0 {
@@ -326,6 +337,7 @@ pub(crate) fn write(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
                     .collect();
                 let _ = write!(out, "={}", addrs.join(","));
             }
+            ECH | DOHPATH if value.is_empty() => return None,
             ECH => {
                 out.push_str("=\"");
                 base64_encode(value, out);
