@@ -20,7 +20,7 @@ def main():
     w(f"$ORIGIN {origin}\n$TTL 3600\n")
     w("@ IN SOA ns1 hostmaster 2026112501 7200 1800 1209600 3600\n")
     w("@ NS ns1\n@ NS ns2\nns1 A 192.0.2.1\nns1 AAAA 2001:db8::1\nns2 A 192.0.2.2\nns2 AAAA 2001:db8::2\n")
-    w('@ MX 10 mail1\n@ TXT "v=spf1 mx -all"\n')
+    w("@ MX 10 mail10\n@ TXT \"v=spf1 mx -all\"\n")
     count = 10
     i = 0
     while count < n:
@@ -42,7 +42,7 @@ def main():
             w(f'txt{i} TXT "v=spf1 ip4:10.{i & 255}.0.0/16 -all" "verification={token}"\n')
             count += 1
         elif kind < 17:
-            w(f"_sip._tcp.svc{i} SRV 10 60 5060 host{i - (i % 20)}\n")
+            w(f"_sip._tcp.svc{i} SRV 10 60 5060 host{i - (i % 20) + 1}\n")
             count += 1
         else:
             w(f"sub{i} NS ns1.sub{i}\nsub{i} NS ns2.sub{i}\n")

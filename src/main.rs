@@ -5,6 +5,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Zones are millions of small allocations (names, rdata); mimalloc handles
+// that pattern markedly faster than the system allocator. The library
+// leaves the choice to its users.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {

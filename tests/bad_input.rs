@@ -7,13 +7,18 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-const HEADER: &str = "$ORIGIN example.\n$TTL 60\n@ SOA ns h 1 7200 1800 1209600 60\n NS ns\nns A 192.0.2.1\n";
+const HEADER: &str =
+    "$ORIGIN example.\n$TTL 60\n@ SOA ns h 1 7200 1800 1209600 60\n NS ns\nns A 192.0.2.1\n";
 
 /// Runs `zonectl check` on `zone`; returns (exit code, stdout+stderr).
 fn check(zone: &std::path::Path) -> (i32, String) {
     let start = Instant::now();
     let out = run(&["check", "--origin", "example", zone.to_str().unwrap()]);
-    assert!(start.elapsed() < Duration::from_secs(20), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
     let code = exit_code(&out);
     assert_ne!(code, 101, "panic: {}", text(&out.stderr));
     (code, format!("{}{}", text(&out.stdout), text(&out.stderr)))
@@ -22,22 +27,33 @@ fn check(zone: &std::path::Path) -> (i32, String) {
 #[test]
 fn binary_file() {
     let dir = tempfile::tempdir().unwrap();
-    let data: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let data: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     let path = dir.path().join("binary.zone");
     std::fs::write(&path, data).unwrap();
     let (code, out) = check(&path);
     assert_eq!(code, 1);
-    assert!(out.contains("binary file") || out.contains("too many errors"), "{out}");
+    assert!(
+        out.contains("binary file") || out.contains("too many errors"),
+        "{out}"
+    );
 }
 
 #[test]
 fn sparse_two_gigabyte_file_of_zeros() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("huge.zone");
-    std::fs::File::create(&path).unwrap().set_len(2 << 30).unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
     let (code, out) = check(&path);
     assert_eq!(code, 1);
-    assert!(out.contains("NUL byte") || out.contains("longer than"), "{out}");
+    assert!(
+        out.contains("NUL byte") || out.contains("longer than"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -55,7 +71,11 @@ fn a_line_longer_than_the_limit() {
 #[test]
 fn include_of_dev_zero() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "zero.zone", &format!("{HEADER}$INCLUDE /dev/zero\n"));
+    let path = write(
+        dir.path(),
+        "zero.zone",
+        &format!("{HEADER}$INCLUDE /dev/zero\n"),
+    );
     let (code, out) = check(&path);
     assert_eq!(code, 1);
     assert!(out.contains("/dev/zero"), "{out}");
@@ -64,7 +84,11 @@ fn include_of_dev_zero() {
 #[test]
 fn include_of_itself() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "self.zone", &format!("{HEADER}$INCLUDE self.zone\n"));
+    let path = write(
+        dir.path(),
+        "self.zone",
+        &format!("{HEADER}$INCLUDE self.zone\n"),
+    );
     let (code, out) = check(&path);
     assert_eq!(code, 1);
     assert!(out.contains("include loop"), "{out}");
@@ -74,9 +98,17 @@ fn include_of_itself() {
 fn include_chain_deeper_than_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     for i in 0..40 {
-        write(dir.path(), &format!("part{i}.zone"), &format!("$INCLUDE part{}.zone\nh{i} A 192.0.2.{}\n", i + 1, i % 250));
+        write(
+            dir.path(),
+            &format!("part{i}.zone"),
+            &format!("$INCLUDE part{}.zone\nh{i} A 192.0.2.{}\n", i + 1, i % 250),
+        );
     }
-    let path = write(dir.path(), "deep.zone", &format!("{HEADER}$INCLUDE part0.zone\n"));
+    let path = write(
+        dir.path(),
+        "deep.zone",
+        &format!("{HEADER}$INCLUDE part0.zone\n"),
+    );
     let (code, out) = check(&path);
     assert_eq!(code, 1);
     assert!(out.contains("nesting deeper than"), "{out}");
@@ -87,7 +119,14 @@ fn a_name_of_300_characters() {
     let dir = tempfile::tempdir().unwrap();
     let long = vec!["abcdefghij".repeat(6); 5].join(".");
     assert!(long.len() > 300);
-    let path = write(dir.path(), "name.zone", &format!("{HEADER}{long} A 192.0.2.1\nlabel{} A 192.0.2.2\n", "x".repeat(70)));
+    let path = write(
+        dir.path(),
+        "name.zone",
+        &format!(
+            "{HEADER}{long} A 192.0.2.1\nlabel{} A 192.0.2.2\n",
+            "x".repeat(70)
+        ),
+    );
     let (code, out) = check(&path);
     assert_eq!(code, 1);
     assert!(out.contains("name longer than 255 octets"), "{out}");
@@ -97,7 +136,11 @@ fn a_name_of_300_characters() {
 #[test]
 fn a_generate_of_a_billion_records() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "generate.zone", &format!("{HEADER}$GENERATE 0-1000000000 host$ A 192.0.2.1\n"));
+    let path = write(
+        dir.path(),
+        "generate.zone",
+        &format!("{HEADER}$GENERATE 0-1000000000 host$ A 192.0.2.1\n"),
+    );
     let (code, out) = check(&path);
     assert_eq!(code, 1);
     assert!(out.contains("more than the limit of 1000000"), "{out}");
@@ -111,7 +154,14 @@ fn errors_are_capped_and_reading_stops() {
         zone.push_str(&format!("h{i} A 999.0.0.{i}\n"));
     }
     let path = write(dir.path(), "many.zone", &zone);
-    let out = run(&["check", "--format", "json", "--origin", "example", path.to_str().unwrap()]);
+    let out = run(&[
+        "check",
+        "--format",
+        "json",
+        "--origin",
+        "example",
+        path.to_str().unwrap(),
+    ]);
     assert_eq!(exit_code(&out), 1);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let diags = report["zones"][0]["diagnostics"].as_array().unwrap();
@@ -131,7 +181,11 @@ fn a_directory_given_to_include() {
 #[test]
 fn unbalanced_parentheses_and_quotes() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "parens.zone", &format!("{HEADER}www TXT \"open\nmail MX ( 10 mail\n"));
+    let path = write(
+        dir.path(),
+        "parens.zone",
+        &format!("{HEADER}www TXT \"open\nmail MX ( 10 mail\n"),
+    );
     let (code, out) = check(&path);
     assert_eq!(code, 1);
     assert!(out.contains("unbalanced quotes"), "{out}");

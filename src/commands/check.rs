@@ -13,6 +13,7 @@ use zonectl::zone::check::{CheckNames, CheckOptions, CheckReport, check_file};
 use zonectl::zone::rdata::parse_period;
 use zonectl::zone::{Diagnostic, reader::ReadOptions};
 
+use super::progress::{Progress, Unit};
 use super::{origin_from_file_name, parse_origin};
 use crate::cli::{CheckArgs, CheckNamesMode, Format};
 
@@ -120,10 +121,15 @@ fn run(plan: &Plan) -> Vec<CheckReport> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<CheckReport>>> =
         Mutex::new((0..plan.files.len()).map(|_| None).collect());
-    let progress = indicatif::ProgressBar::new(plan.files.len() as u64);
-    if plan.files.len() < 2 {
-        progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    // One zone: a bar of bytes read; several: a bar of zones done.
+    let single = plan.files.len() == 1;
+    let progress = if single {
+        let size = std::fs::metadata(&plan.files[0]).map_or(0, |m| m.len());
+        Progress::start(size, Unit::Bytes)
+    } else {
+        Progress::start(plan.files.len() as u64, Unit::Zones)
+    };
+    let counter = progress.counter();
     std::thread::scope(|scope| {
         for _ in 0..plan.jobs.min(plan.files.len()) {
             scope.spawn(|| {
@@ -134,16 +140,19 @@ fn run(plan: &Plan) -> Vec<CheckReport> {
                         origin: plan.origin.clone(),
                         fallback_origin: origin_from_file_name(path),
                         max_errors: plan.max_errors,
+                        progress: single.then(|| counter.clone()),
                         ..Default::default()
                     };
                     let report = check_file(path, read, &plan.options);
                     results.lock().unwrap()[i] = Some(report);
-                    progress.inc(1);
+                    if !single {
+                        counter.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             });
         }
     });
-    progress.finish_and_clear();
+    drop(progress);
     results
         .into_inner()
         .unwrap()

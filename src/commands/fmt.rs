@@ -6,16 +6,21 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use zonectl::zone::{Severity, Zone, reader};
 
+use super::progress::{Progress, Unit};
 use super::{origin_from_file_name, parse_origin};
 use crate::cli::FmtArgs;
 
 pub fn execute(args: FmtArgs) -> Result<ExitCode> {
-    let options = reader::ReadOptions {
+    let mut options = reader::ReadOptions {
         origin: args.origin.as_deref().map(parse_origin).transpose()?,
         fallback_origin: origin_from_file_name(&args.path),
         ..Default::default()
     };
+    let size = std::fs::metadata(&args.path).map_or(0, |m| m.len());
+    let progress = Progress::start(size, Unit::Bytes);
+    options.progress = Some(progress.counter());
     let outcome = reader::read_file(&args.path, options);
+    drop(progress);
     let mut failed = false;
     for d in &outcome.diagnostics {
         if d.severity == Severity::Error {

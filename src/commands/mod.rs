@@ -4,6 +4,7 @@
 mod check;
 mod fmt;
 mod generate;
+mod progress;
 
 use std::process::ExitCode;
 

@@ -724,7 +724,12 @@ pub fn read_type_bitmap(mut data: &[u8]) -> Option<Vec<u16>> {
         }
         let (window, len) = (data[0] as i32, data[1] as usize);
         // Windows ascend, and trailing zero octets are omitted (so no block is empty).
-        if window <= last_window || len == 0 || len > 32 || data.len() < 2 + len || data[1 + len] == 0 {
+        if window <= last_window
+            || len == 0
+            || len > 32
+            || data.len() < 2 + len
+            || data[1 + len] == 0
+        {
             return None;
         }
         last_window = window;

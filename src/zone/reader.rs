@@ -10,6 +10,8 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::name::Name;
 use super::rdata::{self, Token, parse_number, parse_period};
@@ -35,6 +37,8 @@ pub struct ReadOptions {
     pub max_errors: usize,
     /// Most records one `$GENERATE` may produce.
     pub max_generate: u64,
+    /// Bytes read so far (of the top file), for a caller's progress display.
+    pub progress: Option<Arc<AtomicU64>>,
 }
 
 impl Default for ReadOptions {
@@ -45,6 +49,7 @@ impl Default for ReadOptions {
             class: 1,
             max_errors: 100,
             max_generate: 1_000_000,
+            progress: None,
         }
     }
 }
@@ -298,12 +303,18 @@ impl Reader {
 
     /// Reads one physical line into `line_buf`. `Ok(false)` at end of file.
     fn read_line(&mut self) -> Result<bool, String> {
+        let top_file = self.stack.len() == 1;
         let source = self.stack.last_mut().unwrap();
         self.line_buf.clear();
         let n = (&mut source.reader)
             .take(MAX_LINE as u64 + 1)
             .read_until(b'\n', &mut self.line_buf)
             .map_err(|e| format!("read error: {e}"))?;
+        if let Some(progress) = &self.options.progress
+            && top_file
+        {
+            progress.fetch_add(n as u64, Ordering::Relaxed);
+        }
         if n == 0 {
             return Ok(false);
         }
@@ -666,7 +677,11 @@ impl Reader {
             self.extra_tokens(3, "$INCLUDE");
         }
         if self.out.files.len() >= u16::MAX as usize {
-            return self.error(arg.line, arg.column, "$INCLUDE: too many included files".into());
+            return self.error(
+                arg.line,
+                arg.column,
+                "$INCLUDE: too many included files".into(),
+            );
         }
         if self.stack.len() >= MAX_INCLUDE_DEPTH {
             return self.error(

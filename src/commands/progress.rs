@@ -1,0 +1,74 @@
+//! Progress bars on stderr for work that lasts more than a second, and only
+//! when stderr is a terminal (never in pipelines, cron or CI logs).
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+pub struct Progress {
+    counter: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+pub enum Unit {
+    Bytes,
+    Zones,
+}
+
+impl Progress {
+    /// Starts a bar for `total` units; the work advances [`Progress::counter`].
+    pub fn start(total: u64, unit: Unit) -> Progress {
+        let counter = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let ticker = std::io::stderr().is_terminal().then(|| {
+            let (counter, stop) = (counter.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let template = match unit {
+                    Unit::Bytes => {
+                        "{spinner} {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)"
+                    }
+                    Unit::Zones => "{spinner} {bar:40} {pos}/{len} zones ({eta} left)",
+                };
+                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+                bar.set_style(
+                    ProgressStyle::with_template(template)
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+                let started = Instant::now();
+                let mut shown = false;
+                while !stop.load(Ordering::Relaxed) {
+                    if !shown && started.elapsed() > Duration::from_secs(1) {
+                        bar.set_draw_target(ProgressDrawTarget::stderr());
+                        shown = true;
+                    }
+                    bar.set_position(counter.load(Ordering::Relaxed));
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                bar.finish_and_clear();
+            })
+        });
+        Progress {
+            counter,
+            stop,
+            ticker,
+        }
+    }
+
+    pub fn counter(&self) -> Arc<AtomicU64> {
+        self.counter.clone()
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(ticker) = self.ticker.take() {
+            let _ = ticker.join();
+        }
+    }
+}
