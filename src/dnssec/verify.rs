@@ -648,6 +648,15 @@ pub fn nsec3_hash(name: &Name, salt: &[u8], iterations: u16) -> Vec<u8> {
     hash.as_ref().to_vec()
 }
 
+/// The fields NSEC3 and NSEC3PARAM share (RFC 5155 §3.2, §4.2): hash
+/// algorithm, flags, iterations, salt, and a reader at what follows.
+fn nsec3_fields(rdata: &[u8]) -> Option<(u8, u8, u16, &[u8], WireReader<'_>)> {
+    let mut r = WireReader::new(rdata);
+    let (algorithm, flags, iterations, salt_len) = (r.u8()?, r.u8()?, r.u16()?, r.u8()?);
+    let salt = r.take(salt_len as usize)?;
+    Some((algorithm, flags, iterations, salt, r))
+}
+
 struct Nsec3Record<'a> {
     owner: &'a Name,
     pos: Pos,
@@ -658,14 +667,7 @@ struct Nsec3Record<'a> {
 }
 
 fn check_nsec3(zone: &Zone, nodes: &[Node<'_>], param_set: &RRset, problems: &mut Vec<Problem>) {
-    let param = &param_set.rdatas[0];
-    let mut r = WireReader::new(param);
-    let (Some(algorithm), Some(_flags), Some(iterations), Some(salt_len)) =
-        (r.u8(), r.u8(), r.u16(), r.u8())
-    else {
-        return;
-    };
-    let Some(salt) = r.take(salt_len as usize) else {
+    let Some((algorithm, _flags, iterations, salt, _)) = nsec3_fields(&param_set.rdatas[0]) else {
         return;
     };
     if algorithm != 1 {
@@ -703,13 +705,7 @@ fn check_nsec3(zone: &Zone, nodes: &[Node<'_>], param_set: &RRset, problems: &mu
             continue; // reported by the zone checks
         }
         for rdata in &set.rdatas {
-            let mut r = WireReader::new(rdata);
-            let (Some(alg), Some(flags), Some(iter), Some(salt_len)) =
-                (r.u8(), r.u8(), r.u16(), r.u8())
-            else {
-                continue;
-            };
-            let Some(this_salt) = r.take(salt_len as usize) else {
+            let Some((alg, flags, iter, this_salt, mut r)) = nsec3_fields(rdata) else {
                 continue;
             };
             if alg != algorithm || iter != iterations || this_salt != salt {

@@ -342,14 +342,17 @@ pub fn write_label(label: &[u8], out: &mut String) {
                 out.push(b as char);
             }
             0x21..=0x7e => out.push(b as char),
-            _ => {
-                out.push('\\');
-                out.push((b'0' + b / 100) as char);
-                out.push((b'0' + (b / 10) % 10) as char);
-                out.push((b'0' + b % 10) as char);
-            }
+            _ => push_decimal_escape(b, out),
         }
     }
+}
+
+/// Appends `\DDD`, the presentation form of a byte that cannot stand as itself.
+pub(crate) fn push_decimal_escape(b: u8, out: &mut String) {
+    out.push('\\');
+    out.push((b'0' + b / 100) as char);
+    out.push((b'0' + (b / 10) % 10) as char);
+    out.push((b'0' + b % 10) as char);
 }
 
 /// Writes a wire name (or a label sequence without root) as absolute text.

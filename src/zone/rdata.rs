@@ -1149,12 +1149,7 @@ pub fn write_quoted(bytes: &[u8], out: &mut String) {
                 out.push(b as char);
             }
             0x20..=0x7e => out.push(b as char),
-            _ => {
-                out.push('\\');
-                out.push((b'0' + b / 100) as char);
-                out.push((b'0' + (b / 10) % 10) as char);
-                out.push((b'0' + b % 10) as char);
-            }
+            _ => super::name::push_decimal_escape(b, out),
         }
     }
     out.push('"');

@@ -250,7 +250,7 @@ fn write_value_item(item: &[u8], out: &mut String) {
             b'\\' => out.push_str("\\\\\\\\"),
             b'"' => out.push_str("\\\""),
             0x21..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\{b:03}")),
+            _ => super::name::push_decimal_escape(b, out),
         }
     }
 }
