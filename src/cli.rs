@@ -41,6 +41,38 @@ pub enum Command {
         after_help = "Examples:\n  zonectl fmt example.com.zone\n  zonectl fmt --origin example.com db.example -o example.com.canonical\n\nExit status: 0 written, 2 the zone has errors (nothing is written) or usage error."
     )]
     Fmt(FmtArgs),
+    /// Generate a DNSSEC key pair in BIND's key file format
+    ///
+    /// Writes Kzone.+alg+tag.key and Kzone.+alg+tag.private (mode 0600) into
+    /// the current directory, or -K DIR; files that exist are never
+    /// overwritten, and a key whose tag collides with one in the directory is
+    /// generated anew. BIND (dnssec-keygen), ldns (ldns-keygen) and zonectl
+    /// read each other's files.
+    #[command(
+        after_help = "Examples:\n  zonectl keygen example.com --algorithm ECDSAP256SHA256 --ksk -K keys/\n  zonectl keygen example.com --algorithm ECDSAP256SHA256 -K keys/\n  zonectl keygen example.com --algorithm ED25519 --csk\n  zonectl keygen example.com --algorithm RSASHA256 --bits 3072 --ksk"
+    )]
+    Keygen(KeygenArgs),
+    /// Sign a zone with DNSSEC (NSEC or NSEC3)
+    ///
+    /// Adds the keys' DNSKEYs, an NSEC or NSEC3 chain and RRSIGs, on every
+    /// core; writes the signed zone atomically. KSKs sign the DNSKEY, CDS and
+    /// CDNSKEY RRsets and ZSKs the rest; an algorithm with only a KSK (a CSK)
+    /// signs everything. With --refresh a re-sign keeps signatures that
+    /// still hold and re-signs only the rest.
+    #[command(
+        after_help = "Examples:\n  zonectl sign example.com.zone --keys keys/ -o example.com.signed\n  zonectl sign example.com.zone --keys keys/ --nsec3 --opt-out -o example.com.signed\n  zonectl sign example.com.signed --keys keys/ --refresh 7d --serial increment -o example.com.signed\n  zonectl sign example.com.zone --keys Kexample.com.+013+12345.key --zonemd --cds -o out.zone\n\nTimes are YYYYMMDDHHmmSS, seconds since the epoch, or relative to now (+30d, -1h)."
+    )]
+    Sign(SignArgs),
+    /// Verify the DNSSEC signatures and NSEC/NSEC3 chain of a signed zone
+    #[command(
+        after_help = "Examples:\n  zonectl verify example.com.signed\n  zonectl verify --time 20240101000000 old.signed\n  zonectl verify --trust-anchor dsset-example.com. --format json example.com.signed\n\nExit status: 0 valid, 1 problems found, 2 unreadable input or usage error."
+    )]
+    Verify(VerifyArgs),
+    /// Print DS records for a zone's key-signing keys
+    #[command(
+        after_help = "Examples:\n  zonectl ds Kexample.com.+013+12345.key\n  zonectl ds --digest sha384 example.com.signed"
+    )]
+    Ds(DsArgs),
     /// Print shell completions to standard output
     #[command(
         after_help = "Examples:\n  zonectl completions bash > /etc/bash_completion.d/zonectl\n  zonectl completions zsh > ~/.zfunc/_zonectl"
@@ -110,6 +142,134 @@ pub struct FmtArgs {
     /// Write here (atomically) instead of standard output
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SerialArg {
+    Keep,
+    Increment,
+    Unixtime,
+    Dateserial,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DigestArg {
+    Sha256,
+    Sha384,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The zone the key is for
+    #[arg(value_name = "ZONE")]
+    pub zone: String,
+    /// ECDSAP256SHA256, ECDSAP384SHA384, ED25519, RSASHA256 or RSASHA512
+    #[arg(long, short = 'a', default_value = "ECDSAP256SHA256")]
+    pub algorithm: String,
+    /// A key-signing key (flags 257)
+    #[arg(long, conflicts_with = "csk")]
+    pub ksk: bool,
+    /// A combined signing key (flags 257, signs everything)
+    #[arg(long)]
+    pub csk: bool,
+    /// RSA modulus size
+    #[arg(long, value_name = "N")]
+    pub bits: Option<usize>,
+    /// Directory for the key files
+    #[arg(
+        short = 'K',
+        long = "directory",
+        default_value = ".",
+        value_name = "DIR"
+    )]
+    pub directory: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The zone file to sign
+    #[arg(value_name = "ZONEFILE")]
+    pub path: PathBuf,
+    /// Key files (.key or .private), or directories of them
+    #[arg(long, required = true, num_args = 1.., value_name = "DIR|KEYFILE")]
+    pub keys: Vec<PathBuf>,
+    /// The signed zone (written atomically)
+    #[arg(long, short = 'o', value_name = "OUTFILE")]
+    pub output: PathBuf,
+    /// Zone origin (default: the owner of the SOA, else the file name)
+    #[arg(long, value_name = "NAME")]
+    pub origin: Option<String>,
+    /// Authenticated denial with NSEC3 (RFC 5155) instead of NSEC
+    #[arg(long)]
+    pub nsec3: bool,
+    /// NSEC3 extra iterations (RFC 9276: 0)
+    #[arg(long, default_value_t = 0, requires = "nsec3")]
+    pub iterations: u16,
+    /// NSEC3 salt in hex, or - for none (RFC 9276: none)
+    #[arg(long, default_value = "-", requires = "nsec3")]
+    pub salt: String,
+    /// Leave insecure delegations out of the NSEC3 chain
+    #[arg(long, requires = "nsec3")]
+    pub opt_out: bool,
+    /// Signature inception
+    #[arg(long, default_value = "-1h", value_name = "TIME")]
+    pub inception: String,
+    /// Signature expiration
+    #[arg(long, default_value = "+30d", value_name = "TIME")]
+    pub expiration: String,
+    /// Spread expirations over this much before --expiration (e.g. 1d)
+    #[arg(long, default_value = "0", value_name = "DURATION")]
+    pub jitter: String,
+    /// Keep existing signatures valid for longer than this (e.g. 7d)
+    #[arg(long, value_name = "DURATION")]
+    pub refresh: Option<String>,
+    /// SOA serial policy
+    #[arg(long, value_enum, default_value = "keep")]
+    pub serial: SerialArg,
+    /// Add a ZONEMD record (RFC 8976, SIMPLE, SHA-384)
+    #[arg(long)]
+    pub zonemd: bool,
+    /// Publish CDS (SHA-256) and CDNSKEY for the KSKs (RFC 7344)
+    #[arg(long, conflicts_with = "cds_delete")]
+    pub cds: bool,
+    /// Publish the CDS/CDNSKEY delete form (RFC 8078 §4)
+    #[arg(long)]
+    pub cds_delete: bool,
+    /// Output format of the summary
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The signed zone file
+    #[arg(value_name = "SIGNEDZONE")]
+    pub path: PathBuf,
+    /// Zone origin (default: the owner of the SOA, else the file name)
+    #[arg(long, value_name = "NAME")]
+    pub origin: Option<String>,
+    /// Check signature validity at this time instead of now
+    #[arg(long, value_name = "TIME")]
+    pub time: Option<String>,
+    /// A file of DS or DNSKEY records that must match a key signing the DNSKEY RRset
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchor: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DsArgs {
+    /// A .key file, or a zone file (DS for its KSKs)
+    #[arg(value_name = "KEYFILE|ZONEFILE")]
+    pub path: PathBuf,
+    /// Digest type
+    #[arg(long, value_enum, default_value = "sha256")]
+    pub digest: DigestArg,
+    /// Zone origin for a zone file
+    #[arg(long, value_name = "NAME")]
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Args)]

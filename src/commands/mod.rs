@@ -2,6 +2,7 @@
 //! prints the result. No DNS logic lives here.
 
 mod check;
+mod dnssec;
 mod fmt;
 mod generate;
 mod progress;
@@ -17,6 +18,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::execute(args),
         Command::Fmt(args) => fmt::execute(args),
+        Command::Keygen(args) => dnssec::keygen(args),
+        Command::Sign(args) => dnssec::sign(args),
+        Command::Verify(args) => dnssec::verify(args),
+        Command::Ds(args) => dnssec::ds(args),
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),
     }
@@ -39,6 +44,57 @@ pub fn parse_origin(text: &str) -> Result<Name> {
         format!("{text}.")
     };
     Name::parse(absolute.as_bytes(), None).with_context(|| format!("bad origin \"{text}\""))
+}
+
+/// Reads a zone file into a [`Zone`], printing its errors to stderr.
+/// `Ok(None)` when the zone has errors (the caller exits 2).
+pub fn read_zone(
+    path: &std::path::Path,
+    origin: Option<&str>,
+) -> Result<Option<zonectl::zone::Zone>> {
+    use zonectl::zone::{Severity, Zone, reader};
+    let options = reader::ReadOptions {
+        origin: origin.map(parse_origin).transpose()?,
+        fallback_origin: origin_from_file_name(path),
+        ..Default::default()
+    };
+    let outcome = reader::read_file(path, options);
+    let mut failed = false;
+    for d in outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+    {
+        failed = true;
+        eprintln!("{d}");
+    }
+    let Some(origin) = outcome.origin.clone() else {
+        if !failed {
+            eprintln!(
+                "{}: error: no origin: give --origin, or start the zone with an SOA whose owner is absolute",
+                path.display()
+            );
+        }
+        return Ok(None);
+    };
+    for r in outcome
+        .records
+        .iter()
+        .filter(|r| !r.owner.is_subdomain_of(&origin))
+    {
+        failed = true;
+        eprintln!(
+            "{}:{}: error: out-of-zone data: {} is not in zone {origin}",
+            outcome.files[r.pos.file as usize].display(),
+            r.pos.line,
+            r.owner
+        );
+    }
+    if failed {
+        return Ok(None);
+    }
+    let class = outcome.records.first().map_or(1, |r| r.class);
+    Ok(Some(Zone::from_records(origin, class, outcome.records).0))
 }
 
 /// Knot's rule: with no origin given, a zone file named after its zone

@@ -5,4 +5,6 @@
 pub mod canonical;
 pub mod crypto;
 pub mod digest;
+pub mod keys;
+pub mod sign;
 pub mod verify;

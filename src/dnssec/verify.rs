@@ -47,7 +47,7 @@ pub struct Problem {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Apex,
     Authoritative,
     Delegation {
@@ -59,21 +59,21 @@ enum Kind {
     Nsec3,
 }
 
-struct Node<'z> {
-    owner: &'z Name,
-    sets: &'z [RRset],
-    kind: Kind,
+pub(crate) struct Node<'z> {
+    pub(crate) owner: &'z Name,
+    pub(crate) sets: &'z [RRset],
+    pub(crate) kind: Kind,
 }
 
 impl Node<'_> {
-    fn get(&self, t: RType) -> Option<&RRset> {
+    pub(crate) fn get(&self, t: RType) -> Option<&RRset> {
         self.sets.iter().find(|s| s.rtype == t)
     }
     fn pos(&self) -> Pos {
         self.sets.first().map_or(Pos::default(), |s| s.pos)
     }
     /// The types an NSEC/NSEC3 bitmap must list for this node.
-    fn bitmap_types(&self, denial: RType) -> BTreeSet<u16> {
+    pub(crate) fn bitmap_types(&self, denial: RType) -> BTreeSet<u16> {
         let mut types: BTreeSet<u16> = self
             .sets
             .iter()
@@ -101,7 +101,7 @@ struct Key {
     public: Vec<u8>,
 }
 
-fn nodes(zone: &Zone) -> Vec<Node<'_>> {
+pub(crate) fn nodes(zone: &Zone) -> Vec<Node<'_>> {
     let rrsets = zone.rrsets();
     let mut out = Vec::new();
     let mut cut: Option<&Name> = None;
@@ -167,9 +167,99 @@ pub fn verify_zone(zone: &Zone, options: &VerifyOptions) -> Vec<Problem> {
             problems.push(Problem { owner: zone.origin.clone(), pos, code: "nsec-missing", message: "missing NSEC(3) record: the signed zone has neither an NSEC chain nor NSEC3PARAM".into() });
         }
     }
+    check_zonemd(zone, &mut problems);
     problems.sort_by(|a, b| a.pos.cmp(&b.pos).then_with(|| a.code.cmp(b.code)));
     problems.dedup();
     problems
+}
+
+/// ZONEMD (RFC 8976 §4): when present at the apex, one record of a known
+/// scheme and hash must match the zone and name the SOA serial.
+fn check_zonemd(zone: &Zone, problems: &mut Vec<Problem>) {
+    let Some(set) = zone.get(&zone.origin, RType::ZONEMD) else {
+        return;
+    };
+    let serial = zone.serial();
+    let mut matched = false;
+    let mut reasons = Vec::new();
+    for rdata in &set.rdatas {
+        if rdata.len() < 6 {
+            continue;
+        }
+        let (record_serial, scheme, hash) = (
+            u32::from_be_bytes(rdata[..4].try_into().unwrap()),
+            rdata[4],
+            rdata[5],
+        );
+        if scheme != 1 {
+            reasons.push(format!("scheme {scheme} is unknown"));
+            continue;
+        }
+        if Some(record_serial) != serial {
+            reasons.push(format!("serial {record_serial} is not the SOA serial"));
+            continue;
+        }
+        match super::sign::zonemd_digest(zone, hash) {
+            Some(digest) if digest == rdata[6..] => matched = true,
+            Some(_) => reasons.push(format!("the hash {hash} digest does not match the zone")),
+            None => reasons.push(format!("hash algorithm {hash} is unknown")),
+        }
+    }
+    if !matched {
+        problems.push(Problem {
+            owner: zone.origin.clone(),
+            pos: set.pos,
+            code: "zonemd-mismatch",
+            message: format!("ZONEMD does not verify: {}", reasons.join("; ")),
+        });
+    }
+}
+
+/// A trust anchor (DS or DNSKEY records) must name a key that validly signs
+/// the apex DNSKEY RRset (RFC 4035 §5.2).
+pub fn check_trust_anchor(zone: &Zone, anchors: &Zone, now: u32) -> Vec<Problem> {
+    let problem = |message: String| {
+        vec![Problem {
+            owner: zone.origin.clone(),
+            pos: Pos::default(),
+            code: "trust-anchor",
+            message,
+        }]
+    };
+    let Some(dnskeys) = zone.get(&zone.origin, RType::DNSKEY) else {
+        return problem("no DNSKEY RRset at the apex".into());
+    };
+    let mut ignored = Vec::new();
+    let keys = apex_keys(zone, &mut ignored);
+    let signing_tags: Vec<(u16, u8)> = zone
+        .node(&zone.origin)
+        .iter()
+        .filter(|s| s.rtype == RType::RRSIG)
+        .flat_map(|s| s.rdatas.iter())
+        .filter_map(|r| parse_rrsig(r))
+        .filter(|sig| {
+            sig.covered == RType::DNSKEY.0
+                && check_one(zone, &zone.origin, dnskeys, sig, &keys, now).is_none()
+        })
+        .map(|sig| (sig.tag, sig.algorithm))
+        .collect();
+    let anchored = dnskeys.rdatas.iter().any(|key| {
+        let signs = signing_tags.contains(&(key_tag(key), key[3]));
+        let named = anchors.rrsets().iter().any(|a| match a.rtype {
+            RType::DS => a
+                .rdatas
+                .iter()
+                .any(|ds| super::digest::ds_matches(&zone.origin, key, ds) == Some(true)),
+            RType::DNSKEY => a.rdatas.iter().any(|k| k == key),
+            _ => false,
+        });
+        signs && named
+    });
+    if anchored {
+        Vec::new()
+    } else {
+        problem("no key named by the trust anchor signs the DNSKEY RRset".into())
+    }
 }
 
 fn apex_keys(zone: &Zone, problems: &mut Vec<Problem>) -> Vec<Key> {

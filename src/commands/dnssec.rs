@@ -1,0 +1,343 @@
+//! `zonectl keygen`, `sign`, `verify` and `ds`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::Serialize;
+use zonectl::dnssec::digest::{ds_digest, key_tag};
+use zonectl::dnssec::keys::{FLAG_SEP, FLAG_ZONE, SigningKey, algorithm_from_name};
+use zonectl::dnssec::sign::{Denial, SerialPolicy, SignOptions, sign_zone};
+use zonectl::dnssec::verify::{VerifyOptions, verify_zone};
+use zonectl::zone::rdata::{parse_period, parse_time};
+use zonectl::zone::{RType, writer};
+
+use super::{parse_origin, read_zone};
+use crate::cli::{DigestArg, DsArgs, Format, KeygenArgs, SerialArg, SignArgs, VerifyArgs};
+
+fn now() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as u32)
+}
+
+/// A time: `now`, relative (`+30d`, `-1h`), YYYYMMDDHHmmSS, or seconds.
+fn parse_when(text: &str, now: u32) -> Result<u32> {
+    if text == "now" {
+        return Ok(now);
+    }
+    if let Some(rest) = text.strip_prefix('+') {
+        return Ok(now.wrapping_add(parse_period(rest.as_bytes()).map_err(|e| anyhow!(e))?));
+    }
+    if let Some(rest) = text.strip_prefix('-') {
+        return Ok(now.wrapping_sub(parse_period(rest.as_bytes()).map_err(|e| anyhow!(e))?));
+    }
+    parse_time(text.as_bytes()).map_err(|e| anyhow!(e))
+}
+
+fn duration(text: &str, what: &str) -> Result<u32> {
+    parse_period(text.as_bytes())
+        .map_err(|e| anyhow!(e))
+        .with_context(|| what.to_string())
+}
+
+pub fn keygen(args: KeygenArgs) -> Result<ExitCode> {
+    let owner = parse_origin(&args.zone)?;
+    let algorithm = algorithm_from_name(&args.algorithm)
+        .ok_or_else(|| anyhow!("unknown algorithm \"{}\"", args.algorithm))?;
+    let flags = if args.ksk || args.csk {
+        FLAG_ZONE | FLAG_SEP
+    } else {
+        FLAG_ZONE
+    };
+    std::fs::create_dir_all(&args.directory)
+        .with_context(|| format!("creating {}", args.directory.display()))?;
+    let taken = existing_tags(&args.directory, &owner.to_string());
+    for _ in 0..16 {
+        let mut key = SigningKey::generate(&owner, algorithm, flags, args.bits)?;
+        if taken.contains(&key.tag()) {
+            continue; // a colliding key tag confuses validators and tools: make another
+        }
+        let stamp = {
+            let mut t = String::new();
+            zonectl::zone::rdata::format_time(now(), &mut t);
+            t
+        };
+        key.timing = ["Created", "Publish", "Activate"]
+            .iter()
+            .map(|f| (f.to_string(), stamp.clone()))
+            .collect();
+        let stem = key.write_files(&args.directory)?;
+        println!("{}", stem.file_name().unwrap().to_string_lossy());
+        return Ok(ExitCode::SUCCESS);
+    }
+    bail!(
+        "could not make a key whose tag differs from the keys in {}",
+        args.directory.display()
+    )
+}
+
+/// Key tags of `K<zone>+*+*.key` files in `dir`.
+fn existing_tags(dir: &Path, zone: &str) -> Vec<u16> {
+    let prefix = format!("K{}+", zone.to_ascii_lowercase());
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().to_ascii_lowercase();
+                    let rest = name
+                        .strip_prefix(&prefix.to_ascii_lowercase())?
+                        .strip_suffix(".key")?
+                        .to_string();
+                    rest.split('+').nth(1)?.parse().ok()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Key files named on the command line: files, or every `.key` in a directory.
+fn load_keys(paths: &[PathBuf], zone: &zonectl::zone::Name) -> Result<Vec<SigningKey>> {
+    let mut keys = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("listing {}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "key"))
+                .collect();
+            files.sort();
+            for file in files {
+                let key = SigningKey::read_files(&file)
+                    .with_context(|| format!("while reading key file {}", file.display()))?;
+                if key.owner.eq_ignore_case(zone) {
+                    keys.push(key);
+                }
+            }
+        } else {
+            keys.push(
+                SigningKey::read_files(path)
+                    .with_context(|| format!("while reading key file {}", path.display()))?,
+            );
+        }
+    }
+    if keys.is_empty() {
+        bail!(
+            "no keys for {zone} in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(keys)
+}
+
+pub fn sign(args: SignArgs) -> Result<ExitCode> {
+    let now = now();
+    let salt = if args.salt == "-" {
+        Vec::new()
+    } else {
+        let mut out = Vec::new();
+        zonectl::zone::encoding::hex_decode(args.salt.as_bytes(), &mut out)
+            .map_err(|e| anyhow!("--salt: {e}"))?;
+        out
+    };
+    let options = SignOptions {
+        now,
+        inception: parse_when(&args.inception, now).context("--inception")?,
+        expiration: parse_when(&args.expiration, now).context("--expiration")?,
+        jitter: duration(&args.jitter, "--jitter")?,
+        denial: if args.nsec3 {
+            Denial::Nsec3 {
+                iterations: args.iterations,
+                opt_out: args.opt_out,
+            }
+        } else {
+            Denial::Nsec
+        },
+        salt,
+        serial: match args.serial {
+            SerialArg::Keep => SerialPolicy::Keep,
+            SerialArg::Increment => SerialPolicy::Increment,
+            SerialArg::Unixtime => SerialPolicy::Unixtime,
+            SerialArg::Dateserial => SerialPolicy::Dateserial,
+        },
+        refresh: args
+            .refresh
+            .as_deref()
+            .map(|r| duration(r, "--refresh"))
+            .transpose()?,
+        zonemd: args.zonemd,
+        cds: args.cds,
+        cds_delete: args.cds_delete,
+    };
+    if options.expiration.wrapping_sub(options.inception) >= 1 << 31 {
+        bail!("the expiration is not after the inception");
+    }
+    let Some(zone) = read_zone(&args.path, args.origin.as_deref())? else {
+        return Ok(ExitCode::from(2));
+    };
+    let keys = load_keys(&args.keys, &zone.origin)?;
+    let (signed, stats) = sign_zone(&zone, &keys, &options)?;
+    zonectl::fsutil::write_atomically(&args.output, |w| writer::write_zone(&signed, w))
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
+        Format::Table => eprintln!(
+            "{}: signed {} RRsets ({} signatures made, {} reused), {} denial records, serial {}",
+            args.output.display(),
+            stats.rrsets_signed,
+            stats.signatures_made,
+            stats.signatures_reused,
+            stats.denial_records,
+            stats.serial
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct VerifyProblem {
+    file: String,
+    line: u32,
+    owner: String,
+    code: &'static str,
+    message: String,
+}
+
+pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
+    let now = match &args.time {
+        Some(t) => parse_when(t, now()).context("--time")?,
+        None => now(),
+    };
+    let Some(zone) = read_zone(&args.path, args.origin.as_deref())? else {
+        return Ok(ExitCode::from(2));
+    };
+    let mut problems = verify_zone(
+        &zone,
+        &VerifyOptions {
+            now,
+            ..Default::default()
+        },
+    );
+    if !zonectl::dnssec::verify::is_signed(&zone) {
+        problems.push(zonectl::dnssec::verify::Problem {
+            owner: zone.origin.clone(),
+            pos: Default::default(),
+            code: "unsigned",
+            message: "the zone has no signatures".into(),
+        });
+    }
+    if let Some(anchor) = &args.trust_anchor {
+        let Some(anchors) = read_zone(anchor, Some(&zone.origin.to_string()))? else {
+            return Ok(ExitCode::from(2));
+        };
+        problems.extend(zonectl::dnssec::verify::check_trust_anchor(
+            &zone, &anchors, now,
+        ));
+    }
+    let file = args.path.display().to_string();
+    let rows: Vec<VerifyProblem> = problems
+        .iter()
+        .map(|p| VerifyProblem {
+            file: file.clone(),
+            line: p.pos.line,
+            owner: p.owner.to_string(),
+            code: p.code,
+            message: p.message.clone(),
+        })
+        .collect();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(
+                &mut out,
+                &serde_json::json!({ "file": file, "zone": zone.origin.to_string(), "valid": rows.is_empty(), "problems": rows }),
+            )?;
+            writeln!(out)?;
+        }
+        Format::Table => {
+            if !rows.is_empty() {
+                let mut table = comfy_table::Table::new();
+                table
+                    .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+                    .set_header(["location", "owner", "code", "message"]);
+                for r in &rows {
+                    table.add_row([
+                        format!("{}:{}", r.file, r.line),
+                        r.owner.clone(),
+                        r.code.to_string(),
+                        r.message.clone(),
+                    ]);
+                }
+                writeln!(out, "{table}")?;
+            }
+            let verdict = if rows.is_empty() { "valid" } else { "INVALID" };
+            writeln!(
+                out,
+                "{file}: zone {}: {} records, {} problems: {verdict}",
+                zone.origin,
+                zone.record_count(),
+                rows.len()
+            )?;
+        }
+    }
+    Ok(if rows.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub fn ds(args: DsArgs) -> Result<ExitCode> {
+    let digest_type = match args.digest {
+        DigestArg::Sha256 => 2,
+        DigestArg::Sha384 => 4,
+    };
+    let is_key_file = args.path.extension().is_some_and(|e| e == "key");
+    let Some(zone) = read_zone(
+        &args.path,
+        if is_key_file {
+            Some(".")
+        } else {
+            args.origin.as_deref()
+        },
+    )?
+    else {
+        return Ok(ExitCode::from(2));
+    };
+    let mut printed = 0;
+    for set in zone.rrsets().iter().filter(|s| s.rtype == RType::DNSKEY) {
+        for rdata in &set.rdatas {
+            let flags = u16::from_be_bytes([rdata[0], rdata[1]]);
+            // From a zone: the KSKs only; from a key file: whatever it holds.
+            if !is_key_file && flags & FLAG_SEP == 0 {
+                continue;
+            }
+            let mut ds = key_tag(rdata).to_be_bytes().to_vec();
+            ds.push(rdata[3]);
+            ds.push(digest_type);
+            ds.extend_from_slice(&ds_digest(&set.owner, rdata, digest_type).unwrap());
+            let mut line = String::new();
+            writer::format_record(
+                set.owner.as_wire(),
+                set.ttl,
+                set.class,
+                RType::DS,
+                &ds,
+                &mut line,
+            );
+            println!("{line}");
+            printed += 1;
+        }
+    }
+    if printed == 0 {
+        bail!("{}: no key-signing DNSKEY found", args.path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,534 @@
+//! DNSSEC signing keys and BIND's key files (`Kzone.+alg+tag.key` and
+//! `.private`, Private-key-format v1.3), which dnssec-keygen, ldns-keygen and
+//! keymgr also read and write.
+//!
+//! ring signs with every algorithm here; it does not generate RSA keys, so
+//! those come from the `rsa` crate and are handed to ring as components.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use num_bigint::BigUint;
+use ring::rand::SystemRandom;
+use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
+
+use super::digest::key_tag;
+use crate::zone::encoding::{base64_decode, base64_encode};
+use crate::zone::reader::{ReadOptions, read_bytes};
+use crate::zone::rtype::algorithm_name;
+use crate::zone::{Name, RType};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    #[error(
+        "algorithm {0} cannot sign here (use ECDSAP256SHA256, ECDSAP384SHA384, ED25519, RSASHA256 or RSASHA512)"
+    )]
+    UnsupportedAlgorithm(u8),
+    #[error("RSA key size {0} is outside 2048..=4096 bits (the range ring signs with)")]
+    BadKeySize(usize),
+    #[error("key generation failed: {0}")]
+    Generate(String),
+    #[error("{file}: {message}")]
+    BadFile { file: String, message: String },
+    #[error("{0}: the private key does not match the public key")]
+    Mismatch(String),
+    #[error("signing failed")]
+    Sign,
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// DNSKEY flags: Zone Key (RFC 4034 §2.1.1) and Secure Entry Point (KSK).
+pub const FLAG_ZONE: u16 = 0x0100;
+pub const FLAG_SEP: u16 = 0x0001;
+
+enum Secret {
+    Ecdsa(EcdsaKeyPair),
+    Ed25519(Ed25519KeyPair),
+    Rsa(RsaKeyPair),
+}
+
+/// A key that can sign: its DNSKEY, the private half, and the fields of its
+/// `.private` file.
+pub struct SigningKey {
+    pub owner: Name,
+    pub flags: u16,
+    pub algorithm: u8,
+    /// The public key field of the DNSKEY (RFC 3110, RFC 6605, RFC 8080 forms).
+    pub public: Vec<u8>,
+    secret: Secret,
+    /// `.private` fields in file order (name, value bytes).
+    private_fields: Vec<(&'static str, Vec<u8>)>,
+    /// Timing metadata kept from a `.private` file (Created, Publish, ...).
+    pub timing: Vec<(String, String)>,
+    /// Where the key was read from, if it was.
+    pub path: Option<PathBuf>,
+}
+
+impl fmt::Debug for SigningKey {
+    // The private half never appears in logs or errors.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("owner", &self.owner)
+            .field("flags", &self.flags)
+            .field("algorithm", &self.algorithm)
+            .field("tag", &self.tag())
+            .finish_non_exhaustive()
+    }
+}
+
+fn rng() -> SystemRandom {
+    SystemRandom::new()
+}
+
+/// The bytes after the DER header `marker` in `der` (a minimal DER search,
+/// enough for the fixed layouts of ring's PKCS #8 documents).
+fn after_marker<'a>(der: &'a [u8], marker: &[u8], len: usize) -> Option<&'a [u8]> {
+    let at = der.windows(marker.len()).position(|w| w == marker)? + marker.len();
+    der.get(at..at + len)
+}
+
+fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    bytes[first..].to_vec()
+}
+
+fn rsa_public(e: &[u8], n: &[u8]) -> Vec<u8> {
+    let mut public = Vec::with_capacity(3 + e.len() + n.len());
+    if e.len() < 256 {
+        public.push(e.len() as u8);
+    } else {
+        public.push(0);
+        public.extend_from_slice(&(e.len() as u16).to_be_bytes());
+    }
+    public.extend_from_slice(e);
+    public.extend_from_slice(n);
+    public
+}
+
+impl SigningKey {
+    /// Generates a key. `bits` matters for RSA only (default 2048).
+    pub fn generate(
+        owner: &Name,
+        algorithm: u8,
+        flags: u16,
+        bits: Option<usize>,
+    ) -> Result<SigningKey, KeyError> {
+        let rng = rng();
+        let gen_err = |e: ring::error::Unspecified| KeyError::Generate(e.to_string());
+        let (secret, public, private_fields) = match algorithm {
+            13 | 14 => {
+                let (alg, len) = if algorithm == 13 {
+                    (&signature::ECDSA_P256_SHA256_FIXED_SIGNING, 32)
+                } else {
+                    (&signature::ECDSA_P384_SHA384_FIXED_SIGNING, 48)
+                };
+                let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &rng).map_err(gen_err)?;
+                let pair = EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng)
+                    .map_err(|e| KeyError::Generate(e.to_string()))?;
+                let scalar =
+                    after_marker(pkcs8.as_ref(), &[0x02, 0x01, 0x01, 0x04, len as u8], len)
+                        .ok_or_else(|| KeyError::Generate("unexpected PKCS #8 layout".into()))?
+                        .to_vec();
+                let public = pair.public_key().as_ref()[1..].to_vec();
+                (Secret::Ecdsa(pair), public, vec![("PrivateKey", scalar)])
+            }
+            15 => {
+                let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(gen_err)?;
+                let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref())
+                    .map_err(|e| KeyError::Generate(e.to_string()))?;
+                let seed = after_marker(pkcs8.as_ref(), &[0x04, 0x22, 0x04, 0x20], 32)
+                    .ok_or_else(|| KeyError::Generate("unexpected PKCS #8 layout".into()))?
+                    .to_vec();
+                let public = pair.public_key().as_ref().to_vec();
+                (Secret::Ed25519(pair), public, vec![("PrivateKey", seed)])
+            }
+            8 | 10 => {
+                let bits = bits.unwrap_or(2048);
+                if !(2048..=4096).contains(&bits) {
+                    return Err(KeyError::BadKeySize(bits));
+                }
+                let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, bits)
+                    .map_err(|e| KeyError::Generate(e.to_string()))?;
+                use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+                let primes = key.primes();
+                let big = |b: &rsa::BigUint| BigUint::from_bytes_be(&b.to_bytes_be());
+                let (n, e, d, p, q) = (
+                    big(key.n()),
+                    big(key.e()),
+                    big(key.d()),
+                    big(&primes[0]),
+                    big(&primes[1]),
+                );
+                let one = BigUint::from(1u8);
+                let dp = &d % (&p - &one);
+                let dq = &d % (&q - &one);
+                let qinv = q.modpow(&(&p - BigUint::from(2u8)), &p);
+                let fields = vec![
+                    ("Modulus", n.to_bytes_be()),
+                    ("PublicExponent", e.to_bytes_be()),
+                    ("PrivateExponent", d.to_bytes_be()),
+                    ("Prime1", p.to_bytes_be()),
+                    ("Prime2", q.to_bytes_be()),
+                    ("Exponent1", dp.to_bytes_be()),
+                    ("Exponent2", dq.to_bytes_be()),
+                    ("Coefficient", qinv.to_bytes_be()),
+                ];
+                let pair = rsa_pair(&fields)
+                    .ok_or_else(|| KeyError::Generate("ring refused the RSA key".into()))?;
+                (
+                    Secret::Rsa(pair),
+                    rsa_public(&fields[1].1, &fields[0].1),
+                    fields,
+                )
+            }
+            other => return Err(KeyError::UnsupportedAlgorithm(other)),
+        };
+        Ok(SigningKey {
+            owner: owner.clone(),
+            flags,
+            algorithm,
+            public,
+            secret,
+            private_fields,
+            timing: Vec::new(),
+            path: None,
+        })
+    }
+
+    pub fn dnskey_rdata(&self) -> Vec<u8> {
+        let mut rdata = Vec::with_capacity(4 + self.public.len());
+        rdata.extend_from_slice(&self.flags.to_be_bytes());
+        rdata.push(3);
+        rdata.push(self.algorithm);
+        rdata.extend_from_slice(&self.public);
+        rdata
+    }
+
+    pub fn tag(&self) -> u16 {
+        key_tag(&self.dnskey_rdata())
+    }
+
+    pub fn is_ksk(&self) -> bool {
+        self.flags & FLAG_SEP != 0
+    }
+
+    /// Signs `data` in the DNSSEC signature format of the algorithm.
+    pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>, KeyError> {
+        match &self.secret {
+            Secret::Ecdsa(pair) => pair
+                .sign(&rng(), data)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| KeyError::Sign),
+            Secret::Ed25519(pair) => Ok(pair.sign(data).as_ref().to_vec()),
+            Secret::Rsa(pair) => {
+                let padding = if self.algorithm == 10 {
+                    &signature::RSA_PKCS1_SHA512
+                } else {
+                    &signature::RSA_PKCS1_SHA256
+                };
+                let mut sig = vec![0; pair.public().modulus_len()];
+                pair.sign(padding, &rng(), data, &mut sig)
+                    .map_err(|_| KeyError::Sign)?;
+                Ok(sig)
+            }
+        }
+    }
+
+    /// `Kexample.com.+013+12345`, BIND's file name stem.
+    pub fn file_stem(&self) -> String {
+        let owner = self.owner.to_string().to_ascii_lowercase();
+        format!("K{owner}+{:03}+{:05}", self.algorithm, self.tag())
+    }
+
+    /// The `.key` file: a comment and the DNSKEY record.
+    pub fn key_file(&self) -> String {
+        let kind = if self.is_ksk() {
+            "key-signing"
+        } else {
+            "zone-signing"
+        };
+        let mut line = String::new();
+        crate::zone::writer::format_record(
+            self.owner.as_wire(),
+            3600,
+            1,
+            RType::DNSKEY,
+            &self.dnskey_rdata(),
+            &mut line,
+        );
+        format!(
+            "; This is a {kind} key, keyid {}, for {}\n{line}\n",
+            self.tag(),
+            self.owner
+        )
+    }
+
+    /// The `.private` file, Private-key-format v1.3.
+    pub fn private_file(&self) -> String {
+        let name = algorithm_name(self.algorithm).unwrap_or("?");
+        let mut out = format!(
+            "Private-key-format: v1.3\nAlgorithm: {} ({name})\n",
+            self.algorithm
+        );
+        for (field, value) in &self.private_fields {
+            let mut text = String::new();
+            base64_encode(value, &mut text);
+            out.push_str(&format!("{field}: {text}\n"));
+        }
+        for (field, value) in &self.timing {
+            out.push_str(&format!("{field}: {value}\n"));
+        }
+        out
+    }
+
+    /// Writes both files into `dir` (mode 0600 for the private one); an
+    /// existing file is never overwritten.
+    pub fn write_files(&self, dir: &Path) -> Result<PathBuf, KeyError> {
+        use std::io::Write;
+        let stem = dir.join(self.file_stem());
+        // The stem has dots in it: append, never `with_extension`.
+        let with = |ext: &str| PathBuf::from(format!("{}.{ext}", stem.display()));
+        let write = |path: PathBuf, content: &str, mode: u32| -> Result<(), KeyError> {
+            let io = |source| KeyError::Io {
+                path: path.display().to_string(),
+                source,
+            };
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+            let mut file = options.open(&path).map_err(io)?;
+            file.write_all(content.as_bytes()).map_err(io)?;
+            file.sync_all().map_err(io)
+        };
+        write(with("private"), &self.private_file(), 0o600)?;
+        write(with("key"), &self.key_file(), 0o644)?;
+        Ok(stem)
+    }
+
+    /// Reads a key pair from its `.key` or `.private` path (either names both).
+    pub fn read_files(path: &Path) -> Result<SigningKey, KeyError> {
+        let text = path.to_string_lossy();
+        let stem = text
+            .strip_suffix(".key")
+            .or_else(|| text.strip_suffix(".private"))
+            .unwrap_or(&text)
+            .to_string();
+        let key_path = PathBuf::from(format!("{stem}.key"));
+        let private_path = PathBuf::from(format!("{stem}.private"));
+        let read = |p: &Path| {
+            std::fs::read_to_string(p).map_err(|source| KeyError::Io {
+                path: p.display().to_string(),
+                source,
+            })
+        };
+        let mut key = SigningKey::from_texts(
+            &read(&key_path)?,
+            &read(&private_path)?,
+            &key_path.display().to_string(),
+        )?;
+        key.path = Some(key_path);
+        Ok(key)
+    }
+
+    /// Builds a key from the texts of its `.key` and `.private` files.
+    pub fn from_texts(
+        key_text: &str,
+        private_text: &str,
+        file: &str,
+    ) -> Result<SigningKey, KeyError> {
+        let bad = |message: String| KeyError::BadFile {
+            file: file.to_string(),
+            message,
+        };
+        let outcome = read_bytes(
+            file,
+            key_text.as_bytes(),
+            ReadOptions {
+                origin: Some(Name::root()),
+                ..Default::default()
+            },
+        );
+        if let Some(d) = outcome
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == crate::zone::Severity::Error)
+        {
+            return Err(bad(d.message.clone()));
+        }
+        let record = outcome
+            .records
+            .into_iter()
+            .find(|r| r.rtype == RType::DNSKEY)
+            .ok_or_else(|| bad("no DNSKEY record".into()))?;
+        let rdata = &record.rdata;
+        if rdata.len() < 5 {
+            return Err(bad("DNSKEY too short".into()));
+        }
+        let (flags, algorithm, public) = (
+            u16::from_be_bytes([rdata[0], rdata[1]]),
+            rdata[3],
+            rdata[4..].to_vec(),
+        );
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for line in private_text.lines() {
+            if let Some((k, v)) = line.split_once(':') {
+                fields.push((k.trim().to_string(), v.trim().to_string()));
+            }
+        }
+        let field = |name: &str| -> Result<Vec<u8>, KeyError> {
+            let value = fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| bad(format!("the private key file has no {name} field")))?;
+            let mut out = Vec::new();
+            base64_decode(value.as_bytes(), &mut out).map_err(|e| bad(format!("{name}: {e}")))?;
+            Ok(out)
+        };
+        let private_alg: u8 = fields
+            .iter()
+            .find(|(k, _)| k == "Algorithm")
+            .and_then(|(_, v)| v.split_whitespace().next()?.parse().ok())
+            .ok_or_else(|| bad("the private key file has no Algorithm field".into()))?;
+        if private_alg != algorithm {
+            return Err(KeyError::Mismatch(file.to_string()));
+        }
+        let mismatch = || KeyError::Mismatch(file.to_string());
+        let (secret, private_fields) = match algorithm {
+            13 | 14 => {
+                let alg = if algorithm == 13 {
+                    &signature::ECDSA_P256_SHA256_FIXED_SIGNING
+                } else {
+                    &signature::ECDSA_P384_SHA384_FIXED_SIGNING
+                };
+                let scalar = field("PrivateKey")?;
+                let mut point = vec![4];
+                point.extend_from_slice(&public);
+                let pair =
+                    EcdsaKeyPair::from_private_key_and_public_key(alg, &scalar, &point, &rng())
+                        .map_err(|_| mismatch())?;
+                (Secret::Ecdsa(pair), vec![("PrivateKey", scalar)])
+            }
+            15 => {
+                let seed = field("PrivateKey")?;
+                let pair = Ed25519KeyPair::from_seed_and_public_key(&seed, &public)
+                    .map_err(|_| mismatch())?;
+                (Secret::Ed25519(pair), vec![("PrivateKey", seed)])
+            }
+            5 | 7 | 8 | 10 => {
+                let names = [
+                    "Modulus",
+                    "PublicExponent",
+                    "PrivateExponent",
+                    "Prime1",
+                    "Prime2",
+                    "Exponent1",
+                    "Exponent2",
+                    "Coefficient",
+                ];
+                let mut values = Vec::new();
+                for name in names {
+                    values.push((name, strip_zeros(&field(name)?)));
+                }
+                if rsa_public(&values[1].1, &values[0].1) != public {
+                    return Err(mismatch());
+                }
+                let pair = rsa_pair(&values).ok_or_else(mismatch)?;
+                (Secret::Rsa(pair), values)
+            }
+            other => return Err(KeyError::UnsupportedAlgorithm(other)),
+        };
+        let timing = fields
+            .into_iter()
+            .filter(|(k, _)| {
+                matches!(
+                    k.as_str(),
+                    "Created"
+                        | "Publish"
+                        | "Activate"
+                        | "Inactive"
+                        | "Delete"
+                        | "SyncPublish"
+                        | "SyncDelete"
+                )
+            })
+            .collect();
+        Ok(SigningKey {
+            owner: record.owner,
+            flags,
+            algorithm,
+            public,
+            secret,
+            private_fields,
+            timing,
+            path: None,
+        })
+    }
+}
+
+fn rsa_pair(fields: &[(&'static str, Vec<u8>)]) -> Option<RsaKeyPair> {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_slice())
+    };
+    let components = ring::rsa::KeyPairComponents {
+        public_key: ring::rsa::PublicKeyComponents {
+            n: get("Modulus")?,
+            e: get("PublicExponent")?,
+        },
+        d: get("PrivateExponent")?,
+        p: get("Prime1")?,
+        q: get("Prime2")?,
+        dP: get("Exponent1")?,
+        dQ: get("Exponent2")?,
+        qInv: get("Coefficient")?,
+    };
+    RsaKeyPair::from_components(&components).ok()
+}
+
+/// Algorithm numbers for the names `keygen` accepts.
+pub fn algorithm_from_name(name: &str) -> Option<u8> {
+    crate::zone::rtype::ALGORITHMS
+        .iter()
+        .find(|(_, n)| n.eq_ignore_ascii_case(name))
+        .map(|(a, _)| *a)
+        .or_else(|| name.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dnssec::crypto::{Verdict, verify};
+
+    #[test]
+    fn generated_keys_sign_and_survive_their_files() {
+        let owner = Name::parse(b"example.", None).unwrap();
+        for algorithm in [13, 14, 15, 8] {
+            let key =
+                SigningKey::generate(&owner, algorithm, FLAG_ZONE | FLAG_SEP, Some(2048)).unwrap();
+            let sig = key.sign(b"data").unwrap();
+            assert_eq!(
+                verify(algorithm, &key.public, b"data", &sig),
+                Verdict::Valid,
+                "algorithm {algorithm}"
+            );
+            let again =
+                SigningKey::from_texts(&key.key_file(), &key.private_file(), "test").unwrap();
+            assert_eq!(again.dnskey_rdata(), key.dnskey_rdata());
+            let sig = again.sign(b"more").unwrap();
+            assert_eq!(
+                verify(algorithm, &key.public, b"more", &sig),
+                Verdict::Valid
+            );
+            assert!(!format!("{key:?}").contains("PrivateKey"));
+        }
+    }
+}

@@ -1,0 +1,602 @@
+//! Signing a zone (RFC 4035 §2): DNSKEY and CDS/CDNSKEY at the apex, an
+//! NSEC (RFC 4034 §4) or NSEC3 (RFC 5155 §7.1) chain, and an RRSIG for
+//! every authoritative RRset. Delegation NS records and glue are not signed;
+//! insecure delegations may be opted out of NSEC3 (RFC 5155 §6).
+//!
+//! The RRSIGs are independent of one another and are computed on every
+//! core. A re-sign with `refresh` keeps each existing signature that still
+//! verifies over the current data and stays valid for longer than the
+//! refresh interval, so an unchanged zone re-signs almost nothing.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use super::crypto::{self, Verdict};
+use super::digest::ds_digest;
+use super::keys::{KeyError, SigningKey};
+use super::verify::{Kind, Node, nodes, nsec3_hash, signed_data};
+use crate::zone::encoding::base32hex_encode;
+use crate::zone::rdata::write_type_bitmap;
+use crate::zone::{Name, Pos, RRset, RType, Record, Zone};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    #[error("no keys to sign with")]
+    NoKeys,
+    #[error("key {tag} is for {owner}, not for the zone {zone}")]
+    WrongZone {
+        tag: u16,
+        owner: String,
+        zone: String,
+    },
+    #[error("the zone has no SOA record")]
+    NoSoa,
+    #[error("NSEC3 hash collision between {0} and {1}: choose another salt")]
+    HashCollision(String, String),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denial {
+    Nsec,
+    /// RFC 9276 defaults: 0 extra iterations, empty salt.
+    Nsec3 {
+        iterations: u16,
+        opt_out: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SerialPolicy {
+    Keep,
+    Increment,
+    /// Seconds since the epoch (or the old serial + 1 if that is not larger).
+    Unixtime,
+    /// YYYYMMDDnn.
+    Dateserial,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignOptions {
+    pub now: u32,
+    pub inception: u32,
+    pub expiration: u32,
+    /// Expirations are spread over [expiration - jitter, expiration].
+    pub jitter: u32,
+    pub denial: Denial,
+    pub salt: Vec<u8>,
+    pub serial: SerialPolicy,
+    /// Keep existing signatures valid for longer than this (seconds).
+    pub refresh: Option<u32>,
+    pub zonemd: bool,
+    pub cds: bool,
+    pub cds_delete: bool,
+}
+
+/// What signing did, for the report.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct SignStats {
+    pub rrsets_signed: usize,
+    pub signatures_made: usize,
+    pub signatures_reused: usize,
+    pub denial_records: usize,
+    pub serial: u32,
+}
+
+/// Signs `zone` with `keys`, returning the signed zone.
+pub fn sign_zone(
+    zone: &Zone,
+    keys: &[SigningKey],
+    options: &SignOptions,
+) -> Result<(Zone, SignStats), SignError> {
+    if keys.is_empty() {
+        return Err(SignError::NoKeys);
+    }
+    for key in keys {
+        if !key.owner.eq_ignore_case(&zone.origin) {
+            return Err(SignError::WrongZone {
+                tag: key.tag(),
+                owner: key.owner.to_string(),
+                zone: zone.origin.to_string(),
+            });
+        }
+    }
+    let soa = zone.soa().ok_or(SignError::NoSoa)?;
+    let soa_rdata = &soa.rdatas[0];
+    let minimum = u32::from_be_bytes(soa_rdata[soa_rdata.len() - 4..].try_into().unwrap());
+    // RFC 9077: negative answers live no longer than the SOA TTL either.
+    let denial_ttl = minimum.min(soa.ttl);
+    let mut stats = SignStats::default();
+
+    // Old signatures, kept for reuse; old denial records are rebuilt.
+    let mut old_signatures: HashMap<(Name, u16), Vec<Box<[u8]>>> = HashMap::new();
+    let mut records: Vec<Record> = Vec::with_capacity(zone.record_count());
+    for set in zone.rrsets() {
+        match set.rtype {
+            RType::RRSIG => {
+                for rdata in &set.rdatas {
+                    old_signatures
+                        .entry((
+                            set.owner.to_lowercase(),
+                            u16::from_be_bytes([rdata[0], rdata[1]]),
+                        ))
+                        .or_default()
+                        .push(rdata.clone());
+                }
+            }
+            RType::NSEC | RType::NSEC3 | RType::NSEC3PARAM | RType::ZONEMD => {}
+            RType::CDS | RType::CDNSKEY if options.cds || options.cds_delete => {}
+            _ => push_set(&mut records, set),
+        }
+    }
+
+    // Serial.
+    let apex = zone.origin.clone();
+    let soa_index = records
+        .iter()
+        .position(|r| r.rtype == RType::SOA && r.owner.eq_ignore_case(&apex))
+        .ok_or(SignError::NoSoa)?;
+    let old_serial = u32::from_be_bytes(
+        records[soa_index].rdata[soa_rdata.len() - 20..soa_rdata.len() - 16]
+            .try_into()
+            .unwrap(),
+    );
+    let serial = new_serial(old_serial, options.serial, options.now);
+    let mut soa_new = records[soa_index].rdata.to_vec();
+    let at = soa_new.len() - 20;
+    soa_new[at..at + 4].copy_from_slice(&serial.to_be_bytes());
+    records[soa_index].rdata = soa_new.into_boxed_slice();
+    stats.serial = serial;
+
+    // DNSKEY, CDS/CDNSKEY, NSEC3PARAM, and a ZONEMD placeholder at the apex.
+    let apex_ttl = zone.get(&apex, RType::DNSKEY).map_or(soa.ttl, |s| s.ttl);
+    let existing: HashSet<Vec<u8>> = records
+        .iter()
+        .filter(|r| r.rtype == RType::DNSKEY)
+        .map(|r| r.rdata.to_vec())
+        .collect();
+    let apex_record = |rtype: RType, ttl: u32, rdata: Vec<u8>| Record {
+        owner: apex.clone(),
+        rtype,
+        class: zone.class,
+        ttl,
+        rdata: rdata.into_boxed_slice(),
+        pos: Pos::default(),
+    };
+    for key in keys {
+        let rdata = key.dnskey_rdata();
+        if !existing.contains(&rdata) {
+            records.push(apex_record(RType::DNSKEY, apex_ttl, rdata));
+        }
+    }
+    if options.cds_delete {
+        records.push(apex_record(RType::CDS, apex_ttl, vec![0, 0, 0, 0, 0]));
+        records.push(apex_record(RType::CDNSKEY, apex_ttl, vec![0, 0, 3, 0, 0]));
+    } else if options.cds {
+        for key in keys.iter().filter(|k| k.is_ksk()) {
+            let dnskey = key.dnskey_rdata();
+            let mut cds = Vec::with_capacity(36);
+            cds.extend_from_slice(&key.tag().to_be_bytes());
+            cds.push(key.algorithm);
+            cds.push(2);
+            cds.extend_from_slice(&ds_digest(&apex, &dnskey, 2).unwrap());
+            records.push(apex_record(RType::CDS, apex_ttl, cds));
+            records.push(apex_record(RType::CDNSKEY, apex_ttl, dnskey));
+        }
+    }
+    if let Denial::Nsec3 { iterations, .. } = options.denial {
+        let mut param = vec![1, 0];
+        param.extend_from_slice(&iterations.to_be_bytes());
+        param.push(options.salt.len() as u8);
+        param.extend_from_slice(&options.salt);
+        records.push(apex_record(RType::NSEC3PARAM, 0, param));
+    }
+    if options.zonemd {
+        // Placeholder: scheme 1 (SIMPLE), hash 1 (SHA-384); the digest is filled in last.
+        let mut placeholder = serial.to_be_bytes().to_vec();
+        placeholder.extend_from_slice(&[1, 1]);
+        placeholder.extend_from_slice(&[0; 48]);
+        records.push(apex_record(RType::ZONEMD, soa.ttl, placeholder));
+    }
+
+    let (unsigned, _) = Zone::from_records(apex.clone(), zone.class, records);
+    let denial = denial_records(&unsigned, options, denial_ttl)?;
+    stats.denial_records = denial.len();
+    let mut records: Vec<Record> = Vec::with_capacity(unsigned.record_count() * 2);
+    for set in unsigned.rrsets() {
+        push_set(&mut records, set);
+    }
+    records.extend(denial);
+    let (with_denial, _) = Zone::from_records(apex.clone(), zone.class, records);
+
+    let signatures = sign_rrsets(
+        &with_denial,
+        keys,
+        options,
+        &old_signatures,
+        &mut stats,
+        |_| true,
+    );
+    let mut records: Vec<Record> =
+        Vec::with_capacity(with_denial.record_count() + signatures.len());
+    for set in with_denial.rrsets() {
+        push_set(&mut records, set);
+    }
+    records.extend(signatures);
+    let (mut signed, _) = Zone::from_records(apex.clone(), zone.class, records);
+
+    if options.zonemd {
+        signed = fill_zonemd(signed, keys, options, &mut stats);
+    }
+    Ok((signed, stats))
+}
+
+fn push_set(records: &mut Vec<Record>, set: &RRset) {
+    for rdata in &set.rdatas {
+        records.push(Record {
+            owner: set.owner.clone(),
+            rtype: set.rtype,
+            class: set.class,
+            ttl: set.ttl,
+            rdata: rdata.clone(),
+            pos: set.pos,
+        });
+    }
+}
+
+fn new_serial(old: u32, policy: SerialPolicy, now: u32) -> u32 {
+    let bump = |candidate: u32| {
+        if crate::zone::serial::compare(old, candidate) == Some(std::cmp::Ordering::Less) {
+            candidate
+        } else {
+            old.wrapping_add(1)
+        }
+    };
+    match policy {
+        SerialPolicy::Keep => old,
+        SerialPolicy::Increment => old.wrapping_add(1),
+        SerialPolicy::Unixtime => bump(now),
+        SerialPolicy::Dateserial => {
+            let mut date = String::new();
+            crate::zone::rdata::format_time(now, &mut date);
+            let today: u32 = date[..8].parse::<u32>().unwrap_or(0).saturating_mul(100);
+            if old >= today && old < today + 99 {
+                old + 1
+            } else {
+                bump(today)
+            }
+        }
+    }
+}
+
+/// The NSEC or NSEC3 records of a zone (without their signatures).
+fn denial_records(zone: &Zone, options: &SignOptions, ttl: u32) -> Result<Vec<Record>, SignError> {
+    let all = nodes(zone);
+    let chain: Vec<&Node<'_>> = all
+        .iter()
+        .filter(|n| {
+            matches!(
+                n.kind,
+                Kind::Apex | Kind::Authoritative | Kind::Delegation { .. }
+            )
+        })
+        .collect();
+    let record = |owner: Name, rtype: RType, rdata: Vec<u8>| Record {
+        owner,
+        rtype,
+        class: zone.class,
+        ttl,
+        rdata: rdata.into_boxed_slice(),
+        pos: Pos::default(),
+    };
+    match options.denial {
+        Denial::Nsec => {
+            let mut out = Vec::with_capacity(chain.len());
+            for (i, node) in chain.iter().enumerate() {
+                let next = chain.get(i + 1).map_or(&zone.origin, |n| n.owner);
+                let mut rdata = next.as_wire().to_vec();
+                let mut types: Vec<u16> = node.bitmap_types(RType::NSEC).into_iter().collect();
+                write_type_bitmap(&mut types, &mut rdata);
+                out.push(record(node.owner.clone(), RType::NSEC, rdata));
+            }
+            Ok(out)
+        }
+        Denial::Nsec3 {
+            iterations,
+            opt_out,
+        } => {
+            // Every name in the chain: authoritative nodes, unless opted out,
+            // and the empty non-terminals above them.
+            let mut names: Vec<(Name, BTreeSet<u16>)> = Vec::new();
+            let mut seen: HashSet<Name> = HashSet::new();
+            for node in &chain {
+                let insecure = matches!(node.kind, Kind::Delegation { secure: false });
+                if insecure && opt_out {
+                    continue;
+                }
+                let mut types = node.bitmap_types(RType::NSEC3);
+                if !insecure {
+                    types.insert(RType::RRSIG.0);
+                }
+                seen.insert(node.owner.to_lowercase());
+                names.push((node.owner.clone(), types));
+                let mut ancestor = node.owner.parent();
+                while let Some(a) = ancestor {
+                    if !a.is_subdomain_of(&zone.origin) || a.eq_ignore_case(&zone.origin) {
+                        break;
+                    }
+                    let lower = a.to_lowercase();
+                    if zone.node(&a).is_empty() && seen.insert(lower) {
+                        names.push((a.clone(), BTreeSet::new()));
+                    }
+                    ancestor = a.parent();
+                }
+            }
+            let mut hashed: Vec<(Vec<u8>, &Name, BTreeSet<u16>)> = names
+                .iter()
+                .map(|(n, t)| (nsec3_hash(n, &options.salt, iterations), n, t.clone()))
+                .collect();
+            hashed.sort_by(|a, b| a.0.cmp(&b.0));
+            for pair in hashed.windows(2) {
+                if pair[0].0 == pair[1].0 {
+                    return Err(SignError::HashCollision(
+                        pair[0].1.to_string(),
+                        pair[1].1.to_string(),
+                    ));
+                }
+            }
+            let flags = u8::from(opt_out);
+            let mut out = Vec::with_capacity(hashed.len());
+            for (i, (hash, _, types)) in hashed.iter().enumerate() {
+                let next = &hashed[(i + 1) % hashed.len()].0;
+                let mut rdata = vec![1, flags];
+                rdata.extend_from_slice(&iterations.to_be_bytes());
+                rdata.push(options.salt.len() as u8);
+                rdata.extend_from_slice(&options.salt);
+                rdata.push(next.len() as u8);
+                rdata.extend_from_slice(next);
+                let mut types: Vec<u16> = types.iter().copied().collect();
+                write_type_bitmap(&mut types, &mut rdata);
+                let mut label = String::new();
+                base32hex_encode(hash, &mut label);
+                let owner = zone
+                    .origin
+                    .prepend_label(label.to_ascii_lowercase().as_bytes())
+                    .expect("a hash label fits");
+                out.push(record(owner, RType::NSEC3, rdata));
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Which keys sign an RRset of this type: the DNSKEY, CDS and CDNSKEY
+/// RRsets with the KSKs, the rest with the ZSKs; an algorithm with only
+/// KSKs (a CSK) signs everything with them.
+fn signers_for<'k>(keys: &'k [SigningKey], rtype: RType) -> Vec<&'k SigningKey> {
+    let apex_keyset = matches!(rtype, RType::DNSKEY | RType::CDS | RType::CDNSKEY);
+    let algorithms: BTreeSet<u8> = keys.iter().map(|k| k.algorithm).collect();
+    let mut out = Vec::new();
+    for alg in algorithms {
+        let of_alg: Vec<&SigningKey> = keys.iter().filter(|k| k.algorithm == alg).collect();
+        let wanted: Vec<&SigningKey> = of_alg
+            .iter()
+            .copied()
+            .filter(|k| k.is_ksk() == apex_keyset)
+            .collect();
+        out.extend(if wanted.is_empty() { of_alg } else { wanted });
+    }
+    out
+}
+
+/// Deterministic spread of expirations: the same RRset always gets the same
+/// offset, so re-signing an unchanged zone is reproducible.
+fn jitter_for(owner: &Name, rtype: RType, jitter: u32) -> u32 {
+    if jitter == 0 {
+        return 0;
+    }
+    let mut h: u32 = 0x811c9dc5;
+    for &b in owner.as_wire().iter().chain(&rtype.0.to_be_bytes()) {
+        h = (h ^ b.to_ascii_lowercase() as u32).wrapping_mul(0x01000193);
+    }
+    h % (jitter + 1)
+}
+
+/// RRSIGs for every RRset that must be signed, made on every core.
+fn sign_rrsets(
+    zone: &Zone,
+    keys: &[SigningKey],
+    options: &SignOptions,
+    old: &HashMap<(Name, u16), Vec<Box<[u8]>>>,
+    stats: &mut SignStats,
+    include: impl Fn(&RRset) -> bool + Sync,
+) -> Vec<Record> {
+    let mut jobs: Vec<&RRset> = Vec::new();
+    for node in nodes(zone) {
+        for set in node.sets {
+            let signed = match node.kind {
+                Kind::Apex | Kind::Authoritative | Kind::Nsec3 => set.rtype != RType::RRSIG,
+                Kind::Delegation { .. } => matches!(set.rtype, RType::DS | RType::NSEC),
+                Kind::NonAuthoritative => false,
+            };
+            if signed && include(set) {
+                jobs.push(set);
+            }
+        }
+    }
+    let results: Vec<(Vec<Record>, usize, usize)> = jobs
+        .par_iter()
+        .map(|set| {
+            let mut made = 0;
+            let mut reused = 0;
+            let mut out = Vec::new();
+            let labels = set.owner.labels().filter(|l| *l != b"*").count() as u8;
+            let expiration =
+                options
+                    .expiration
+                    .wrapping_sub(jitter_for(&set.owner, set.rtype, options.jitter));
+            let previous = old.get(&(set.owner.to_lowercase(), set.rtype.0));
+            for key in signers_for(keys, set.rtype) {
+                let tag = key.tag();
+                // Reuse a signature that still holds over this data for long enough.
+                if let (Some(refresh), Some(previous)) = (options.refresh, previous) {
+                    let keep = previous.iter().find(|sig| {
+                        sig.len() > 18
+                            && sig[2] == key.algorithm
+                            && u16::from_be_bytes([sig[16], sig[17]]) == tag
+                            && u32::from_be_bytes(sig[4..8].try_into().unwrap()) == set.ttl
+                            && u32::from_be_bytes(sig[8..12].try_into().unwrap())
+                                .wrapping_sub(options.now)
+                                > refresh
+                            && u32::from_be_bytes(sig[8..12].try_into().unwrap())
+                                .wrapping_sub(options.now)
+                                < 1 << 31
+                            && still_valid(sig, set, key)
+                    });
+                    if let Some(sig) = keep {
+                        out.push(Record {
+                            owner: set.owner.clone(),
+                            rtype: RType::RRSIG,
+                            class: set.class,
+                            ttl: set.ttl,
+                            rdata: sig.clone(),
+                            pos: Pos::default(),
+                        });
+                        reused += 1;
+                        continue;
+                    }
+                }
+                let mut header = Vec::with_capacity(18 + zone.origin.wire_len());
+                header.extend_from_slice(&set.rtype.0.to_be_bytes());
+                header.push(key.algorithm);
+                header.push(labels);
+                header.extend_from_slice(&set.ttl.to_be_bytes());
+                header.extend_from_slice(&expiration.to_be_bytes());
+                header.extend_from_slice(&options.inception.to_be_bytes());
+                header.extend_from_slice(&tag.to_be_bytes());
+                header.extend_from_slice(&zone.origin.as_wire().to_ascii_lowercase());
+                let data = signed_data(&header, 18, &set.owner, labels, set, set.ttl);
+                let Ok(signature) = key.sign(&data) else {
+                    continue;
+                };
+                header.extend_from_slice(&signature);
+                out.push(Record {
+                    owner: set.owner.clone(),
+                    rtype: RType::RRSIG,
+                    class: set.class,
+                    ttl: set.ttl,
+                    rdata: header.into_boxed_slice(),
+                    pos: Pos::default(),
+                });
+                made += 1;
+            }
+            (out, made, reused)
+        })
+        .collect();
+    stats.rrsets_signed += jobs.len();
+    let mut records = Vec::with_capacity(results.iter().map(|r| r.0.len()).sum());
+    for (out, made, reused) in results {
+        stats.signatures_made += made;
+        stats.signatures_reused += reused;
+        records.extend(out);
+    }
+    records
+}
+
+/// Whether an old RRSIG still verifies over the RRset as it is now.
+fn still_valid(sig: &[u8], set: &RRset, key: &SigningKey) -> bool {
+    let Some(signer_len) = crate::zone::name::wire_name_len(&sig[18..]) else {
+        return false;
+    };
+    let header_len = 18 + signer_len;
+    let data = signed_data(&sig[..header_len], 18, &set.owner, sig[3], set, set.ttl);
+    crypto::verify(key.algorithm, &key.public, &data, &sig[header_len..]) == Verdict::Valid
+}
+
+/// Computes the ZONEMD digest (RFC 8976 §3.3, SIMPLE scheme, SHA-384) over
+/// the signed zone and signs the final ZONEMD RRset.
+fn fill_zonemd(
+    zone: Zone,
+    keys: &[SigningKey],
+    options: &SignOptions,
+    stats: &mut SignStats,
+) -> Zone {
+    let digest = zonemd_digest(&zone, 1).expect("SHA-384 is known");
+    let apex = zone.origin.clone();
+    let mut records = Vec::with_capacity(zone.record_count());
+    for set in zone.rrsets() {
+        let covers_zonemd = set.rtype == RType::RRSIG
+            && set
+                .rdatas
+                .first()
+                .is_some_and(|r| r[..2] == RType::ZONEMD.0.to_be_bytes());
+        if set.owner.eq_ignore_case(&apex) && (set.rtype == RType::ZONEMD || covers_zonemd) {
+            if set.rtype == RType::ZONEMD {
+                let mut rdata = set.rdatas[0][..6].to_vec();
+                rdata.extend_from_slice(&digest);
+                records.push(Record {
+                    owner: set.owner.clone(),
+                    rtype: set.rtype,
+                    class: set.class,
+                    ttl: set.ttl,
+                    rdata: rdata.into_boxed_slice(),
+                    pos: set.pos,
+                });
+            }
+            continue;
+        }
+        push_set(&mut records, set);
+    }
+    let (filled, _) = Zone::from_records(apex.clone(), zone.class, records);
+    let no_reuse = HashMap::new();
+    let signatures = sign_rrsets(&filled, keys, options, &no_reuse, stats, |s| {
+        s.rtype == RType::ZONEMD
+    });
+    let mut records = Vec::with_capacity(filled.record_count() + signatures.len());
+    for set in filled.rrsets() {
+        push_set(&mut records, set);
+    }
+    records.extend(signatures);
+    Zone::from_records(apex, zone.class, records).0
+}
+
+/// RFC 8976 §3.3.1: the digest (hash 1 SHA-384, 2 SHA-512) over the
+/// canonical wire form of every RR, in canonical order, leaving out the apex
+/// ZONEMD and its signatures. `None` for unknown hash algorithms.
+pub fn zonemd_digest(zone: &Zone, hash: u8) -> Option<Vec<u8>> {
+    let algorithm = match hash {
+        1 => &ring::digest::SHA384,
+        2 => &ring::digest::SHA512,
+        _ => return None,
+    };
+    let mut ctx = ring::digest::Context::new(algorithm);
+    for set in zone.rrsets() {
+        let at_apex = set.owner.eq_ignore_case(&zone.origin);
+        if at_apex && set.rtype == RType::ZONEMD {
+            continue;
+        }
+        let mut rdatas: Vec<std::borrow::Cow<'_, [u8]>> = set
+            .rdatas
+            .iter()
+            .filter(|r| {
+                !(at_apex && set.rtype == RType::RRSIG && r[..2] == RType::ZONEMD.0.to_be_bytes())
+            })
+            .map(|r| super::canonical::canonical_rdata(set.rtype, r))
+            .collect();
+        rdatas.sort();
+        rdatas.dedup();
+        let owner = set.owner.as_wire().to_ascii_lowercase();
+        for rdata in rdatas {
+            ctx.update(&owner);
+            ctx.update(&set.rtype.0.to_be_bytes());
+            ctx.update(&set.class.to_be_bytes());
+            ctx.update(&set.ttl.to_be_bytes());
+            ctx.update(&(rdata.len() as u16).to_be_bytes());
+            ctx.update(&rdata);
+        }
+    }
+    Some(ctx.finish().as_ref().to_vec())
+}
