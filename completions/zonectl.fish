@@ -28,6 +28,10 @@ complete -c zonectl -n "__fish_zonectl_needs_command" -s h -l help -d 'Print hel
 complete -c zonectl -n "__fish_zonectl_needs_command" -s V -l version -d 'Print version'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "check" -d 'Check zone files for syntax and semantic errors'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "fmt" -d 'Rewrite a zone in canonical presentation format'
+complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "keygen" -d 'Generate a DNSSEC key pair in BIND\'s key file format'
+complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "sign" -d 'Sign a zone with DNSSEC (NSEC or NSEC3)'
+complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "verify" -d 'Verify the DNSSEC signatures and NSEC/NSEC3 chain of a signed zone'
+complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "ds" -d 'Print DS records for a zone\'s key-signing keys'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "completions" -d 'Print shell completions to standard output'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -49,13 +53,58 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -l origin -d 'Zone 
 complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -s o -l output -d 'Write here (atomically) instead of standard output' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -s V -l version -d 'Print version'
+complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s a -l algorithm -d 'ECDSAP256SHA256, ECDSAP384SHA384, ED25519, RSASHA256 or RSASHA512' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -l bits -d 'RSA modulus size' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s K -l directory -d 'Directory for the key files' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -l ksk -d 'A key-signing key (flags 257)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -l csk -d 'A combined signing key (flags 257, signs everything)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s V -l version -d 'Print version'
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l keys -d 'Key files (.key or .private), or directories of them' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -s o -l output -d 'The signed zone (written atomically)' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l origin -d 'Zone origin (default: the owner of the SOA, else the file name)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l iterations -d 'NSEC3 extra iterations (RFC 9276: 0)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l salt -d 'NSEC3 salt in hex, or - for none (RFC 9276: none)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l inception -d 'Signature inception' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l expiration -d 'Signature expiration' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l jitter -d 'Spread expirations over this much before --expiration (e.g. 1d)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l refresh -d 'Keep existing signatures valid for longer than this (e.g. 7d)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l serial -d 'SOA serial policy' -r -f -a "keep\t''
+increment\t''
+unixtime\t''
+dateserial\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l format -d 'Output format of the summary' -r -f -a "table\t''
+json\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l nsec3 -d 'Authenticated denial with NSEC3 (RFC 5155) instead of NSEC'
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l opt-out -d 'Leave insecure delegations out of the NSEC3 chain'
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l zonemd -d 'Add a ZONEMD record (RFC 8976, SIMPLE, SHA-384)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l cds -d 'Publish CDS (SHA-256) and CDNSKEY for the KSKs (RFC 7344)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l cds-delete -d 'Publish the CDS/CDNSKEY delete form (RFC 8078 §4)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -s V -l version -d 'Print version'
+complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -l origin -d 'Zone origin (default: the owner of the SOA, else the file name)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -l time -d 'Check signature validity at this time instead of now' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -l trust-anchor -d 'A file of DS or DNSKEY records that must match a key signing the DNSKEY RRset' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -l format -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -l digest -d 'Digest type' -r -f -a "sha256\t''
+sha384\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -l origin -d 'Zone origin for a zone file' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -s h -l help -d 'Print help'
+complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -s V -l version -d 'Print version'
 complete -c zonectl -n "__fish_zonectl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c zonectl -n "__fish_zonectl_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -l dir -d 'Directory to write the pages into' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt completions man help" -f -a "check" -d 'Check zone files for syntax and semantic errors'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt completions man help" -f -a "fmt" -d 'Rewrite a zone in canonical presentation format'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt completions man help" -f -a "completions" -d 'Print shell completions to standard output'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt completions man help" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "check" -d 'Check zone files for syntax and semantic errors'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "fmt" -d 'Rewrite a zone in canonical presentation format'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "keygen" -d 'Generate a DNSSEC key pair in BIND\'s key file format'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "sign" -d 'Sign a zone with DNSSEC (NSEC or NSEC3)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "verify" -d 'Verify the DNSSEC signatures and NSEC/NSEC3 chain of a signed zone'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "ds" -d 'Print DS records for a zone\'s key-signing keys'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "completions" -d 'Print shell completions to standard output'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -159,7 +159,16 @@ fn fmt_refuses_a_broken_zone_and_writes_nothing() {
 
 #[test]
 fn every_subcommand_has_help_with_examples() {
-    for sub in ["check", "fmt", "completions", "man"] {
+    for sub in [
+        "check",
+        "fmt",
+        "keygen",
+        "sign",
+        "verify",
+        "ds",
+        "completions",
+        "man",
+    ] {
         let out = run(&[sub, "--help"]);
         assert_eq!(exit_code(&out), 0);
         assert!(
