@@ -182,7 +182,7 @@ pub fn sign(args: SignArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     };
     let keys = load_keys(&args.keys, &zone.origin)?;
-    let (signed, stats) = sign_zone(&zone, &keys, &options)?;
+    let (signed, stats) = sign_zone(zone, &keys, &options)?;
     zonectl::fsutil::write_atomically(&args.output, |w| writer::write_zone(&signed, w))
         .with_context(|| format!("writing {}", args.output.display()))?;
     match args.format {

@@ -18,7 +18,7 @@ use super::keys::{KeyError, SigningKey};
 use super::verify::{Kind, Node, nodes, nsec3_hash, signed_data};
 use crate::zone::encoding::base32hex_encode;
 use crate::zone::rdata::write_type_bitmap;
-use crate::zone::{Name, Pos, RRset, RType, Record, Zone};
+use crate::zone::{Name, Pos, RRset, RType, Zone, merge_rrsets, rrset_order};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -86,165 +86,116 @@ pub struct SignStats {
     pub serial: u32,
 }
 
-/// Signs `zone` with `keys`, returning the signed zone.
-pub fn sign_zone(
-    zone: &Zone,
-    keys: &[SigningKey],
-    options: &SignOptions,
-) -> Result<(Zone, SignStats), SignError> {
+/// Signs `zone` with `keys`, returning the signed zone. The zone is taken
+/// by value: its records move into the signed zone instead of being copied,
+/// and new records are merged in canonical order rather than sorted again.
+pub fn sign_zone(zone: Zone, keys: &[SigningKey], options: &SignOptions) -> Result<(Zone, SignStats), SignError> {
     if keys.is_empty() {
         return Err(SignError::NoKeys);
     }
     for key in keys {
         if !key.owner.eq_ignore_case(&zone.origin) {
-            return Err(SignError::WrongZone {
-                tag: key.tag(),
-                owner: key.owner.to_string(),
-                zone: zone.origin.to_string(),
-            });
+            return Err(SignError::WrongZone { tag: key.tag(), owner: key.owner.to_string(), zone: zone.origin.to_string() });
         }
     }
     let soa = zone.soa().ok_or(SignError::NoSoa)?;
-    let soa_rdata = &soa.rdatas[0];
+    let (soa_ttl, soa_rdata) = (soa.ttl, soa.rdatas[0].clone());
+    if soa_rdata.len() < 22 {
+        return Err(SignError::NoSoa);
+    }
     let minimum = u32::from_be_bytes(soa_rdata[soa_rdata.len() - 4..].try_into().unwrap());
     // RFC 9077: negative answers live no longer than the SOA TTL either.
-    let denial_ttl = minimum.min(soa.ttl);
-    let mut stats = SignStats::default();
+    let denial_ttl = minimum.min(soa_ttl);
+    let apex = zone.origin.clone();
+    let class = zone.class;
+    let apex_ttl = zone.get(&apex, RType::DNSKEY).map_or(soa_ttl, |s| s.ttl);
+    let old_serial = u32::from_be_bytes(soa_rdata[soa_rdata.len() - 20..soa_rdata.len() - 16].try_into().unwrap());
+    let serial = new_serial(old_serial, options.serial, options.now);
+    let mut stats = SignStats { serial, ..Default::default() };
 
-    // Old signatures, kept for reuse; old denial records are rebuilt.
+    // Old signatures are kept aside for reuse; old denial records are rebuilt.
     let mut old_signatures: HashMap<(Name, u16), Vec<Box<[u8]>>> = HashMap::new();
-    let mut records: Vec<Record> = Vec::with_capacity(zone.record_count());
-    for set in zone.rrsets() {
+    let mut kept: Vec<RRset> = Vec::with_capacity(zone.rrsets().len());
+    let mut existing_keys: HashSet<Box<[u8]>> = HashSet::new();
+    for mut set in zone.into_rrsets() {
+        let at_apex = set.owner.eq_ignore_case(&apex);
         match set.rtype {
             RType::RRSIG => {
-                for rdata in &set.rdatas {
-                    old_signatures
-                        .entry((
-                            set.owner.to_lowercase(),
-                            u16::from_be_bytes([rdata[0], rdata[1]]),
-                        ))
-                        .or_default()
-                        .push(rdata.clone());
+                for rdata in set.rdatas {
+                    old_signatures.entry((set.owner.to_lowercase(), u16::from_be_bytes([rdata[0], rdata[1]]))).or_default().push(rdata);
                 }
             }
             RType::NSEC | RType::NSEC3 | RType::NSEC3PARAM | RType::ZONEMD => {}
             RType::CDS | RType::CDNSKEY if options.cds || options.cds_delete => {}
-            _ => push_set(&mut records, set),
+            RType::SOA if at_apex => {
+                let mut rdata = set.rdatas[0].to_vec();
+                let at = rdata.len() - 20;
+                rdata[at..at + 4].copy_from_slice(&serial.to_be_bytes());
+                set.rdatas = vec![rdata.into_boxed_slice()];
+                kept.push(set);
+            }
+            RType::DNSKEY if at_apex => {
+                existing_keys.extend(set.rdatas.iter().cloned());
+                kept.push(set);
+            }
+            _ => kept.push(set),
         }
     }
-
-    // Serial.
-    let apex = zone.origin.clone();
-    let soa_index = records
-        .iter()
-        .position(|r| r.rtype == RType::SOA && r.owner.eq_ignore_case(&apex))
-        .ok_or(SignError::NoSoa)?;
-    let old_serial = u32::from_be_bytes(
-        records[soa_index].rdata[soa_rdata.len() - 20..soa_rdata.len() - 16]
-            .try_into()
-            .unwrap(),
-    );
-    let serial = new_serial(old_serial, options.serial, options.now);
-    let mut soa_new = records[soa_index].rdata.to_vec();
-    let at = soa_new.len() - 20;
-    soa_new[at..at + 4].copy_from_slice(&serial.to_be_bytes());
-    records[soa_index].rdata = soa_new.into_boxed_slice();
-    stats.serial = serial;
 
     // DNSKEY, CDS/CDNSKEY, NSEC3PARAM, and a ZONEMD placeholder at the apex.
-    let apex_ttl = zone.get(&apex, RType::DNSKEY).map_or(soa.ttl, |s| s.ttl);
-    let existing: HashSet<Vec<u8>> = records
-        .iter()
-        .filter(|r| r.rtype == RType::DNSKEY)
-        .map(|r| r.rdata.to_vec())
-        .collect();
-    let apex_record = |rtype: RType, ttl: u32, rdata: Vec<u8>| Record {
-        owner: apex.clone(),
-        rtype,
-        class: zone.class,
-        ttl,
-        rdata: rdata.into_boxed_slice(),
-        pos: Pos::default(),
-    };
-    for key in keys {
-        let rdata = key.dnskey_rdata();
-        if !existing.contains(&rdata) {
-            records.push(apex_record(RType::DNSKEY, apex_ttl, rdata));
-        }
+    let apex_set = |rtype: RType, ttl: u32, rdatas: Vec<Vec<u8>>| RRset { owner: apex.clone(), rtype, class, ttl, rdatas: rdatas.into_iter().map(Vec::into_boxed_slice).collect(), pos: Pos::default() };
+    let mut added: Vec<RRset> = Vec::new();
+    let new_keys: Vec<Vec<u8>> = keys.iter().map(|k| k.dnskey_rdata()).filter(|k| !existing_keys.contains(k.as_slice())).collect();
+    if !new_keys.is_empty() {
+        added.push(apex_set(RType::DNSKEY, apex_ttl, new_keys));
     }
     if options.cds_delete {
-        records.push(apex_record(RType::CDS, apex_ttl, vec![0, 0, 0, 0, 0]));
-        records.push(apex_record(RType::CDNSKEY, apex_ttl, vec![0, 0, 3, 0, 0]));
+        added.push(apex_set(RType::CDS, apex_ttl, vec![vec![0, 0, 0, 0, 0]]));
+        added.push(apex_set(RType::CDNSKEY, apex_ttl, vec![vec![0, 0, 3, 0, 0]]));
     } else if options.cds {
-        for key in keys.iter().filter(|k| k.is_ksk()) {
-            let dnskey = key.dnskey_rdata();
-            let mut cds = Vec::with_capacity(36);
-            cds.extend_from_slice(&key.tag().to_be_bytes());
-            cds.push(key.algorithm);
-            cds.push(2);
-            cds.extend_from_slice(&ds_digest(&apex, &dnskey, 2).unwrap());
-            records.push(apex_record(RType::CDS, apex_ttl, cds));
-            records.push(apex_record(RType::CDNSKEY, apex_ttl, dnskey));
-        }
+        let ksks: Vec<&SigningKey> = keys.iter().filter(|k| k.is_ksk()).collect();
+        let cds = ksks
+            .iter()
+            .map(|key| {
+                let mut cds = key.tag().to_be_bytes().to_vec();
+                cds.push(key.algorithm);
+                cds.push(2);
+                cds.extend_from_slice(&ds_digest(&apex, &key.dnskey_rdata(), 2).unwrap());
+                cds
+            })
+            .collect();
+        added.push(apex_set(RType::CDS, apex_ttl, cds));
+        added.push(apex_set(RType::CDNSKEY, apex_ttl, ksks.iter().map(|k| k.dnskey_rdata()).collect()));
     }
     if let Denial::Nsec3 { iterations, .. } = options.denial {
         let mut param = vec![1, 0];
         param.extend_from_slice(&iterations.to_be_bytes());
         param.push(options.salt.len() as u8);
         param.extend_from_slice(&options.salt);
-        records.push(apex_record(RType::NSEC3PARAM, 0, param));
+        added.push(apex_set(RType::NSEC3PARAM, 0, vec![param]));
     }
     if options.zonemd {
         // Placeholder: scheme 1 (SIMPLE), hash 1 (SHA-384); the digest is filled in last.
         let mut placeholder = serial.to_be_bytes().to_vec();
         placeholder.extend_from_slice(&[1, 1]);
         placeholder.extend_from_slice(&[0; 48]);
-        records.push(apex_record(RType::ZONEMD, soa.ttl, placeholder));
+        added.push(apex_set(RType::ZONEMD, soa_ttl, vec![placeholder]));
     }
+    added.sort_by(rrset_order);
+    let unsigned = Zone::from_sorted_rrsets(apex.clone(), class, merge_rrsets(kept, added));
 
-    let (unsigned, _) = Zone::from_records(apex.clone(), zone.class, records);
-    let denial = denial_records(&unsigned, options, denial_ttl)?;
+    let mut denial = denial_records(&unsigned, options, denial_ttl)?;
+    denial.sort_by(rrset_order);
     stats.denial_records = denial.len();
-    let mut records: Vec<Record> = Vec::with_capacity(unsigned.record_count() * 2);
-    for set in unsigned.rrsets() {
-        push_set(&mut records, set);
-    }
-    records.extend(denial);
-    let (with_denial, _) = Zone::from_records(apex.clone(), zone.class, records);
+    let with_denial = Zone::from_sorted_rrsets(apex.clone(), class, merge_rrsets(unsigned.into_rrsets(), denial));
 
-    let signatures = sign_rrsets(
-        &with_denial,
-        keys,
-        options,
-        &old_signatures,
-        &mut stats,
-        |_| true,
-    );
-    let mut records: Vec<Record> =
-        Vec::with_capacity(with_denial.record_count() + signatures.len());
-    for set in with_denial.rrsets() {
-        push_set(&mut records, set);
-    }
-    records.extend(signatures);
-    let (mut signed, _) = Zone::from_records(apex.clone(), zone.class, records);
-
+    let signatures = sign_rrsets(&with_denial, keys, options, &old_signatures, &mut stats, |s| s.rtype != RType::ZONEMD);
+    drop(old_signatures);
+    let mut signed = Zone::from_sorted_rrsets(apex.clone(), class, merge_rrsets(with_denial.into_rrsets(), signatures));
     if options.zonemd {
         signed = fill_zonemd(signed, keys, options, &mut stats);
     }
     Ok((signed, stats))
-}
-
-fn push_set(records: &mut Vec<Record>, set: &RRset) {
-    for rdata in &set.rdatas {
-        records.push(Record {
-            owner: set.owner.clone(),
-            rtype: set.rtype,
-            class: set.class,
-            ttl: set.ttl,
-            rdata: rdata.clone(),
-            pos: set.pos,
-        });
-    }
 }
 
 fn new_serial(old: u32, policy: SerialPolicy, now: u32) -> u32 {
@@ -273,7 +224,7 @@ fn new_serial(old: u32, policy: SerialPolicy, now: u32) -> u32 {
 }
 
 /// The NSEC or NSEC3 records of a zone (without their signatures).
-fn denial_records(zone: &Zone, options: &SignOptions, ttl: u32) -> Result<Vec<Record>, SignError> {
+fn denial_records(zone: &Zone, options: &SignOptions, ttl: u32) -> Result<Vec<RRset>, SignError> {
     let all = nodes(zone);
     let chain: Vec<&Node<'_>> = all
         .iter()
@@ -284,12 +235,12 @@ fn denial_records(zone: &Zone, options: &SignOptions, ttl: u32) -> Result<Vec<Re
             )
         })
         .collect();
-    let record = |owner: Name, rtype: RType, rdata: Vec<u8>| Record {
+    let record = |owner: Name, rtype: RType, rdata: Vec<u8>| RRset {
         owner,
         rtype,
         class: zone.class,
         ttl,
-        rdata: rdata.into_boxed_slice(),
+        rdatas: vec![rdata.into_boxed_slice()],
         pos: Pos::default(),
     };
     match options.denial {
@@ -413,7 +364,7 @@ fn sign_rrsets(
     old: &HashMap<(Name, u16), Vec<Box<[u8]>>>,
     stats: &mut SignStats,
     include: impl Fn(&RRset) -> bool + Sync,
-) -> Vec<Record> {
+) -> Vec<RRset> {
     let mut jobs: Vec<&RRset> = Vec::new();
     for node in nodes(zone) {
         for set in node.sets {
@@ -427,7 +378,7 @@ fn sign_rrsets(
             }
         }
     }
-    let results: Vec<(Vec<Record>, usize, usize)> = jobs
+    let results: Vec<(RRset, usize, usize)> = jobs
         .par_iter()
         .map(|set| {
             let mut made = 0;
@@ -457,14 +408,7 @@ fn sign_rrsets(
                             && still_valid(sig, set, key)
                     });
                     if let Some(sig) = keep {
-                        out.push(Record {
-                            owner: set.owner.clone(),
-                            rtype: RType::RRSIG,
-                            class: set.class,
-                            ttl: set.ttl,
-                            rdata: sig.clone(),
-                            pos: Pos::default(),
-                        });
+                        out.push(sig.clone());
                         reused += 1;
                         continue;
                     }
@@ -483,27 +427,25 @@ fn sign_rrsets(
                     continue;
                 };
                 header.extend_from_slice(&signature);
-                out.push(Record {
-                    owner: set.owner.clone(),
-                    rtype: RType::RRSIG,
-                    class: set.class,
-                    ttl: set.ttl,
-                    rdata: header.into_boxed_slice(),
-                    pos: Pos::default(),
-                });
+                out.push(header.into_boxed_slice());
                 made += 1;
             }
-            (out, made, reused)
+            out.sort();
+            (RRset { owner: set.owner.clone(), rtype: RType::RRSIG, class: set.class, ttl: set.ttl, rdatas: out, pos: Pos::default() }, made, reused)
         })
         .collect();
     stats.rrsets_signed += jobs.len();
-    let mut records = Vec::with_capacity(results.iter().map(|r| r.0.len()).sum());
-    for (out, made, reused) in results {
+    let mut sets = Vec::with_capacity(results.len());
+    for (set, made, reused) in results {
         stats.signatures_made += made;
         stats.signatures_reused += reused;
-        records.extend(out);
+        if !set.rdatas.is_empty() {
+            sets.push(set);
+        }
     }
-    records
+    // Jobs come in zone order already; this only settles the covered types within a node.
+    sets.sort_by(rrset_order);
+    sets
 }
 
 /// Whether an old RRSIG still verifies over the RRset as it is now.
@@ -517,50 +459,21 @@ fn still_valid(sig: &[u8], set: &RRset, key: &SigningKey) -> bool {
 }
 
 /// Computes the ZONEMD digest (RFC 8976 §3.3, SIMPLE scheme, SHA-384) over
-/// the signed zone and signs the final ZONEMD RRset.
-fn fill_zonemd(
-    zone: Zone,
-    keys: &[SigningKey],
-    options: &SignOptions,
-    stats: &mut SignStats,
-) -> Zone {
+/// the signed zone, fills it in, and signs the final ZONEMD RRset.
+fn fill_zonemd(zone: Zone, keys: &[SigningKey], options: &SignOptions, stats: &mut SignStats) -> Zone {
     let digest = zonemd_digest(&zone, 1).expect("SHA-384 is known");
-    let apex = zone.origin.clone();
-    let mut records = Vec::with_capacity(zone.record_count());
-    for set in zone.rrsets() {
-        let covers_zonemd = set.rtype == RType::RRSIG
-            && set
-                .rdatas
-                .first()
-                .is_some_and(|r| r[..2] == RType::ZONEMD.0.to_be_bytes());
-        if set.owner.eq_ignore_case(&apex) && (set.rtype == RType::ZONEMD || covers_zonemd) {
-            if set.rtype == RType::ZONEMD {
-                let mut rdata = set.rdatas[0][..6].to_vec();
-                rdata.extend_from_slice(&digest);
-                records.push(Record {
-                    owner: set.owner.clone(),
-                    rtype: set.rtype,
-                    class: set.class,
-                    ttl: set.ttl,
-                    rdata: rdata.into_boxed_slice(),
-                    pos: set.pos,
-                });
-            }
-            continue;
+    let (apex, class) = (zone.origin.clone(), zone.class);
+    let mut rrsets = zone.into_rrsets();
+    for set in rrsets.iter_mut().filter(|s| s.rtype == RType::ZONEMD && s.owner.eq_ignore_case(&apex)) {
+        for rdata in &mut set.rdatas {
+            let mut filled = rdata[..6].to_vec();
+            filled.extend_from_slice(&digest);
+            *rdata = filled.into_boxed_slice();
         }
-        push_set(&mut records, set);
     }
-    let (filled, _) = Zone::from_records(apex.clone(), zone.class, records);
-    let no_reuse = HashMap::new();
-    let signatures = sign_rrsets(&filled, keys, options, &no_reuse, stats, |s| {
-        s.rtype == RType::ZONEMD
-    });
-    let mut records = Vec::with_capacity(filled.record_count() + signatures.len());
-    for set in filled.rrsets() {
-        push_set(&mut records, set);
-    }
-    records.extend(signatures);
-    Zone::from_records(apex, zone.class, records).0
+    let filled = Zone::from_sorted_rrsets(apex.clone(), class, rrsets);
+    let signatures = sign_rrsets(&filled, keys, options, &HashMap::new(), stats, |s| s.rtype == RType::ZONEMD);
+    Zone::from_sorted_rrsets(apex, class, merge_rrsets(filled.into_rrsets(), signatures))
 }
 
 /// RFC 8976 §3.3.1: the digest (hash 1 SHA-384, 2 SHA-512) over the

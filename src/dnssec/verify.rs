@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use rayon::prelude::*;
 use ring::digest;
 
 use super::canonical::canonical_rdata;
@@ -520,34 +521,23 @@ fn check_signatures(
             }
         }
     }
-    let threads = options.threads.clamp(1, 64);
-    let chunk = nodes.len().div_ceil(threads).max(1);
-    let results: Vec<Vec<Problem>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = nodes
-            .chunks(chunk)
+    // Work-stealing over small batches of nodes: signature counts per node vary.
+    let check = || -> Vec<Vec<Problem>> {
+        nodes
+            .par_chunks(256)
             .map(|part| {
-                let algorithms = &algorithms;
-                scope.spawn(move || {
-                    let mut found = Vec::new();
-                    for node in part {
-                        check_node_signatures(
-                            zone,
-                            node,
-                            keys,
-                            algorithms,
-                            options.now,
-                            &mut found,
-                        );
-                    }
-                    found
-                })
+                let mut found = Vec::new();
+                for node in part {
+                    check_node_signatures(zone, node, keys, &algorithms, options.now, &mut found);
+                }
+                found
             })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
             .collect()
-    });
+    };
+    let results = match rayon::ThreadPoolBuilder::new().num_threads(options.threads.clamp(1, 256)).build() {
+        Ok(pool) => pool.install(check),
+        Err(_) => check(),
+    };
     problems.extend(results.into_iter().flatten());
 }
 

@@ -205,6 +205,46 @@ impl NameIndex {
     }
 }
 
+/// The order of RRsets in a zone: canonical owner, then type; RRSIG sets
+/// by the type they cover.
+pub fn rrset_order(a: &RRset, b: &RRset) -> Ordering {
+    name::canonical_cmp(a.owner.as_wire(), b.owner.as_wire()).then(a.rtype.cmp(&b.rtype)).then_with(|| {
+        if a.rtype == RType::RRSIG {
+            a.rdatas[0].get(..2).cmp(&b.rdatas[0].get(..2))
+        } else {
+            Ordering::Equal
+        }
+    })
+}
+
+/// Merges two runs of RRsets, each in canonical order, into one; sets of
+/// the same owner and type (and covered type) are joined.
+pub fn merge_rrsets(a: Vec<RRset>, b: Vec<RRset>) -> Vec<RRset> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => match rrset_order(x, y) {
+                Ordering::Less => a.next(),
+                Ordering::Greater => b.next(),
+                Ordering::Equal => {
+                    let mut joined = a.next().unwrap();
+                    let other = b.next().unwrap();
+                    joined.rdatas.extend(other.rdatas);
+                    joined.rdatas.sort();
+                    joined.rdatas.dedup();
+                    Some(joined)
+                }
+            },
+            (Some(_), None) => a.next(),
+            (None, Some(_)) => b.next(),
+            (None, None) => break,
+        };
+        out.extend(next);
+    }
+    out
+}
+
 /// Whether `record` belongs to the RRset of this owner, type and (first)
 /// rdata. RRSIGs form one set per covered type, since each takes the TTL of
 /// the RRset it covers (RFC 4034 §3).
@@ -355,6 +395,19 @@ impl Zone {
 
     pub fn rrsets(&self) -> &[RRset] {
         &self.rrsets
+    }
+
+    /// The RRsets, moved out in canonical order.
+    pub fn into_rrsets(self) -> Vec<RRset> {
+        self.rrsets
+    }
+
+    /// A zone of RRsets already in canonical order (as [`Zone::into_rrsets`]
+    /// and [`merge_rrsets`] give them); no sorting is done.
+    pub fn from_sorted_rrsets(origin: Name, class: u16, rrsets: Vec<RRset>) -> Zone {
+        debug_assert!(rrsets.windows(2).all(|w| rrset_order(&w[0], &w[1]) != Ordering::Greater));
+        let index = NameIndex::build(&rrsets);
+        Zone { origin, class, rrsets, index }
     }
 
     pub fn record_count(&self) -> usize {
