@@ -343,7 +343,7 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__keygen)
-            opts="-a -K -h -V --algorithm --ksk --csk --bits --directory --help --version"
+            opts="-a -K -h -V --algorithm --ksk --csk --bits --directory --import --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,6 +366,10 @@ _zonectl() {
                     return 0
                     ;;
                 -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --import)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

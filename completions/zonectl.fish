@@ -56,6 +56,7 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -s V -l version -d 
 complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s a -l algorithm -d 'ECDSAP256SHA256, ECDSAP384SHA384, ED25519, RSASHA256 or RSASHA512' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -l bits -d 'RSA modulus size' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s K -l directory -d 'Directory for the key files' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -l import -d 'Import a PKCS #8 PEM private key (Knot\'s keystore, OpenSSL) instead of generating one' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -l ksk -d 'A key-signing key (flags 257)'
 complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -l csk -d 'A combined signing key (flags 257, signs everything)'
 complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s h -l help -d 'Print help (see more with \'--help\')'

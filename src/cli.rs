@@ -49,7 +49,7 @@ pub enum Command {
     /// generated anew. BIND (dnssec-keygen), ldns (ldns-keygen) and zonectl
     /// read each other's files.
     #[command(
-        after_help = "Examples:\n  zonectl keygen example.com --algorithm ECDSAP256SHA256 --ksk -K keys/\n  zonectl keygen example.com --algorithm ECDSAP256SHA256 -K keys/\n  zonectl keygen example.com --algorithm ED25519 --csk\n  zonectl keygen example.com --algorithm RSASHA256 --bits 3072 --ksk"
+        after_help = "Examples:\n  zonectl keygen example.com --algorithm ECDSAP256SHA256 --ksk -K keys/\n  zonectl keygen example.com --algorithm ECDSAP256SHA256 -K keys/\n  zonectl keygen example.com --algorithm ED25519 --csk\n  zonectl keygen example.com --algorithm RSASHA256 --bits 3072 --ksk\n  zonectl keygen example.com --ksk --import /var/lib/knot/keys/keys/0a1b2c.pem"
     )]
     Keygen(KeygenArgs),
     /// Sign a zone with DNSSEC (NSEC or NSEC3)
@@ -183,6 +183,9 @@ pub struct KeygenArgs {
         value_name = "DIR"
     )]
     pub directory: PathBuf,
+    /// Import a PKCS #8 PEM private key (Knot's keystore, OpenSSL) instead of generating one
+    #[arg(long, value_name = "PEMFILE")]
+    pub import: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -476,3 +476,189 @@ fn ds_matches_dnssec_dsfromkey() {
         "ours: {ours} theirs: {theirs}"
     );
 }
+
+/// A Knot configuration for `zone_file`, with a PEM keystore in `dir`.
+fn knot_config(dir: &Path, zone: &str, zone_file: &Path) -> PathBuf {
+    for sub in ["db", "keys", "out"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    let conf = dir.join("knot.conf");
+    let d = dir.display();
+    std::fs::write(
+        &conf,
+        format!(
+            "database:\n  storage: {d}/db\nkeystore:\n  - id: default\n    backend: pem\n    config: {d}/keys\npolicy:\n  - id: test\n    algorithm: ecdsap256sha256\n    manual: on\nzone:\n  - domain: {zone}\n    file: {}\n    dnssec-signing: on\n    dnssec-policy: test\n",
+            zone_file.display()
+        ),
+    )
+    .unwrap();
+    conf
+}
+
+/// A file by name anywhere below `dir` (where Knot keeps its keystore
+/// depends on its version).
+fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()? {
+        let path = entry.ok()?.path();
+        if path.is_dir() {
+            if let Some(found) = find_file(&path, name) {
+                return Some(found);
+            }
+        } else if path.file_name().is_some_and(|n| n == name) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+fn keymgr_generate(keymgr: &Path, conf: &Path, zone: &str) {
+    for (ksk, zsk) in [("yes", "no"), ("no", "yes")] {
+        let out = Command::new(keymgr)
+            .arg("-c")
+            .arg(conf)
+            .args([
+                zone,
+                "generate",
+                "algorithm=ecdsap256sha256",
+                &format!("ksk={ksk}"),
+                &format!("zsk={zsk}"),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "keymgr: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn zones_signed_by_kzonesign_verify_and_tampering_is_caught() {
+    let (Some(kzonesign), Some(keymgr)) = (peer("kzonesign"), peer("keymgr")) else {
+        return;
+    };
+    let bind = peer("dnssec-verify");
+    let dir = tempfile::tempdir().unwrap();
+    let zone = dir.path().join("example.com.zone");
+    let out = run(&[
+        "fmt",
+        testdata("example.com.zone").to_str().unwrap(),
+        "-o",
+        zone.to_str().unwrap(),
+    ]);
+    assert_eq!(exit_code(&out), 0);
+    let conf = knot_config(dir.path(), "example.com", &zone);
+    keymgr_generate(&keymgr, &conf, "example.com");
+    let out = Command::new(&kzonesign)
+        .arg("-c")
+        .arg(&conf)
+        .arg("-o")
+        .arg(dir.path().join("out"))
+        .arg("example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "kzonesign: {}", text(&out.stderr));
+    let signed = dir.path().join("out/example.com.zone");
+    // Knot writes relative-looking columns; normalise through fmt for the tampering.
+    let normal = dir.path().join("knot-signed.zone");
+    assert_eq!(
+        exit_code(&run(&[
+            "fmt",
+            "--origin",
+            "example.com",
+            signed.to_str().unwrap(),
+            "-o",
+            normal.to_str().unwrap()
+        ])),
+        0
+    );
+    check_peer_signed(
+        &normal,
+        "example.com",
+        dir.path(),
+        bind.as_ref(),
+        "kzonesign",
+    );
+}
+
+#[test]
+fn knot_keys_import_and_sign() {
+    let (Some(keymgr), Some(verify)) = (peer("keymgr"), peer("dnssec-verify")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let conf = knot_config(dir.path(), "example.com", &testdata("example.com.zone"));
+    keymgr_generate(&keymgr, &conf, "example.com");
+    // keymgr lists "ID TAG KSK|ZSK ..."; the PEM file is keys/ID.pem.
+    let list = text(
+        &Command::new(&keymgr)
+            .arg("-c")
+            .arg(&conf)
+            .args(["example.com", "list"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    let keys = dir.path().join("bind-format");
+    for line in list.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let pem = find_file(dir.path(), &format!("{}.pem", fields[0])).expect("Knot's PEM file");
+        let mut args = vec![
+            "keygen",
+            "example.com",
+            "-K",
+            keys.to_str().unwrap(),
+            "--import",
+            pem.to_str().unwrap(),
+        ];
+        if fields[2] == "KSK" {
+            args.push("--ksk");
+        }
+        let out = run(&args);
+        assert_eq!(exit_code(&out), 0, "import: {}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains(&format!("+013+{:05}", fields[1].parse::<u16>().unwrap())),
+            "the imported key keeps Knot's tag: {}",
+            text(&out.stdout)
+        );
+    }
+    let signed = dir.path().join("signed.zone");
+    zonectl_sign(&testdata("example.com.zone"), &keys, &signed, &[]);
+    let (ok, out) = dnssec_verify(&verify, &signed, "example.com");
+    assert!(ok, "zone signed with Knot's keys: {out}");
+}
+
+#[test]
+fn two_algorithms_sign_side_by_side_for_a_rollover() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    zonectl_keys(&keys, "example.com", "ECDSAP256SHA256");
+    zonectl_keys(&keys, "example.com", "ED25519");
+    let signed = dir.path().join("signed.zone");
+    zonectl_sign(&testdata("example.com.zone"), &keys, &signed, &[]);
+    assert!(zonectl_verify(&signed, "example.com").0);
+    if let Some(bind) = peer("dnssec-verify") {
+        let (ok, out) = dnssec_verify(&bind, &signed, "example.com");
+        assert!(ok, "{out}");
+        assert!(
+            out.contains("ECDSAP256SHA256") && out.contains("ED25519"),
+            "{out}"
+        );
+    }
+    if let Some(ldns) = peer("ldns-verify-zone") {
+        assert!(ldns_verify(&ldns, &signed).0);
+    }
+    // Without the Ed25519 signature of one RRset, the zone is not fully signed.
+    let text_signed = std::fs::read_to_string(&signed).unwrap();
+    let victim = text_signed
+        .lines()
+        .position(|l| l.contains(" RRSIG MX 15 "))
+        .expect("an Ed25519 signature over MX");
+    let broken: Vec<&str> = text_signed
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i != victim)
+        .map(|(_, l)| l)
+        .collect();
+    let path = dir.path().join("broken.zone");
+    std::fs::write(&path, broken.join("\n")).unwrap();
+    let (ok, out) = zonectl_verify(&path, "example.com");
+    assert!(!ok && out.contains("rrsig-algorithm-missing"), "{out}");
+}

@@ -13,6 +13,7 @@ use zonectl::dnssec::verify::{VerifyOptions, verify_zone};
 use zonectl::zone::rdata::{parse_period, parse_time};
 use zonectl::zone::{RType, writer};
 
+use super::progress::{Progress, Unit};
 use super::{parse_origin, read_zone};
 use crate::cli::{DigestArg, DsArgs, Format, KeygenArgs, SerialArg, SignArgs, VerifyArgs};
 
@@ -54,6 +55,32 @@ pub fn keygen(args: KeygenArgs) -> Result<ExitCode> {
     std::fs::create_dir_all(&args.directory)
         .with_context(|| format!("creating {}", args.directory.display()))?;
     let taken = existing_tags(&args.directory, &owner.to_string());
+    if let Some(pem) = &args.import {
+        let text =
+            std::fs::read_to_string(pem).with_context(|| format!("reading {}", pem.display()))?;
+        let rsa_algorithm = if matches!(algorithm, 8 | 10) {
+            algorithm
+        } else {
+            8
+        };
+        let key = SigningKey::from_pkcs8_pem(
+            &text,
+            &owner,
+            flags,
+            rsa_algorithm,
+            &pem.display().to_string(),
+        )?;
+        if taken.contains(&key.tag()) {
+            bail!(
+                "a key with tag {} already exists in {}",
+                key.tag(),
+                args.directory.display()
+            );
+        }
+        let stem = key.write_files(&args.directory)?;
+        println!("{}", stem.file_name().unwrap().to_string_lossy());
+        return Ok(ExitCode::SUCCESS);
+    }
     for _ in 0..16 {
         let mut key = SigningKey::generate(&owner, algorithm, flags, args.bits)?;
         if taken.contains(&key.tag()) {
@@ -174,6 +201,7 @@ pub fn sign(args: SignArgs) -> Result<ExitCode> {
         zonemd: args.zonemd,
         cds: args.cds,
         cds_delete: args.cds_delete,
+        progress: None,
     };
     if options.expiration.wrapping_sub(options.inception) >= 1 << 31 {
         bail!("the expiration is not after the inception");
@@ -182,7 +210,14 @@ pub fn sign(args: SignArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     };
     let keys = load_keys(&args.keys, &zone.origin)?;
+    // Denial records roughly double the RRsets to sign.
+    let progress = Progress::start(zone.rrsets().len() as u64 * 2, Unit::Rrsets);
+    let options = SignOptions {
+        progress: Some(progress.counter()),
+        ..options
+    };
     let (signed, stats) = sign_zone(zone, &keys, &options)?;
+    drop(progress);
     zonectl::fsutil::write_atomically(&args.output, |w| writer::write_zone(&signed, w))
         .with_context(|| format!("writing {}", args.output.display()))?;
     match args.format {

@@ -46,19 +46,24 @@ pub fn parse_origin(text: &str) -> Result<Name> {
     Name::parse(absolute.as_bytes(), None).with_context(|| format!("bad origin \"{text}\""))
 }
 
-/// Reads a zone file into a [`Zone`], printing its errors to stderr.
-/// `Ok(None)` when the zone has errors (the caller exits 2).
+/// Reads a zone file into a [`Zone`], printing its errors to stderr (and a
+/// progress bar when that takes a while). `Ok(None)` when the zone has
+/// errors: the caller exits 2.
 pub fn read_zone(
     path: &std::path::Path,
     origin: Option<&str>,
 ) -> Result<Option<zonectl::zone::Zone>> {
     use zonectl::zone::{Severity, Zone, reader};
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let progress = progress::Progress::start(size, progress::Unit::Bytes);
     let options = reader::ReadOptions {
         origin: origin.map(parse_origin).transpose()?,
         fallback_origin: origin_from_file_name(path),
+        progress: Some(progress.counter()),
         ..Default::default()
     };
     let outcome = reader::read_file(path, options);
+    drop(progress);
     let mut failed = false;
     for d in outcome
         .diagnostics

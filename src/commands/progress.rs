@@ -18,6 +18,7 @@ pub struct Progress {
 pub enum Unit {
     Bytes,
     Zones,
+    Rrsets,
 }
 
 impl Progress {
@@ -33,6 +34,9 @@ impl Progress {
                         "{spinner} {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)"
                     }
                     Unit::Zones => "{spinner} {bar:40} {pos}/{len} zones ({eta} left)",
+                    Unit::Rrsets => {
+                        "{spinner} {bar:40} {pos}/{len} RRsets signed ({per_sec}, {eta} left)"
+                    }
                 };
                 let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
                 bar.set_style(

@@ -74,6 +74,8 @@ pub struct SignOptions {
     pub zonemd: bool,
     pub cds: bool,
     pub cds_delete: bool,
+    /// RRsets signed so far, for a caller's progress display.
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// What signing did, for the report.
@@ -89,13 +91,21 @@ pub struct SignStats {
 /// Signs `zone` with `keys`, returning the signed zone. The zone is taken
 /// by value: its records move into the signed zone instead of being copied,
 /// and new records are merged in canonical order rather than sorted again.
-pub fn sign_zone(zone: Zone, keys: &[SigningKey], options: &SignOptions) -> Result<(Zone, SignStats), SignError> {
+pub fn sign_zone(
+    zone: Zone,
+    keys: &[SigningKey],
+    options: &SignOptions,
+) -> Result<(Zone, SignStats), SignError> {
     if keys.is_empty() {
         return Err(SignError::NoKeys);
     }
     for key in keys {
         if !key.owner.eq_ignore_case(&zone.origin) {
-            return Err(SignError::WrongZone { tag: key.tag(), owner: key.owner.to_string(), zone: zone.origin.to_string() });
+            return Err(SignError::WrongZone {
+                tag: key.tag(),
+                owner: key.owner.to_string(),
+                zone: zone.origin.to_string(),
+            });
         }
     }
     let soa = zone.soa().ok_or(SignError::NoSoa)?;
@@ -109,9 +119,16 @@ pub fn sign_zone(zone: Zone, keys: &[SigningKey], options: &SignOptions) -> Resu
     let apex = zone.origin.clone();
     let class = zone.class;
     let apex_ttl = zone.get(&apex, RType::DNSKEY).map_or(soa_ttl, |s| s.ttl);
-    let old_serial = u32::from_be_bytes(soa_rdata[soa_rdata.len() - 20..soa_rdata.len() - 16].try_into().unwrap());
+    let old_serial = u32::from_be_bytes(
+        soa_rdata[soa_rdata.len() - 20..soa_rdata.len() - 16]
+            .try_into()
+            .unwrap(),
+    );
     let serial = new_serial(old_serial, options.serial, options.now);
-    let mut stats = SignStats { serial, ..Default::default() };
+    let mut stats = SignStats {
+        serial,
+        ..Default::default()
+    };
 
     // Old signatures are kept aside for reuse; old denial records are rebuilt.
     let mut old_signatures: HashMap<(Name, u16), Vec<Box<[u8]>>> = HashMap::new();
@@ -122,7 +139,13 @@ pub fn sign_zone(zone: Zone, keys: &[SigningKey], options: &SignOptions) -> Resu
         match set.rtype {
             RType::RRSIG => {
                 for rdata in set.rdatas {
-                    old_signatures.entry((set.owner.to_lowercase(), u16::from_be_bytes([rdata[0], rdata[1]]))).or_default().push(rdata);
+                    old_signatures
+                        .entry((
+                            set.owner.to_lowercase(),
+                            u16::from_be_bytes([rdata[0], rdata[1]]),
+                        ))
+                        .or_default()
+                        .push(rdata);
                 }
             }
             RType::NSEC | RType::NSEC3 | RType::NSEC3PARAM | RType::ZONEMD => {}
@@ -143,15 +166,37 @@ pub fn sign_zone(zone: Zone, keys: &[SigningKey], options: &SignOptions) -> Resu
     }
 
     // DNSKEY, CDS/CDNSKEY, NSEC3PARAM, and a ZONEMD placeholder at the apex.
-    let apex_set = |rtype: RType, ttl: u32, rdatas: Vec<Vec<u8>>| RRset { owner: apex.clone(), rtype, class, ttl, rdatas: rdatas.into_iter().map(Vec::into_boxed_slice).collect(), pos: Pos::default() };
+    let apex_set = |rtype: RType, ttl: u32, rdatas: Vec<Vec<u8>>| RRset {
+        owner: apex.clone(),
+        rtype,
+        class,
+        ttl,
+        rdatas: {
+            // An RRset's rdata is kept sorted, as the reader leaves it.
+            let mut rdatas: Vec<Box<[u8]>> =
+                rdatas.into_iter().map(Vec::into_boxed_slice).collect();
+            rdatas.sort();
+            rdatas.dedup();
+            rdatas
+        },
+        pos: Pos::default(),
+    };
     let mut added: Vec<RRset> = Vec::new();
-    let new_keys: Vec<Vec<u8>> = keys.iter().map(|k| k.dnskey_rdata()).filter(|k| !existing_keys.contains(k.as_slice())).collect();
+    let new_keys: Vec<Vec<u8>> = keys
+        .iter()
+        .map(|k| k.dnskey_rdata())
+        .filter(|k| !existing_keys.contains(k.as_slice()))
+        .collect();
     if !new_keys.is_empty() {
         added.push(apex_set(RType::DNSKEY, apex_ttl, new_keys));
     }
     if options.cds_delete {
         added.push(apex_set(RType::CDS, apex_ttl, vec![vec![0, 0, 0, 0, 0]]));
-        added.push(apex_set(RType::CDNSKEY, apex_ttl, vec![vec![0, 0, 3, 0, 0]]));
+        added.push(apex_set(
+            RType::CDNSKEY,
+            apex_ttl,
+            vec![vec![0, 0, 3, 0, 0]],
+        ));
     } else if options.cds {
         let ksks: Vec<&SigningKey> = keys.iter().filter(|k| k.is_ksk()).collect();
         let cds = ksks
@@ -165,7 +210,11 @@ pub fn sign_zone(zone: Zone, keys: &[SigningKey], options: &SignOptions) -> Resu
             })
             .collect();
         added.push(apex_set(RType::CDS, apex_ttl, cds));
-        added.push(apex_set(RType::CDNSKEY, apex_ttl, ksks.iter().map(|k| k.dnskey_rdata()).collect()));
+        added.push(apex_set(
+            RType::CDNSKEY,
+            apex_ttl,
+            ksks.iter().map(|k| k.dnskey_rdata()).collect(),
+        ));
     }
     if let Denial::Nsec3 { iterations, .. } = options.denial {
         let mut param = vec![1, 0];
@@ -187,11 +236,26 @@ pub fn sign_zone(zone: Zone, keys: &[SigningKey], options: &SignOptions) -> Resu
     let mut denial = denial_records(&unsigned, options, denial_ttl)?;
     denial.sort_by(rrset_order);
     stats.denial_records = denial.len();
-    let with_denial = Zone::from_sorted_rrsets(apex.clone(), class, merge_rrsets(unsigned.into_rrsets(), denial));
+    let with_denial = Zone::from_sorted_rrsets(
+        apex.clone(),
+        class,
+        merge_rrsets(unsigned.into_rrsets(), denial),
+    );
 
-    let signatures = sign_rrsets(&with_denial, keys, options, &old_signatures, &mut stats, |s| s.rtype != RType::ZONEMD);
+    let signatures = sign_rrsets(
+        &with_denial,
+        keys,
+        options,
+        &old_signatures,
+        &mut stats,
+        |s| s.rtype != RType::ZONEMD,
+    );
     drop(old_signatures);
-    let mut signed = Zone::from_sorted_rrsets(apex.clone(), class, merge_rrsets(with_denial.into_rrsets(), signatures));
+    let mut signed = Zone::from_sorted_rrsets(
+        apex.clone(),
+        class,
+        merge_rrsets(with_denial.into_rrsets(), signatures),
+    );
     if options.zonemd {
         signed = fill_zonemd(signed, keys, options, &mut stats);
     }
@@ -430,8 +494,22 @@ fn sign_rrsets(
                 out.push(header.into_boxed_slice());
                 made += 1;
             }
+            if let Some(progress) = &options.progress {
+                progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             out.sort();
-            (RRset { owner: set.owner.clone(), rtype: RType::RRSIG, class: set.class, ttl: set.ttl, rdatas: out, pos: Pos::default() }, made, reused)
+            (
+                RRset {
+                    owner: set.owner.clone(),
+                    rtype: RType::RRSIG,
+                    class: set.class,
+                    ttl: set.ttl,
+                    rdatas: out,
+                    pos: Pos::default(),
+                },
+                made,
+                reused,
+            )
         })
         .collect();
     stats.rrsets_signed += jobs.len();
@@ -460,11 +538,19 @@ fn still_valid(sig: &[u8], set: &RRset, key: &SigningKey) -> bool {
 
 /// Computes the ZONEMD digest (RFC 8976 §3.3, SIMPLE scheme, SHA-384) over
 /// the signed zone, fills it in, and signs the final ZONEMD RRset.
-fn fill_zonemd(zone: Zone, keys: &[SigningKey], options: &SignOptions, stats: &mut SignStats) -> Zone {
+fn fill_zonemd(
+    zone: Zone,
+    keys: &[SigningKey],
+    options: &SignOptions,
+    stats: &mut SignStats,
+) -> Zone {
     let digest = zonemd_digest(&zone, 1).expect("SHA-384 is known");
     let (apex, class) = (zone.origin.clone(), zone.class);
     let mut rrsets = zone.into_rrsets();
-    for set in rrsets.iter_mut().filter(|s| s.rtype == RType::ZONEMD && s.owner.eq_ignore_case(&apex)) {
+    for set in rrsets
+        .iter_mut()
+        .filter(|s| s.rtype == RType::ZONEMD && s.owner.eq_ignore_case(&apex))
+    {
         for rdata in &mut set.rdatas {
             let mut filled = rdata[..6].to_vec();
             filled.extend_from_slice(&digest);
@@ -472,7 +558,9 @@ fn fill_zonemd(zone: Zone, keys: &[SigningKey], options: &SignOptions, stats: &m
         }
     }
     let filled = Zone::from_sorted_rrsets(apex.clone(), class, rrsets);
-    let signatures = sign_rrsets(&filled, keys, options, &HashMap::new(), stats, |s| s.rtype == RType::ZONEMD);
+    let signatures = sign_rrsets(&filled, keys, options, &HashMap::new(), stats, |s| {
+        s.rtype == RType::ZONEMD
+    });
     Zone::from_sorted_rrsets(apex, class, merge_rrsets(filled.into_rrsets(), signatures))
 }
 

@@ -534,7 +534,10 @@ fn check_signatures(
             })
             .collect()
     };
-    let results = match rayon::ThreadPoolBuilder::new().num_threads(options.threads.clamp(1, 256)).build() {
+    let results = match rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.clamp(1, 256))
+        .build()
+    {
         Ok(pool) => pool.install(check),
         Err(_) => check(),
     };

@@ -208,13 +208,15 @@ impl NameIndex {
 /// The order of RRsets in a zone: canonical owner, then type; RRSIG sets
 /// by the type they cover.
 pub fn rrset_order(a: &RRset, b: &RRset) -> Ordering {
-    name::canonical_cmp(a.owner.as_wire(), b.owner.as_wire()).then(a.rtype.cmp(&b.rtype)).then_with(|| {
-        if a.rtype == RType::RRSIG {
-            a.rdatas[0].get(..2).cmp(&b.rdatas[0].get(..2))
-        } else {
-            Ordering::Equal
-        }
-    })
+    name::canonical_cmp(a.owner.as_wire(), b.owner.as_wire())
+        .then(a.rtype.cmp(&b.rtype))
+        .then_with(|| {
+            if a.rtype == RType::RRSIG {
+                a.rdatas[0].get(..2).cmp(&b.rdatas[0].get(..2))
+            } else {
+                Ordering::Equal
+            }
+        })
 }
 
 /// Merges two runs of RRsets, each in canonical order, into one; sets of
@@ -405,9 +407,18 @@ impl Zone {
     /// A zone of RRsets already in canonical order (as [`Zone::into_rrsets`]
     /// and [`merge_rrsets`] give them); no sorting is done.
     pub fn from_sorted_rrsets(origin: Name, class: u16, rrsets: Vec<RRset>) -> Zone {
-        debug_assert!(rrsets.windows(2).all(|w| rrset_order(&w[0], &w[1]) != Ordering::Greater));
+        debug_assert!(
+            rrsets
+                .windows(2)
+                .all(|w| rrset_order(&w[0], &w[1]) != Ordering::Greater)
+        );
         let index = NameIndex::build(&rrsets);
-        Zone { origin, class, rrsets, index }
+        Zone {
+            origin,
+            class,
+            rrsets,
+            index,
+        }
     }
 
     pub fn record_count(&self) -> usize {
