@@ -662,3 +662,41 @@ fn two_algorithms_sign_side_by_side_for_a_rollover() {
     let (ok, out) = zonectl_verify(&path, "example.com");
     assert!(!ok && out.contains("rrsig-algorithm-missing"), "{out}");
 }
+
+#[test]
+fn cds_matches_the_ksk_and_the_delete_form_is_rfc8078() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    zonectl_keys(&keys, "example.com", "ECDSAP256SHA256");
+    let signed = dir.path().join("cds.zone");
+    zonectl_sign(&testdata("example.com.zone"), &keys, &signed, &["--cds"]);
+    let zone = std::fs::read_to_string(&signed).unwrap();
+    let ksk = std::fs::read_dir(&keys)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "key"))
+        .find(|p| std::fs::read_to_string(p).unwrap().contains("DNSKEY 257"))
+        .unwrap();
+    let ds = text(&run(&["ds", ksk.to_str().unwrap()]).stdout);
+    let digest = ds.split_whitespace().skip(4).collect::<Vec<_>>().join(" ");
+    assert!(
+        zone.contains(&format!("example.com. 3600 IN CDS {digest}")),
+        "CDS {digest} not in the zone"
+    );
+    assert_eq!(
+        exit_code(&run(&["check", signed.to_str().unwrap()])),
+        0,
+        "the signed zone with CDS/CDNSKEY checks clean"
+    );
+    let deleted = dir.path().join("delete.zone");
+    zonectl_sign(&signed, &keys, &deleted, &["--cds-delete"]);
+    let zone = std::fs::read_to_string(&deleted).unwrap();
+    assert!(
+        zone.contains("example.com. 3600 IN CDS 0 0 0 00\n")
+            && zone.contains("example.com. 3600 IN CDNSKEY 0 3 0 AA==\n"),
+        "{zone}"
+    );
+    assert_eq!(zone.matches(" IN CDS ").count(), 1);
+    assert_eq!(exit_code(&run(&["check", deleted.to_str().unwrap()])), 0);
+    assert!(zonectl_verify(&deleted, "example.com").0);
+}

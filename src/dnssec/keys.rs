@@ -42,6 +42,18 @@ pub enum KeyError {
     },
 }
 
+/// The fields of an RSA `.private` file, in file order (RFC 8017 §3.2 names in BIND's spelling).
+const RSA_FIELDS: [&str; 8] = [
+    "Modulus",
+    "PublicExponent",
+    "PrivateExponent",
+    "Prime1",
+    "Prime2",
+    "Exponent1",
+    "Exponent2",
+    "Coefficient",
+];
+
 /// DNSKEY flags: Zone Key (RFC 4034 §2.1.1) and Secure Entry Point (KSK).
 pub const FLAG_ZONE: u16 = 0x0100;
 pub const FLAG_SEP: u16 = 0x0001;
@@ -422,16 +434,7 @@ impl SigningKey {
                 (Secret::Ed25519(pair), vec![("PrivateKey", seed)])
             }
             5 | 7 | 8 | 10 => {
-                let names = [
-                    "Modulus",
-                    "PublicExponent",
-                    "PrivateExponent",
-                    "Prime1",
-                    "Prime2",
-                    "Exponent1",
-                    "Exponent2",
-                    "Coefficient",
-                ];
+                let names = RSA_FIELDS;
                 let mut values = Vec::new();
                 for name in names {
                     values.push((name, strip_zeros(&field(name)?)));
@@ -537,16 +540,7 @@ impl SigningKey {
             )
         } else if has(RSA) {
             let ints = rsa_integers(&der).ok_or_else(|| bad("malformed RSA key"))?;
-            let names = [
-                "Modulus",
-                "PublicExponent",
-                "PrivateExponent",
-                "Prime1",
-                "Prime2",
-                "Exponent1",
-                "Exponent2",
-                "Coefficient",
-            ];
+            let names = RSA_FIELDS;
             let fields: Vec<(&str, Vec<u8>)> = names
                 .iter()
                 .zip(&ints[1..])

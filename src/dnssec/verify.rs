@@ -637,6 +637,18 @@ fn check_node_signatures(
     }
 }
 
+fn superfluous(node: &Node<'_>, pos: Pos) -> Problem {
+    Problem {
+        owner: node.owner.clone(),
+        pos,
+        code: "nsec-superfluous",
+        message: format!(
+            "superfluous NSEC(3) at the non-authoritative name {}",
+            node.owner
+        ),
+    }
+}
+
 fn format_types(types: &BTreeSet<u16>) -> String {
     types
         .iter()
@@ -651,15 +663,7 @@ fn check_nsec(zone: &Zone, nodes: &[Node<'_>], problems: &mut Vec<Problem>) {
         let nsec = node.get(RType::NSEC);
         match (node.kind, nsec) {
             (Kind::NonAuthoritative | Kind::Nsec3, Some(set)) => {
-                problems.push(Problem {
-                    owner: node.owner.clone(),
-                    pos: set.pos,
-                    code: "nsec-superfluous",
-                    message: format!(
-                        "superfluous NSEC(3) at the non-authoritative name {}",
-                        node.owner
-                    ),
-                });
+                problems.push(superfluous(node, set.pos));
             }
             (Kind::NonAuthoritative | Kind::Nsec3, None) => {}
             (_, None) => problems.push(Problem {
@@ -767,15 +771,7 @@ fn check_nsec3(zone: &Zone, nodes: &[Node<'_>], param_set: &RRset, problems: &mu
     for node in nodes.iter().filter(|n| n.get(RType::NSEC3).is_some()) {
         let set = node.get(RType::NSEC3).unwrap();
         if node.kind == Kind::NonAuthoritative {
-            problems.push(Problem {
-                owner: node.owner.clone(),
-                pos: set.pos,
-                code: "nsec-superfluous",
-                message: format!(
-                    "superfluous NSEC(3) at the non-authoritative name {}",
-                    node.owner
-                ),
-            });
+            problems.push(superfluous(node, set.pos));
             continue;
         }
         let mut hash = Vec::new();
