@@ -18,6 +18,19 @@ fn tool_ok(cmd: &mut Command) -> (bool, String) {
     )
 }
 
+/// The bundled example zone in canonical form (peers without `$GENERATE` read it).
+fn canonical_example(dir: &Path) -> PathBuf {
+    let zone = dir.join("example.com.zone");
+    let out = run(&[
+        "fmt",
+        testdata("example.com.zone").to_str().unwrap(),
+        "-o",
+        zone.to_str().unwrap(),
+    ]);
+    assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
+    zone
+}
+
 fn zonectl_keys(dir: &Path, zone: &str, algorithm: &str) {
     for role in ["--ksk", ""] {
         let mut args = vec![
@@ -285,15 +298,8 @@ fn zones_signed_by_ldns_signzone_verify_and_tampering_is_caught() {
     };
     let bind = peer("dnssec-verify");
     let dir = tempfile::tempdir().unwrap();
-    let zone = dir.path().join("example.com.zone");
     // ldns reads no $GENERATE: hand it the canonical form.
-    let out = run(&[
-        "fmt",
-        testdata("example.com.zone").to_str().unwrap(),
-        "-o",
-        zone.to_str().unwrap(),
-    ]);
-    assert_eq!(exit_code(&out), 0);
+    let zone = canonical_example(dir.path());
     let mut names = Vec::new();
     for ksk in [true, false] {
         let mut cmd = Command::new(&keygen);
@@ -536,14 +542,7 @@ fn zones_signed_by_kzonesign_verify_and_tampering_is_caught() {
     };
     let bind = peer("dnssec-verify");
     let dir = tempfile::tempdir().unwrap();
-    let zone = dir.path().join("example.com.zone");
-    let out = run(&[
-        "fmt",
-        testdata("example.com.zone").to_str().unwrap(),
-        "-o",
-        zone.to_str().unwrap(),
-    ]);
-    assert_eq!(exit_code(&out), 0);
+    let zone = canonical_example(dir.path());
     let conf = knot_config(dir.path(), "example.com", &zone);
     keymgr_generate(&keymgr, &conf, "example.com");
     let out = Command::new(&kzonesign)

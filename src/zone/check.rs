@@ -227,19 +227,19 @@ pub fn check_zone(
         bounds.push(at.max(*bounds.last().unwrap()));
     }
     bounds.push(rrsets.len());
+    let template = Checker {
+        out: Vec::new(),
+        ..c
+    };
     let parts: Vec<Vec<Diagnostic>> = std::thread::scope(|scope| {
         let handles: Vec<_> = bounds
             .windows(2)
             .map(|w| {
-                let (range, ns_target, reverse_zone) = (w[0]..w[1], &ns_target, c.reverse_zone);
+                let (range, ns_target, template) = (w[0]..w[1], &ns_target, &template);
                 scope.spawn(move || {
                     let mut part = Checker {
-                        zone,
-                        reverse_zone,
-                        has_dname,
-                        files,
-                        options,
                         out: Vec::new(),
+                        ..*template
                     };
                     part.walk(range, ns_target);
                     part.out
