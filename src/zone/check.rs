@@ -904,12 +904,25 @@ impl<'a> Checker<'a> {
     }
 
     fn check_ns(&mut self, owner: &Name, set: &RRset, is_apex: bool) {
-        self.check_target_not_cname(owner, set);
         for rdata in &set.rdatas {
             let Some(t) = target(RType::NS, rdata) else {
                 continue;
             };
             if !is_subdomain_wire(t, self.zone.origin.as_wire()) {
+                continue;
+            }
+            // One lookup of the target serves every question about it.
+            let node = self.zone.node_wire(t);
+            if has(node, RType::CNAME) {
+                self.push(
+                    Severity::Error,
+                    set.pos,
+                    "target-cname",
+                    format!(
+                        "{owner}/NS target {} is a CNAME (illegal, RFC 2181 §10.3)",
+                        show(t)
+                    ),
+                );
                 continue;
             }
             if let Some(dname) = self.enclosing_dname(t) {
@@ -922,11 +935,23 @@ impl<'a> Checker<'a> {
                 continue;
             }
             // A target at or below another delegation is the other zone's business.
-            let needs_glue = match self.enclosing_delegation(t) {
+            let origin_len = self.zone.origin.wire_len();
+            let above = wire_ancestors(t)
+                .take_while(|n| n.len() > origin_len)
+                .filter(|n| self.zone.get_wire(n, RType::NS).is_some())
+                .last();
+            let delegation =
+                above.or_else(|| (has(node, RType::NS) && t.len() > origin_len).then_some(t));
+            let needs_glue = match delegation {
                 None => true,
                 Some(d) => !is_apex && d.eq_ignore_ascii_case(owner.as_wire()),
             };
-            if needs_glue && !self.has_address(t) {
+            let has_address = if node.is_empty() {
+                self.has_address(t)
+            } else {
+                has(node, RType::A) || has(node, RType::AAAA)
+            };
+            if needs_glue && !has_address {
                 let what = if is_apex {
                     "in-zone name server"
                 } else {

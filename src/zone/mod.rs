@@ -160,21 +160,17 @@ fn name_hash(wire: &[u8]) -> u64 {
 
 impl NameIndex {
     fn build(rrsets: &[RRset]) -> NameIndex {
-        let nodes = rrsets
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| *i == 0 || !rrsets[i - 1].owner.eq_ignore_case(&s.owner))
-            .count();
-        let size = (nodes * 2).next_power_of_two().max(16);
+        let starts: Vec<u32> = (0..rrsets.len())
+            .filter(|&i| i == 0 || !rrsets[i - 1].owner.eq_ignore_case(&rrsets[i].owner))
+            .map(|i| i as u32)
+            .collect();
+        let size = (starts.len() * 2).next_power_of_two().max(16);
         let mut index = NameIndex {
             slots: vec![EMPTY_SLOT; size],
             mask: size - 1,
         };
-        for (i, set) in rrsets.iter().enumerate() {
-            if i > 0 && rrsets[i - 1].owner.eq_ignore_case(&set.owner) {
-                continue;
-            }
-            let hash = name_hash(set.owner.as_wire());
+        for i in starts {
+            let hash = name_hash(rrsets[i as usize].owner.as_wire());
             let mut slot = hash as usize & index.mask;
             while index.slots[slot] != EMPTY_SLOT {
                 slot = (slot + 1) & index.mask;
@@ -250,9 +246,9 @@ pub fn merge_rrsets(a: Vec<RRset>, b: Vec<RRset>) -> Vec<RRset> {
 /// Whether `record` belongs to the RRset of this owner, type and (first)
 /// rdata. RRSIGs form one set per covered type, since each takes the TTL of
 /// the RRset it covers (RFC 4034 §3).
-fn same_rrset(owner: &[u8], rtype: RType, rdata: &[u8], record: &Record) -> bool {
+fn same_rrset(owner: &Name, rtype: RType, rdata: &[u8], record: &Record) -> bool {
     rtype == record.rtype
-        && owner.eq_ignore_ascii_case(record.owner.as_wire())
+        && owner.eq_ignore_case(&record.owner)
         && (rtype != RType::RRSIG || rdata.get(..2) == record.rdata.get(..2))
 }
 
@@ -334,7 +330,7 @@ impl Zone {
         drop(keys);
         drop(spans);
         // Count the RRsets first so that their vector is allocated once.
-        let same_set = |a: &Record, b: &Record| same_rrset(a.owner.as_wire(), a.rtype, &a.rdata, b);
+        let same_set = |a: &Record, b: &Record| same_rrset(&a.owner, a.rtype, &a.rdata, b);
         let set_count = order
             .windows(2)
             .filter(|w| !same_set(&records[w[0].1 as usize], &records[w[1].1 as usize]))
@@ -346,7 +342,7 @@ impl Zone {
         for (_, index) in order {
             let record = slots[index as usize].take().unwrap();
             if let Some(last) = rrsets.last_mut()
-                && same_rrset(last.owner.as_wire(), last.rtype, &last.rdatas[0], &record)
+                && same_rrset(&last.owner, last.rtype, &last.rdatas[0], &record)
             {
                 if record.pos < last.pos {
                     if record.ttl != last.ttl {
