@@ -12,6 +12,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
 
 use super::name::Name;
 use super::rdata::{self, Token, parse_number, parse_period};
@@ -83,242 +84,45 @@ struct Tok {
     column: u32,
 }
 
-struct Source {
-    reader: Box<dyn BufRead>,
-    file: u16,
-    line: u32,
-    origin: Option<Name>,
-    /// Set by `$ORIGIN` or an `$INCLUDE` origin: inheriting the owner from
-    /// the including file is then almost certainly a mistake.
-    origin_explicit: bool,
-    records_seen: bool,
-    canonical_path: Option<PathBuf>,
-    dir: PathBuf,
-}
-
-pub struct Reader {
-    options: ReadOptions,
-    out: ReadOutcome,
-    stack: Vec<Source>,
+/// Splits a file into logical entries (lines joined by parentheses) of
+/// tokens. It runs beside the parser on a thread of its own for large files.
+struct Lexer {
     line_buf: Vec<u8>,
     entry: Vec<u8>,
     toks: Vec<Tok>,
-    rdata_buf: Vec<u8>,
-    last_owner: Option<Name>,
-    default_ttl: Option<u32>,
-    last_ttl: Option<u32>,
-    zone_class: Option<u16>,
-    too_many_errors: bool,
-    first_soa_owner: Option<Name>,
-    first_dollar_origin: Option<Name>,
-    /// The text of the last explicit owner, and the origin it was read under.
-    last_owner_text: Vec<u8>,
-    last_owner_generation: u64,
-    /// Bumped whenever the origin in force may change.
-    origin_generation: u64,
+    /// Lines read so far.
+    line: u32,
+    /// Bytes read, for a caller's progress display.
+    progress: Option<Arc<AtomicU64>>,
 }
 
-/// Reads a zone file from disk.
-pub fn read_file(path: &Path, options: ReadOptions) -> ReadOutcome {
-    let mut reader = Reader::new(options);
-    match open_zone_file(path) {
-        Ok(file) => {
-            // Reserve for the records the file size suggests (about 30 bytes
-            // each), so the vector is not copied as it grows; capacity never
-            // touched costs no memory.
-            if let Ok(meta) = file.metadata() {
-                reader
-                    .out
-                    .records
-                    .reserve((meta.len() / 24).min(50_000_000) as usize);
-            }
-            let canonical = std::fs::canonicalize(path).ok();
-            reader.push_source(
-                Box::new(BufReader::with_capacity(1 << 16, file)),
-                path,
-                canonical,
-                None,
-                false,
-            );
-            reader.run();
-        }
-        Err(message) => reader.out.diagnostics.push(Diagnostic::error(
-            path.display().to_string(),
-            0,
-            0,
-            "io",
-            message,
-        )),
-    }
-    reader.finish()
-}
+type EntryResult = Result<Option<bool>, (u32, u32, String)>;
 
-/// Reads zone text from memory (tests, stdin); `name` is used in messages.
-pub fn read_bytes(name: &str, data: &[u8], options: ReadOptions) -> ReadOutcome {
-    let mut reader = Reader::new(options);
-    let data = data.to_vec();
-    reader.push_source(
-        Box::new(std::io::Cursor::new(data)),
-        Path::new(name),
-        None,
-        None,
-        false,
-    );
-    reader.run();
-    reader.finish()
-}
-
-fn open_zone_file(path: &Path) -> Result<File, String> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?;
-    if meta.is_dir() {
-        return Err(format!(
-            "cannot read {}: not a file (it is a directory)",
-            path.display()
-        ));
-    }
-    File::open(path).map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}
-
-fn shown(text: &[u8]) -> String {
-    String::from_utf8_lossy(text).into_owned()
-}
-
-impl Reader {
-    fn new(options: ReadOptions) -> Self {
-        Reader {
-            out: ReadOutcome::default(),
-            options,
-            stack: Vec::new(),
+impl Lexer {
+    fn new(progress: Option<Arc<AtomicU64>>) -> Lexer {
+        Lexer {
             line_buf: Vec::with_capacity(256),
             entry: Vec::with_capacity(256),
             toks: Vec::with_capacity(16),
-            rdata_buf: Vec::with_capacity(256),
-            last_owner: None,
-            default_ttl: None,
-            last_ttl: None,
-            zone_class: None,
-            too_many_errors: false,
-            first_soa_owner: None,
-            first_dollar_origin: None,
-            last_owner_text: Vec::new(),
-            last_owner_generation: 0,
-            origin_generation: 1,
-        }
-    }
-
-    fn push_source(
-        &mut self,
-        reader: Box<dyn BufRead>,
-        path: &Path,
-        canonical: Option<PathBuf>,
-        origin: Option<Name>,
-        origin_explicit: bool,
-    ) {
-        let file = self.out.files.len() as u16;
-        self.out.files.push(path.to_path_buf());
-        self.origin_generation += 1;
-        let origin = origin
-            .or_else(|| self.stack.last().and_then(|s| s.origin.clone()))
-            .or_else(|| self.options.origin.clone())
-            .or_else(|| self.options.fallback_origin.clone());
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        self.stack.push(Source {
-            reader,
-            file,
             line: 0,
-            origin,
-            origin_explicit,
-            records_seen: false,
-            canonical_path: canonical,
-            dir,
-        });
-    }
-
-    fn finish(mut self) -> ReadOutcome {
-        // The zone's origin: as given, else the first SOA owner, else the
-        // first $ORIGIN, else the fallback.
-        self.out.origin = self
-            .options
-            .origin
-            .clone()
-            .or(self.first_soa_owner.take())
-            .or(self.first_dollar_origin.take())
-            .or(self.options.fallback_origin.clone());
-        self.out
-    }
-
-    fn file_name(&self, file: u16) -> String {
-        self.out.files[file as usize].display().to_string()
-    }
-
-    fn diag(
-        &mut self,
-        severity: Severity,
-        line: u32,
-        column: u32,
-        code: &'static str,
-        message: String,
-    ) {
-        if self.too_many_errors {
-            return;
+            progress,
         }
-        let file = self.stack.last().map_or(0, |s| s.file);
-        let name = self.file_name(file);
-        self.out.diagnostics.push(Diagnostic {
-            file: name,
-            line,
-            column,
-            severity,
-            code,
-            message,
-        });
-        if severity == Severity::Error && self.out.error_count() >= self.options.max_errors {
-            self.too_many_errors = true;
-            let name = self.file_name(file);
-            self.out.diagnostics.push(Diagnostic::error(
-                name,
-                line,
-                0,
-                "too-many-errors",
-                format!(
-                    "too many errors ({}); giving up on this zone",
-                    self.options.max_errors
-                ),
-            ));
-        }
-    }
-
-    fn error(&mut self, line: u32, column: u32, message: String) {
-        self.diag(Severity::Error, line, column, "syntax", message);
     }
 
     /// Reads one physical line into `line_buf`. `Ok(false)` at end of file.
-    fn read_line(&mut self) -> Result<bool, String> {
-        let top_file = self.stack.len() == 1;
-        let source = self.stack.last_mut().unwrap();
+    fn read_line(&mut self, reader: &mut dyn BufRead) -> Result<bool, String> {
         self.line_buf.clear();
-        let n = (&mut source.reader)
+        let n = reader
             .take(MAX_LINE as u64 + 1)
             .read_until(b'\n', &mut self.line_buf)
             .map_err(|e| format!("read error: {e}"))?;
-        if let Some(progress) = &self.options.progress
-            && top_file
-        {
+        if let Some(progress) = &self.progress {
             progress.fetch_add(n as u64, Ordering::Relaxed);
         }
         if n == 0 {
             return Ok(false);
         }
-        source.line += 1;
+        self.line += 1;
         if self.line_buf.len() > MAX_LINE && self.line_buf.last() != Some(&b'\n') {
             return Err(format!(
                 "line longer than {MAX_LINE} bytes; is this a zone file?"
@@ -330,29 +134,10 @@ impl Reader {
         Ok(true)
     }
 
-    fn run(&mut self) {
-        while !self.stack.is_empty() && !self.too_many_errors {
-            match self.read_entry() {
-                Ok(Some(blank_owner)) => self.process_entry(blank_owner),
-                Ok(None) => {
-                    self.stack.pop();
-                    self.origin_generation += 1;
-                }
-                Err((line, column, message)) => {
-                    self.error(line, column, message);
-                    if line == 0 || message_is_fatal(&self.out.diagnostics) {
-                        self.stack.pop();
-                        self.origin_generation += 1;
-                    }
-                }
-            }
-        }
-    }
-
     /// Tokenizes one logical entry (lines joined by parentheses). Returns
     /// whether the entry began with blank space (inherited owner), or
     /// `None` at end of file.
-    fn read_entry(&mut self) -> Result<Option<bool>, (u32, u32, String)> {
+    fn read_entry(&mut self, reader: &mut dyn BufRead) -> Result<Option<bool>, (u32, u32, String)> {
         self.entry.clear();
         self.toks.clear();
         let mut depth = 0u32;
@@ -360,8 +145,8 @@ impl Reader {
         let mut first_line = true;
         let mut open_line = 0;
         loop {
-            let line_no = self.stack.last().unwrap().line + 1;
-            match self.read_line() {
+            let line_no = self.line + 1;
+            match self.read_line(reader) {
                 Ok(true) => {}
                 Ok(false) => {
                     if depth > 0 {
@@ -419,7 +204,7 @@ impl Reader {
         result
     }
 
-    fn tokenize(
+    pub(crate) fn tokenize(
         &mut self,
         line: &[u8],
         line_no: u32,
@@ -556,9 +341,348 @@ impl Reader {
             "unbalanced quotes: string not closed on this line".into(),
         ))
     }
+}
+
+/// Entries lexed ahead by a thread: their bytes and tokens back to back.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    toks: Vec<Tok>,
+    /// (end of bytes, end of toks, result) of each entry, in order.
+    items: Vec<(usize, usize, EntryResult)>,
+}
+
+const BATCH_ENTRIES: usize = 1024;
+
+/// Lexes `reader` on a thread of its own, handing batches of entries over
+/// a bounded channel (so memory stays bounded however large the file).
+fn spawn_lexer(
+    mut reader: Box<dyn BufRead + Send>,
+    progress: Option<Arc<AtomicU64>>,
+) -> Receiver<Batch> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
+    std::thread::spawn(move || {
+        let mut lexer = Lexer::new(progress);
+        let mut batch = Batch::default();
+        loop {
+            let result = lexer.read_entry(&mut *reader);
+            let last = matches!(&result, Ok(None))
+                || matches!(&result, Err((_, _, m)) if m.contains("(fatal:"));
+            batch.bytes.extend_from_slice(&lexer.entry);
+            batch.toks.extend_from_slice(&lexer.toks);
+            batch
+                .items
+                .push((batch.bytes.len(), batch.toks.len(), result));
+            if last || batch.items.len() >= BATCH_ENTRIES {
+                if tx.send(std::mem::take(&mut batch)).is_err() || last {
+                    return; // the parser stopped, or the file ended
+                }
+            }
+        }
+    });
+    rx
+}
+
+enum Input {
+    Direct(Box<dyn BufRead>),
+    Piped {
+        rx: Receiver<Batch>,
+        batch: Batch,
+        next: usize,
+    },
+}
+
+struct Source {
+    input: Input,
+    file: u16,
+    line: u32,
+    origin: Option<Name>,
+    /// Set by `$ORIGIN` or an `$INCLUDE` origin: inheriting the owner from
+    /// the including file is then almost certainly a mistake.
+    origin_explicit: bool,
+    records_seen: bool,
+    canonical_path: Option<PathBuf>,
+    dir: PathBuf,
+}
+
+pub struct Reader {
+    options: ReadOptions,
+    out: ReadOutcome,
+    stack: Vec<Source>,
+    /// The entry being parsed (and a lexer for `$GENERATE` lines).
+    lex: Lexer,
+    rdata_buf: Vec<u8>,
+    last_owner: Option<Name>,
+    default_ttl: Option<u32>,
+    last_ttl: Option<u32>,
+    zone_class: Option<u16>,
+    too_many_errors: bool,
+    first_soa_owner: Option<Name>,
+    first_dollar_origin: Option<Name>,
+    /// The text of the last explicit owner, and the origin it was read under.
+    last_owner_text: Vec<u8>,
+    last_owner_generation: u64,
+    /// Bumped whenever the origin in force may change.
+    origin_generation: u64,
+}
+
+/// Reads a zone file from disk.
+pub fn read_file(path: &Path, options: ReadOptions) -> ReadOutcome {
+    let mut reader = Reader::new(options);
+    match open_zone_file(path) {
+        Ok(file) => {
+            // Reserve for the records the file size suggests (about 30 bytes
+            // each), so the vector is not copied as it grows; capacity never
+            // touched costs no memory.
+            if let Ok(meta) = file.metadata() {
+                reader
+                    .out
+                    .records
+                    .reserve((meta.len() / 24).min(50_000_000) as usize);
+            }
+            let canonical = std::fs::canonicalize(path).ok();
+            let input = file_input(file, reader.options.progress.clone());
+            reader.push_source(input, path, canonical, None, false);
+            reader.run();
+        }
+        Err(message) => reader.out.diagnostics.push(Diagnostic::error(
+            path.display().to_string(),
+            0,
+            0,
+            "io",
+            message,
+        )),
+    }
+    reader.finish()
+}
+
+/// Reads zone text from memory (tests, stdin); `name` is used in messages.
+pub fn read_bytes(name: &str, data: &[u8], options: ReadOptions) -> ReadOutcome {
+    let mut reader = Reader::new(options);
+    let data = data.to_vec();
+    reader.push_source(
+        Input::Direct(Box::new(std::io::Cursor::new(data))),
+        Path::new(name),
+        None,
+        None,
+        false,
+    );
+    reader.run();
+    reader.finish()
+}
+
+/// Files of more than a megabyte are lexed on a thread of their own while
+/// this one parses; smaller ones are read directly.
+fn file_input(file: File, progress: Option<Arc<AtomicU64>>) -> Input {
+    let large = file.metadata().is_ok_and(|m| m.len() > 1 << 20);
+    let reader = BufReader::with_capacity(1 << 16, file);
+    if large {
+        Input::Piped {
+            rx: spawn_lexer(Box::new(reader), progress),
+            batch: Batch::default(),
+            next: 0,
+        }
+    } else {
+        Input::Direct(Box::new(reader))
+    }
+}
+
+fn open_zone_file(path: &Path) -> Result<File, String> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?;
+    if meta.is_dir() {
+        return Err(format!(
+            "cannot read {}: not a file (it is a directory)",
+            path.display()
+        ));
+    }
+    File::open(path).map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn shown(text: &[u8]) -> String {
+    String::from_utf8_lossy(text).into_owned()
+}
+
+impl Reader {
+    fn new(options: ReadOptions) -> Self {
+        Reader {
+            out: ReadOutcome::default(),
+            options,
+            stack: Vec::new(),
+            lex: Lexer::new(None),
+            rdata_buf: Vec::with_capacity(256),
+            last_owner: None,
+            default_ttl: None,
+            last_ttl: None,
+            zone_class: None,
+            too_many_errors: false,
+            first_soa_owner: None,
+            first_dollar_origin: None,
+            last_owner_text: Vec::new(),
+            last_owner_generation: 0,
+            origin_generation: 1,
+        }
+    }
+
+    fn push_source(
+        &mut self,
+        input: Input,
+        path: &Path,
+        canonical: Option<PathBuf>,
+        origin: Option<Name>,
+        origin_explicit: bool,
+    ) {
+        let file = self.out.files.len() as u16;
+        self.out.files.push(path.to_path_buf());
+        self.origin_generation += 1;
+        let origin = origin
+            .or_else(|| self.stack.last().and_then(|s| s.origin.clone()))
+            .or_else(|| self.options.origin.clone())
+            .or_else(|| self.options.fallback_origin.clone());
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        self.stack.push(Source {
+            input,
+            file,
+            line: 0,
+            origin,
+            origin_explicit,
+            records_seen: false,
+            canonical_path: canonical,
+            dir,
+        });
+    }
+
+    fn finish(mut self) -> ReadOutcome {
+        // The zone's origin: as given, else the first SOA owner, else the
+        // first $ORIGIN, else the fallback.
+        self.out.origin = self
+            .options
+            .origin
+            .clone()
+            .or(self.first_soa_owner.take())
+            .or(self.first_dollar_origin.take())
+            .or(self.options.fallback_origin.clone());
+        self.out
+    }
+
+    fn file_name(&self, file: u16) -> String {
+        self.out.files[file as usize].display().to_string()
+    }
+
+    fn diag(
+        &mut self,
+        severity: Severity,
+        line: u32,
+        column: u32,
+        code: &'static str,
+        message: String,
+    ) {
+        if self.too_many_errors {
+            return;
+        }
+        let file = self.stack.last().map_or(0, |s| s.file);
+        let name = self.file_name(file);
+        self.out.diagnostics.push(Diagnostic {
+            file: name,
+            line,
+            column,
+            severity,
+            code,
+            message,
+        });
+        if severity == Severity::Error && self.out.error_count() >= self.options.max_errors {
+            self.too_many_errors = true;
+            let name = self.file_name(file);
+            self.out.diagnostics.push(Diagnostic::error(
+                name,
+                line,
+                0,
+                "too-many-errors",
+                format!(
+                    "too many errors ({}); giving up on this zone",
+                    self.options.max_errors
+                ),
+            ));
+        }
+    }
+
+    fn error(&mut self, line: u32, column: u32, message: String) {
+        self.diag(Severity::Error, line, column, "syntax", message);
+    }
+
+    /// The next entry of the current file into `self.lex`.
+    fn read_entry(&mut self) -> EntryResult {
+        let top_file = self.stack.len() == 1;
+        let source = self.stack.last_mut().unwrap();
+        match &mut source.input {
+            Input::Direct(reader) => {
+                self.lex.line = source.line;
+                self.lex.progress = if top_file {
+                    self.options.progress.clone()
+                } else {
+                    None
+                };
+                let result = self.lex.read_entry(&mut **reader);
+                source.line = self.lex.line;
+                result
+            }
+            Input::Piped { rx, batch, next } => {
+                if *next >= batch.items.len() {
+                    *batch = rx.recv().map_err(|_| {
+                        (source.line, 0, "read error: the lexer stopped".to_string())
+                    })?;
+                    *next = 0;
+                }
+                let (bytes_start, toks_start) = if *next == 0 {
+                    (0, 0)
+                } else {
+                    (batch.items[*next - 1].0, batch.items[*next - 1].1)
+                };
+                let (bytes_end, toks_end, result) = &batch.items[*next];
+                self.lex.entry.clear();
+                self.lex
+                    .entry
+                    .extend_from_slice(&batch.bytes[bytes_start..*bytes_end]);
+                self.lex.toks.clear();
+                self.lex
+                    .toks
+                    .extend_from_slice(&batch.toks[toks_start..*toks_end]);
+                let result = result.clone();
+                *next += 1;
+                result
+            }
+        }
+    }
+
+    fn run(&mut self) {
+        while !self.stack.is_empty() && !self.too_many_errors {
+            match self.read_entry() {
+                Ok(Some(blank_owner)) => self.process_entry(blank_owner),
+                Ok(None) => {
+                    self.stack.pop();
+                    self.origin_generation += 1;
+                }
+                Err((line, column, message)) => {
+                    self.error(line, column, message);
+                    if line == 0 || message_is_fatal(&self.out.diagnostics) {
+                        self.stack.pop();
+                        self.origin_generation += 1;
+                    }
+                }
+            }
+        }
+    }
 
     fn tok_text(&self, tok: &Tok) -> &[u8] {
-        &self.entry[tok.start as usize..tok.end as usize]
+        &self.lex.entry[tok.start as usize..tok.end as usize]
     }
 
     fn current_origin(&self) -> Option<Name> {
@@ -566,7 +690,7 @@ impl Reader {
     }
 
     fn process_entry(&mut self, blank_owner: bool) {
-        let first = self.toks[0];
+        let first = self.lex.toks[0];
         let first_text = self.tok_text(&first);
         if !blank_owner && !first.quoted && first_text.first() == Some(&b'$') {
             let directive = first_text.to_ascii_uppercase();
@@ -586,18 +710,18 @@ impl Reader {
             }
             return;
         }
-        let toks = std::mem::take(&mut self.toks);
-        let entry = std::mem::take(&mut self.entry);
+        let toks = std::mem::take(&mut self.lex.toks);
+        let entry = std::mem::take(&mut self.lex.entry);
         self.process_record(&entry, &toks, blank_owner);
-        self.toks = toks;
-        self.entry = entry;
+        self.lex.toks = toks;
+        self.lex.entry = entry;
     }
 
     fn directive_origin(&mut self) {
-        let Some(arg) = self.toks.get(1).copied() else {
+        let Some(arg) = self.lex.toks.get(1).copied() else {
             return self.error(
-                self.toks[0].line,
-                self.toks[0].column,
+                self.lex.toks[0].line,
+                self.lex.toks[0].column,
                 "$ORIGIN: unexpected end of line: expected a domain name".into(),
             );
         };
@@ -618,7 +742,7 @@ impl Reader {
     }
 
     fn extra_tokens(&mut self, expected: usize, what: &str) {
-        if let Some(extra) = self.toks.get(expected).copied() {
+        if let Some(extra) = self.lex.toks.get(expected).copied() {
             let text = shown(self.tok_text(&extra));
             self.error(
                 extra.line,
@@ -629,10 +753,10 @@ impl Reader {
     }
 
     fn directive_ttl(&mut self) {
-        let Some(arg) = self.toks.get(1).copied() else {
+        let Some(arg) = self.lex.toks.get(1).copied() else {
             return self.error(
-                self.toks[0].line,
-                self.toks[0].column,
+                self.lex.toks[0].line,
+                self.lex.toks[0].column,
                 "$TTL: unexpected end of line: expected a TTL".into(),
             );
         };
@@ -649,8 +773,8 @@ impl Reader {
     }
 
     fn directive_include(&mut self) {
-        let directive = self.toks[0];
-        let Some(arg) = self.toks.get(1).copied() else {
+        let directive = self.lex.toks[0];
+        let Some(arg) = self.lex.toks.get(1).copied() else {
             return self.error(
                 directive.line,
                 directive.column,
@@ -662,7 +786,7 @@ impl Reader {
             Err(e) => return self.error(arg.line, arg.column, format!("$INCLUDE: {e}")),
         };
         let mut origin = None;
-        if let Some(origin_tok) = self.toks.get(2).copied() {
+        if let Some(origin_tok) = self.lex.toks.get(2).copied() {
             let current = self.current_origin();
             match Name::parse(self.tok_text(&origin_tok), current.as_ref()) {
                 Ok(name) => origin = Some(name),
@@ -717,13 +841,7 @@ impl Reader {
         match open_zone_file(&path) {
             Ok(file) => {
                 let explicit = origin.is_some() || self.stack.last().unwrap().origin_explicit;
-                self.push_source(
-                    Box::new(BufReader::with_capacity(1 << 16, file)),
-                    &path,
-                    canonical,
-                    origin,
-                    explicit,
-                );
+                self.push_source(file_input(file, None), &path, canonical, origin, explicit);
             }
             Err(message) => self.error(arg.line, arg.column, format!("$INCLUDE: {message}")),
         }
@@ -940,14 +1058,14 @@ impl Reader {
     }
 
     fn directive_generate(&mut self) {
-        let toks = std::mem::take(&mut self.toks);
-        let entry = std::mem::take(&mut self.entry);
+        let toks = std::mem::take(&mut self.lex.toks);
+        let entry = std::mem::take(&mut self.lex.entry);
         if let Err((tok, message)) = self.generate(&entry, &toks) {
             let t = toks.get(tok).or(toks.last()).copied().unwrap();
             self.error(t.line, t.column, format!("$GENERATE: {message}"));
         }
-        self.toks = toks;
-        self.entry = entry;
+        self.lex.toks = toks;
+        self.lex.entry = entry;
     }
 
     fn generate(&mut self, entry: &[u8], toks: &[Tok]) -> Result<(), (usize, String)> {
@@ -1031,19 +1149,19 @@ impl Reader {
             if self.too_many_errors {
                 break;
             }
-            self.entry.clear();
-            self.toks.clear();
+            self.lex.entry.clear();
+            self.lex.toks.clear();
             let mut depth = 0;
             let mut open = 0;
-            if let Err((l, c, m)) = self.tokenize(&line_text, line, &mut depth, &mut open) {
+            if let Err((l, c, m)) = self.lex.tokenize(&line_text, line, &mut depth, &mut open) {
                 self.error(l, c, format!("$GENERATE: {m}"));
                 continue;
             }
-            let toks = std::mem::take(&mut self.toks);
-            let entry = std::mem::take(&mut self.entry);
+            let toks = std::mem::take(&mut self.lex.toks);
+            let entry = std::mem::take(&mut self.lex.entry);
             self.process_record(&entry, &toks, false);
-            self.toks = toks;
-            self.entry = entry;
+            self.lex.toks = toks;
+            self.lex.entry = entry;
         }
         self.last_owner = saved_owner;
         Ok(())
