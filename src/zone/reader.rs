@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use super::name::Name;
 use super::rdata::{self, Token, parse_number, parse_period};
@@ -355,12 +355,14 @@ struct Batch {
 const BATCH_ENTRIES: usize = 1024;
 
 /// Lexes `reader` on a thread of its own, handing batches of entries over
-/// a bounded channel (so memory stays bounded however large the file).
+/// a bounded channel (so memory stays bounded however large the file);
+/// emptied batches come back for reuse, so their buffers are not churned.
 fn spawn_lexer(
     mut reader: Box<dyn BufRead + Send>,
     progress: Option<Arc<AtomicU64>>,
-) -> Receiver<Batch> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
+) -> (Receiver<Batch>, SyncSender<Batch>) {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+    let (recycle_tx, recycle_rx) = std::sync::mpsc::sync_channel::<Batch>(4);
     std::thread::spawn(move || {
         let mut lexer = Lexer::new(progress);
         let mut batch = Batch::default();
@@ -374,19 +376,24 @@ fn spawn_lexer(
                 .items
                 .push((batch.bytes.len(), batch.toks.len(), result));
             if last || batch.items.len() >= BATCH_ENTRIES {
-                if tx.send(std::mem::take(&mut batch)).is_err() || last {
+                let mut next = recycle_rx.try_recv().unwrap_or_default();
+                next.bytes.clear();
+                next.toks.clear();
+                next.items.clear();
+                if tx.send(std::mem::replace(&mut batch, next)).is_err() || last {
                     return; // the parser stopped, or the file ended
                 }
             }
         }
     });
-    rx
+    (rx, recycle_tx)
 }
 
 enum Input {
     Direct(Box<dyn BufRead>),
     Piped {
         rx: Receiver<Batch>,
+        recycle: SyncSender<Batch>,
         batch: Batch,
         next: usize,
     },
@@ -477,8 +484,10 @@ fn file_input(file: File, progress: Option<Arc<AtomicU64>>) -> Input {
     let large = file.metadata().is_ok_and(|m| m.len() > 1 << 20);
     let reader = BufReader::with_capacity(1 << 16, file);
     if large {
+        let (rx, recycle) = spawn_lexer(Box::new(reader), progress);
         Input::Piped {
-            rx: spawn_lexer(Box::new(reader), progress),
+            rx,
+            recycle,
             batch: Batch::default(),
             next: 0,
         }
@@ -634,11 +643,17 @@ impl Reader {
                 source.line = self.lex.line;
                 result
             }
-            Input::Piped { rx, batch, next } => {
+            Input::Piped {
+                rx,
+                recycle,
+                batch,
+                next,
+            } => {
                 if *next >= batch.items.len() {
-                    *batch = rx.recv().map_err(|_| {
+                    let fresh = rx.recv().map_err(|_| {
                         (source.line, 0, "read error: the lexer stopped".to_string())
                     })?;
+                    let _ = recycle.try_send(std::mem::replace(batch, fresh));
                     *next = 0;
                 }
                 let (bytes_start, toks_start) = if *next == 0 {
