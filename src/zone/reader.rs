@@ -1395,6 +1395,37 @@ mod tests {
     }
 
     #[test]
+    fn a_large_file_lexed_on_its_own_thread_reads_as_from_memory() {
+        let mut text = String::from(
+            "$ORIGIN example.\n$TTL 60\n@ SOA ns h 1 7200 1800 1209600 60\n NS ns\nns A 192.0.2.1\n",
+        );
+        for i in 0..60_000 {
+            text.push_str(&format!(
+                "h{i} A 10.0.{}.{}\n  TXT ( \"x\"\n \"y\" ) ; comment\n",
+                (i / 256) % 256,
+                i % 256
+            ));
+            if i % 10_000 == 5 {
+                text.push_str("bad A 10.0.0.256\n");
+            }
+        }
+        assert!(text.len() > 1 << 20);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.zone");
+        std::fs::write(&path, &text).unwrap();
+        let from_file = read_file(&path, ReadOptions::default());
+        let from_memory = read_bytes(
+            &path.display().to_string(),
+            text.as_bytes(),
+            ReadOptions::default(),
+        );
+        assert_eq!(from_file.records, from_memory.records);
+        assert_eq!(from_file.diagnostics, from_memory.diagnostics);
+        assert_eq!(from_file.error_count(), 6);
+        assert_eq!(from_file.records.len(), 3 + 120_000);
+    }
+
+    #[test]
     fn binary_input_is_refused() {
         let out = read("www A 1.2.3.4\0junk\n");
         assert!(out.diagnostics[0].message.contains("NUL byte"));
