@@ -42,6 +42,9 @@ pub enum KeyError {
     },
 }
 
+/// `.private` fields: name and value, in file order.
+type PrivateFields = Vec<(&'static str, Vec<u8>)>;
+
 /// The fields of an RSA `.private` file, in file order (RFC 8017 §3.2 names in BIND's spelling).
 const RSA_FIELDS: [&str; 8] = [
     "Modulus",
@@ -507,7 +510,7 @@ impl SigningKey {
         const RSA: &[u8] = &[
             0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
         ];
-        let (algorithm, public, fields): (u8, Vec<u8>, Vec<(&str, Vec<u8>)>) = if has(ED25519) {
+        let (algorithm, public, fields): (u8, Vec<u8>, PrivateFields) = if has(ED25519) {
             let seed = after_marker(&der, &[0x04, 0x22, 0x04, 0x20], 32)
                 .ok_or_else(|| bad("malformed Ed25519 key"))?;
             let pair = Ed25519KeyPair::from_seed_unchecked(seed)

@@ -391,7 +391,7 @@ fn denial_records(zone: &Zone, options: &SignOptions, ttl: u32) -> Result<Vec<RR
 /// Which keys sign an RRset of this type: the DNSKEY, CDS and CDNSKEY
 /// RRsets with the KSKs, the rest with the ZSKs; an algorithm with only
 /// KSKs (a CSK) signs everything with them.
-fn signers_for<'k>(keys: &'k [SigningKey], rtype: RType) -> Vec<&'k SigningKey> {
+fn signers_for(keys: &[SigningKey], rtype: RType) -> Vec<&SigningKey> {
     let apex_keyset = matches!(rtype, RType::DNSKEY | RType::CDS | RType::CDNSKEY);
     let algorithms: BTreeSet<u8> = keys.iter().map(|k| k.algorithm).collect();
     let mut out = Vec::new();

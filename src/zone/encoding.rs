@@ -20,7 +20,7 @@ fn hex_digit(c: u8) -> Option<u8> {
 
 /// Decodes hex digits, appending to `out`. An odd count is an error.
 pub fn hex_decode(text: &[u8], out: &mut Vec<u8>) -> Result<(), &'static str> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err("odd number of hex digits");
     }
     for pair in text.chunks(2) {
@@ -63,7 +63,7 @@ fn base64_value(c: u8) -> Option<u32> {
 
 /// Decodes Base64 with canonical padding, appending to `out`.
 pub fn base64_decode(text: &[u8], out: &mut Vec<u8>) -> Result<(), &'static str> {
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return Err("bad base64 encoding (length not a multiple of 4)");
     }
     let quads = text.len() / 4;
