@@ -813,7 +813,14 @@ impl<'a> Checker<'a> {
 
     /// Targets of NS, MX and SRV must not be CNAMEs (RFC 2181 §10.3); MX and
     /// SRV targets in the zone should have addresses (RFC 2782, RFC 5321 §5.1).
-    fn check_target_not_cname(&mut self, owner: &Name, set: &RRset) {
+    /// Each target of `set` inside the zone, with its node; a target that is
+    /// a CNAME is reported (RFC 2181 §10.3) and left out.
+    fn in_zone_targets<'z>(
+        &mut self,
+        owner: &Name,
+        set: &'z RRset,
+    ) -> Vec<(&'z [u8], &'a [RRset])> {
+        let mut out = Vec::new();
         for rdata in &set.rdatas {
             let Some(t) = target(set.rtype, rdata) else {
                 continue;
@@ -835,6 +842,13 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             }
+            out.push((t, node));
+        }
+        out
+    }
+
+    fn check_target_not_cname(&mut self, owner: &Name, set: &RRset) {
+        for (t, node) in self.in_zone_targets(owner, set) {
             let wants_address = matches!(set.rtype, RType::MX | RType::SRV);
             if wants_address
                 && !has(node, RType::A)
@@ -904,27 +918,8 @@ impl<'a> Checker<'a> {
     }
 
     fn check_ns(&mut self, owner: &Name, set: &RRset, is_apex: bool) {
-        for rdata in &set.rdatas {
-            let Some(t) = target(RType::NS, rdata) else {
-                continue;
-            };
-            if !is_subdomain_wire(t, self.zone.origin.as_wire()) {
-                continue;
-            }
-            // One lookup of the target serves every question about it.
-            let node = self.zone.node_wire(t);
-            if has(node, RType::CNAME) {
-                self.push(
-                    Severity::Error,
-                    set.pos,
-                    "target-cname",
-                    format!(
-                        "{owner}/NS target {} is a CNAME (illegal, RFC 2181 §10.3)",
-                        show(t)
-                    ),
-                );
-                continue;
-            }
+        // One lookup of each target serves every question about it.
+        for (t, node) in self.in_zone_targets(owner, set) {
             if let Some(dname) = self.enclosing_dname(t) {
                 let severity = if is_apex {
                     Severity::Error

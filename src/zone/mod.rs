@@ -379,16 +379,7 @@ impl Zone {
                 pos: record.pos,
             });
         }
-        let index = NameIndex::build(&rrsets);
-        (
-            Zone {
-                origin,
-                class,
-                rrsets,
-                index,
-            },
-            conflicts,
-        )
+        (Zone::from_sorted_rrsets(origin, class, rrsets), conflicts)
     }
 
     pub fn rrsets(&self) -> &[RRset] {
