@@ -422,7 +422,16 @@ impl SigningKey {
                 } else {
                     &signature::ECDSA_P384_SHA384_FIXED_SIGNING
                 };
-                let scalar = field("PrivateKey")?;
+                // Some tools (ldns) write the scalar without its leading zero
+                // octets; the curve fixes its length.
+                let raw = field("PrivateKey")?;
+                let len = if algorithm == 13 { 32 } else { 48 };
+                let raw = &raw[raw.iter().position(|&b| b != 0).unwrap_or(raw.len())..];
+                if raw.len() > len {
+                    return Err(mismatch());
+                }
+                let mut scalar = vec![0u8; len - raw.len()];
+                scalar.extend_from_slice(raw);
                 let mut point = vec![4];
                 point.extend_from_slice(&public);
                 let pair =
@@ -651,6 +660,23 @@ pub fn algorithm_from_name(name: &str) -> Option<u8> {
 mod tests {
     use super::*;
     use crate::dnssec::crypto::{Verdict, verify};
+
+    #[test]
+    fn an_ecdsa_scalar_written_without_leading_zeros_still_loads() {
+        let owner = Name::parse(b"example.", None).unwrap();
+        // About one key in 256 has a leading zero octet in its scalar.
+        let key = (0..20_000)
+            .map(|_| SigningKey::generate(&owner, 13, FLAG_ZONE, None).unwrap())
+            .find(|k| k.private_fields[0].1[0] == 0)
+            .expect("a scalar with a leading zero");
+        let mut stripped = String::new();
+        base64_encode(&key.private_fields[0].1[1..], &mut stripped);
+        let private = format!(
+            "Private-key-format: v1.3\nAlgorithm: 13 (ECDSAP256SHA256)\nPrivateKey: {stripped}\n"
+        );
+        let again = SigningKey::from_texts(&key.key_file(), &private, "test").unwrap();
+        assert_eq!(again.private_fields[0].1, key.private_fields[0].1);
+    }
 
     #[test]
     fn generated_keys_sign_and_survive_their_files() {
