@@ -3,4 +3,6 @@
 
 pub mod dnssec;
 pub mod fsutil;
+pub mod tsig;
+pub mod wire;
 pub mod zone;
