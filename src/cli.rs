@@ -73,6 +73,33 @@ pub enum Command {
         after_help = "Examples:\n  zonectl ds Kexample.com.+013+12345.key\n  zonectl ds --digest sha384 example.com.signed"
     )]
     Ds(DsArgs),
+    /// Transfer a zone from a primary (AXFR or IXFR) into a local file
+    ///
+    /// With a local copy, asks for the changes since its serial (IXFR, RFC
+    /// 1995) and applies them, falling back to AXFR when the primary does
+    /// not do IXFR or sends changes that do not fit; without one, takes the
+    /// whole zone (AXFR, RFC 5936). Every message is checked (TSIG included);
+    /// the zone is written atomically only after the closing SOA arrived,
+    /// so a failed transfer leaves the old copy as it was. Applied IXFR
+    /// changes are kept in FILE.jnl.
+    #[command(
+        after_help = "Examples:\n  zonectl xfr example.com --from 192.0.2.1 -o example.com.zone\n  zonectl xfr example.com --from [2001:db8::1]:5353 --tsig-file /etc/bind/xfr.key -o example.com.zone\n  zonectl xfr example.com --from 192.0.2.1 --if-newer --keep 3 -o example.com.zone   # cron\n  zonectl xfr example.com --from 192.0.2.1 --axfr > example.com.zone\n\nExit status: 0 updated or already up to date, 1 the primary is behind, unreachable or the transfer failed (the local copy is kept), 2 usage or input error."
+    )]
+    Xfr(XfrArgs),
+    /// Send NOTIFY for a zone to secondaries
+    ///
+    /// Sends a NOTIFY (RFC 1996) carrying the zone's SOA to each target over
+    /// UDP, retrying with a doubling timeout until it answers, and reports
+    /// each answer (NOERROR, NOTAUTH, REFUSED, timeout).
+    #[command(
+        after_help = "Examples:\n  zonectl notify example.com --to 192.0.2.2 --to 192.0.2.3 --zone-file example.com.zone\n  zonectl notify example.com --to 127.0.0.1:5353 --tsig-file xfr.key --format json\n\nExit status: 0 every target acknowledged, 1 some target did not, 2 usage or input error."
+    )]
+    Notify(NotifyArgs),
+    /// Generate a TSIG key (as BIND's tsig-keygen or Knot's keymgr -t)
+    #[command(
+        after_help = "Examples:\n  zonectl tsig-keygen xfr-key > /etc/bind/xfr.key\n  zonectl tsig-keygen -a hmac-sha512 --knot xfr-key >> knot.conf"
+    )]
+    TsigKeygen(TsigKeygenArgs),
     /// Print shell completions to standard output
     #[command(
         after_help = "Examples:\n  zonectl completions bash > /etc/bash_completion.d/zonectl\n  zonectl completions zsh > ~/.zfunc/_zonectl"
@@ -273,6 +300,108 @@ pub struct DsArgs {
     /// Zone origin for a zone file
     #[arg(long, value_name = "NAME")]
     pub origin: Option<String>,
+}
+
+/// TSIG options shared by the commands that talk to servers.
+#[derive(Debug, Args)]
+pub struct TsigArgs {
+    /// TSIG key as [ALGORITHM:]NAME:SECRET or NAME:ALGORITHM:SECRET (visible to other users in ps: prefer --tsig-file)
+    #[arg(long, short = 'y', value_name = "KEY", conflicts_with = "tsig_file")]
+    pub tsig: Option<String>,
+    /// File with TSIG keys: BIND key statements or a Knot key: section
+    #[arg(long, short = 'k', value_name = "FILE")]
+    pub tsig_file: Option<PathBuf>,
+    /// Which key of --tsig-file to use (default: the only one)
+    #[arg(long, value_name = "NAME", requires = "tsig_file")]
+    pub tsig_key: Option<String>,
+    /// Allowed clock difference, in seconds
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub tsig_fudge: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct XfrArgs {
+    /// The zone to transfer
+    #[arg(value_name = "ZONE")]
+    pub zone: String,
+    /// The primary: ADDRESS, ADDRESS:PORT, [IPv6]:PORT or HOST[:PORT]
+    #[arg(long, value_name = "ADDRESS[:PORT]")]
+    pub from: String,
+    /// Port when --from names none
+    #[arg(long, short = 'p', default_value_t = 53)]
+    pub port: u16,
+    /// The local copy: read for IXFR, replaced atomically (default: the zone to standard output, AXFR)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub tsig: TsigArgs,
+    /// Always take the whole zone
+    #[arg(long, conflicts_with = "ixfr")]
+    pub axfr: bool,
+    /// Only take an IXFR (fail rather than fall back to AXFR)
+    #[arg(long, requires = "output")]
+    pub ixfr: bool,
+    /// Ask for the IXFR over UDP first (TCP when it does not fit)
+    #[arg(long)]
+    pub udp: bool,
+    /// Ask the primary's SOA first; transfer only if its serial is newer
+    #[arg(long, requires = "output")]
+    pub if_newer: bool,
+    /// Keep this many previous versions as FILE.1 … FILE.N
+    #[arg(long, default_value_t = 0, value_name = "N", requires = "output")]
+    pub keep: usize,
+    /// Verify the received zone's DNSSEC signatures before replacing the local copy
+    #[arg(long)]
+    pub verify_dnssec: bool,
+    /// Largest journal (FILE.jnl), in bytes or with a unit (k, M, G)
+    #[arg(long, default_value = "64M", value_name = "SIZE")]
+    pub journal_size: String,
+    /// Seconds to wait for the server at each step
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Output format of the summary
+    #[arg(long, value_enum, default_value_t = Format::Table, requires = "output")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// The zone that changed
+    #[arg(value_name = "ZONE")]
+    pub zone: String,
+    /// A secondary to notify (repeatable): ADDRESS, ADDRESS:PORT or [IPv6]:PORT
+    #[arg(long, required = true, value_name = "ADDRESS[:PORT]")]
+    pub to: Vec<String>,
+    /// Port when a target names none
+    #[arg(long, short = 'p', default_value_t = 53)]
+    pub port: u16,
+    /// Zone file whose SOA the NOTIFY carries
+    #[arg(long, value_name = "FILE")]
+    pub zone_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub tsig: TsigArgs,
+    /// Seconds to wait for the first answer; doubled at each retry
+    #[arg(long, default_value_t = 1, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Tries per target
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub tries: u32,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct TsigKeygenArgs {
+    /// The key's name
+    #[arg(value_name = "NAME", default_value = "tsig-key")]
+    pub name: String,
+    /// hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512
+    #[arg(long, short = 'a', default_value = "hmac-sha256")]
+    pub algorithm: String,
+    /// Write a Knot key: section instead of a BIND key statement
+    #[arg(long)]
+    pub knot: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,8 @@
 
 pub mod dnssec;
 pub mod fsutil;
+pub mod net;
 pub mod tsig;
 pub mod wire;
+pub mod xfr;
 pub mod zone;

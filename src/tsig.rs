@@ -17,7 +17,7 @@ use crate::wire::{self, CLASS_ANY};
 use crate::zone::encoding::{base64_decode, base64_encode};
 use crate::zone::{Name, RType};
 
-pub const TSIG: RType = RType(250);
+pub const TSIG: RType = RType::TSIG;
 /// The fudge BIND, Knot and NSD use: five minutes either way.
 pub const DEFAULT_FUDGE: u16 = 300;
 /// RFC 8945 §5.3.1: at most 99 unsigned messages between signed ones.

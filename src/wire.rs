@@ -288,6 +288,14 @@ impl<'a> Message<'a> {
     pub fn records(&self) -> Records<'a> {
         Records {
             msg: self.data,
+            cursor: self.cursor(),
+        }
+    }
+
+    /// A cursor at the first record, for callers that keep the message
+    /// themselves.
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
             pos: self.records_start,
             counts: [self.header.ancount, self.header.nscount, self.header.arcount],
             section: 0,
@@ -308,15 +316,40 @@ impl<'a> Message<'a> {
     }
 }
 
-/// A cursor over the records of a message, in section order.
+/// The records of a message, in section order.
 pub struct Records<'a> {
     msg: &'a [u8],
+    cursor: Cursor,
+}
+
+impl Records<'_> {
+    pub fn next_into(
+        &mut self,
+        owner: &mut Vec<u8>,
+        rdata: &mut Vec<u8>,
+    ) -> Result<Option<RecordHeader>> {
+        self.cursor.next_into(self.msg, owner, rdata)
+    }
+
+    fn skip_record(&mut self) -> Result<Option<(RecordHeader, u32)>> {
+        self.cursor.skip_record(self.msg)
+    }
+
+    pub fn check_end(&self) -> Result<()> {
+        self.cursor.check_end(self.msg)
+    }
+}
+
+/// A position among a message's records; the message is passed to each
+/// call, so that its owner may keep it in a reused buffer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cursor {
     pos: usize,
     counts: [u16; 3],
     section: usize,
 }
 
-impl Records<'_> {
+impl Cursor {
     fn advance_section(&mut self) -> Option<Section> {
         while self.section < 3 && self.counts[self.section] == 0 {
             self.section += 1;
@@ -332,6 +365,7 @@ impl Records<'_> {
     /// `rdata`; `None` after the last.
     pub fn next_into(
         &mut self,
+        msg: &[u8],
         owner: &mut Vec<u8>,
         rdata: &mut Vec<u8>,
     ) -> Result<Option<RecordHeader>> {
@@ -340,9 +374,9 @@ impl Records<'_> {
         };
         let offset = self.pos;
         owner.clear();
-        let pos = read_name(self.msg, offset, owner)?;
-        let (rtype, class, ttl, start, end) = self.fixed_part(pos)?;
-        copy_rdata(rtype, self.msg, start, end, rdata)?;
+        let pos = read_name(msg, offset, owner)?;
+        let (rtype, class, ttl, start, end) = Self::fixed_part(msg, pos)?;
+        copy_rdata(rtype, msg, start, end, rdata)?;
         self.pos = end;
         Ok(Some(RecordHeader {
             section,
@@ -354,13 +388,13 @@ impl Records<'_> {
     }
 
     /// Skips the next record; yields its header and TTL field only.
-    fn skip_record(&mut self) -> Result<Option<(RecordHeader, u32)>> {
+    fn skip_record(&mut self, msg: &[u8]) -> Result<Option<(RecordHeader, u32)>> {
         let Some(section) = self.advance_section() else {
             return Ok(None);
         };
         let offset = self.pos;
-        let pos = skip_name(self.msg, offset)?;
-        let (rtype, class, ttl, _, end) = self.fixed_part(pos)?;
+        let pos = skip_name(msg, offset)?;
+        let (rtype, class, ttl, _, end) = Self::fixed_part(msg, pos)?;
         self.pos = end;
         Ok(Some((
             RecordHeader {
@@ -374,9 +408,8 @@ impl Records<'_> {
         )))
     }
 
-    fn fixed_part(&self, pos: usize) -> Result<(RType, u16, u32, usize, usize)> {
-        let fixed = self
-            .msg
+    fn fixed_part(msg: &[u8], pos: usize) -> Result<(RType, u16, u32, usize, usize)> {
+        let fixed = msg
             .get(pos..pos + 10)
             .ok_or(WireError::Truncated(pos))?;
         let rtype = RType(u16::from_be_bytes([fixed[0], fixed[1]]));
@@ -385,15 +418,15 @@ impl Records<'_> {
         let rdlength = u16::from_be_bytes([fixed[8], fixed[9]]) as usize;
         let start = pos + 10;
         let end = start + rdlength;
-        if end > self.msg.len() {
-            return Err(WireError::Truncated(self.msg.len()));
+        if end > msg.len() {
+            return Err(WireError::Truncated(msg.len()));
         }
         Ok((rtype, class, ttl, start, end))
     }
 
     /// After the last record: the message must end there.
-    pub fn check_end(&self) -> Result<()> {
-        match self.msg.len() - self.pos {
+    pub fn check_end(&self, msg: &[u8]) -> Result<()> {
+        match msg.len() - self.pos {
             0 => Ok(()),
             n => Err(WireError::TrailingBytes(n)),
         }

@@ -6,6 +6,7 @@ mod dnssec;
 mod fmt;
 mod generate;
 mod progress;
+mod xfr;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sign(args) => dnssec::sign(args),
         Command::Verify(args) => dnssec::verify(args),
         Command::Ds(args) => dnssec::ds(args),
+        Command::Xfr(args) => xfr::xfr(args),
+        Command::Notify(args) => xfr::notify(args),
+        Command::TsigKeygen(args) => xfr::tsig_keygen(args),
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),
     }

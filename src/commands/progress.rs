@@ -19,6 +19,8 @@ pub enum Unit {
     Bytes,
     Zones,
     Rrsets,
+    /// Records received; the total is unknown.
+    Records,
 }
 
 impl Progress {
@@ -37,8 +39,10 @@ impl Progress {
                     Unit::Rrsets => {
                         "{spinner} {bar:40} {pos}/{len} RRsets signed ({per_sec}, {eta} left)"
                     }
+                    Unit::Records => "{spinner} {pos} records received ({per_sec})",
                 };
-                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+                let total = (!matches!(unit, Unit::Records)).then_some(total);
+                let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
                 bar.set_style(
                     ProgressStyle::with_template(template)
                         .unwrap_or_else(|_| ProgressStyle::default_bar()),

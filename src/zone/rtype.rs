@@ -249,6 +249,10 @@ impl RType {
     pub const SVCB: RType = RType(64);
     pub const HTTPS: RType = RType(65);
     pub const SPF: RType = RType(99);
+    pub const OPT: RType = RType(41);
+    pub const TSIG: RType = RType(250);
+    pub const IXFR: RType = RType(251);
+    pub const AXFR: RType = RType(252);
 
     pub fn info(self) -> Option<&'static TypeInfo> {
         lookup_code(self.0)

@@ -1,0 +1,325 @@
+//! `zonectl xfr`, `zonectl notify` and `zonectl tsig-keygen`.
+
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use serde::Serialize;
+use zonectl::net::parse_server;
+use zonectl::tsig::{Algorithm, Key};
+use zonectl::xfr::notify::{NotifyOptions, notify_all};
+use zonectl::xfr::{Client, Mode, Outcome, RefreshOptions, Status, TransferKind, XfrError, refresh};
+use zonectl::zone::{RType, writer};
+
+use super::parse_origin;
+use super::progress::{Progress, Unit};
+use crate::cli::{Format, NotifyArgs, TsigArgs, TsigKeygenArgs, XfrArgs};
+
+/// The TSIG key the options name, if any. Errors never echo the secret.
+fn load_key(args: &TsigArgs) -> Result<Option<Key>> {
+    if let Some(spec) = &args.tsig {
+        return Ok(Some(Key::parse_spec(spec)?));
+    }
+    let Some(file) = &args.tsig_file else {
+        return Ok(None);
+    };
+    let keys = Key::read_file(file)?;
+    let key = match &args.tsig_key {
+        Some(name) => {
+            let wanted = parse_origin(name)?;
+            keys.into_iter()
+                .find(|k| k.name.eq_ignore_case(&wanted))
+                .ok_or_else(|| anyhow!("{}: no key named {name}", file.display()))?
+        }
+        None if keys.len() == 1 => keys.into_iter().next().unwrap(),
+        None => bail!(
+            "{}: holds {} keys; choose one with --tsig-key",
+            file.display(),
+            keys.len()
+        ),
+    };
+    Ok(Some(key))
+}
+
+fn parse_size(text: &str) -> Result<u64> {
+    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = digits.parse().with_context(|| format!("bad size \"{text}\""))?;
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => bail!("bad size \"{text}\": units are k, M, G"),
+    };
+    Ok(n << shift)
+}
+
+fn now() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as u32)
+}
+
+#[derive(Serialize)]
+struct XfrReport {
+    zone: String,
+    server: String,
+    status: Option<Status>,
+    transfer: TransferKind,
+    serial_before: Option<u32>,
+    serial_after: Option<u32>,
+    records: u64,
+    changesets: usize,
+    messages: u64,
+    bytes: u64,
+    duration_ms: u64,
+    output: String,
+    tsig_key: Option<String>,
+    fallback: Option<String>,
+    error: Option<String>,
+}
+
+pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
+    let zone = parse_origin(&args.zone)?;
+    let server = parse_server(&args.from, args.port)?;
+    let key = load_key(&args.tsig)?;
+    let mut client = Client::new(zone.clone(), server);
+    client.key = key.clone();
+    client.fudge = args.tsig.tsig_fudge;
+    client.timeout = Duration::from_secs(args.timeout.max(1));
+    let progress = Progress::start(0, Unit::Records);
+    client.progress = Some(progress.counter());
+
+    let Some(path) = &args.output else {
+        // To standard output: AXFR, streamed as it arrives.
+        let stdout = io::stdout();
+        let mut out = BufWriter::with_capacity(1 << 18, stdout.lock());
+        let mut line = String::with_capacity(512);
+        let result = client.axfr(&mut |r| {
+            line.clear();
+            writer::format_record(r.owner, r.ttl, r.class, r.rtype, r.rdata, &mut line);
+            line.push('\n');
+            out.write_all(line.as_bytes())
+        });
+        drop(progress);
+        out.flush()?;
+        return match result {
+            Ok(_) => Ok(ExitCode::SUCCESS),
+            Err(XfrError::Output(e)) => Err(e.into()),
+            Err(e) => {
+                eprintln!("zonectl: {zone}: transfer from {server} failed: {e}");
+                Ok(ExitCode::from(1))
+            }
+        };
+    };
+    let options = RefreshOptions {
+        mode: if args.axfr {
+            Mode::Axfr
+        } else if args.ixfr {
+            Mode::Ixfr
+        } else {
+            Mode::Auto
+        },
+        udp: args.udp,
+        if_newer: args.if_newer,
+        keep: args.keep,
+        verify_dnssec: args.verify_dnssec.then(now),
+        journal_limit: parse_size(&args.journal_size)?,
+    };
+    let result = refresh(&client, path, &options);
+    drop(progress);
+    let mut report = XfrReport {
+        zone: zone.to_string(),
+        server: server.to_string(),
+        status: None,
+        transfer: TransferKind::None,
+        serial_before: None,
+        serial_after: None,
+        records: 0,
+        changesets: 0,
+        messages: 0,
+        bytes: 0,
+        duration_ms: 0,
+        output: path.display().to_string(),
+        tsig_key: key.as_ref().map(|k| k.name.to_string()),
+        fallback: None,
+        error: None,
+    };
+    let code = match &result {
+        Ok(outcome) => {
+            fill_report(&mut report, outcome);
+            match outcome.status {
+                Status::PrimaryBehind => 1,
+                _ => 0,
+            }
+        }
+        Err(e) => {
+            report.error = Some(e.to_string());
+            match e {
+                XfrError::Local(..) | XfrError::Output(_) => 2,
+                _ => 1,
+            }
+        }
+    };
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Table => print_summary(&report),
+    }
+    Ok(ExitCode::from(code))
+}
+
+fn fill_report(report: &mut XfrReport, outcome: &Outcome) {
+    report.status = Some(outcome.status);
+    report.transfer = outcome.transfer;
+    report.serial_before = outcome.serial_before;
+    report.serial_after = outcome.serial_after;
+    report.records = outcome.records;
+    report.changesets = outcome.changesets;
+    report.messages = outcome.stats.messages;
+    report.bytes = outcome.stats.bytes;
+    report.duration_ms = outcome.duration.as_millis() as u64;
+    report.fallback = outcome.fallback.clone();
+}
+
+fn serial_text(serial: Option<u32>) -> String {
+    serial.map_or("none".into(), |s| s.to_string())
+}
+
+fn print_summary(r: &XfrReport) {
+    if let Some(error) = &r.error {
+        eprintln!("zonectl: {}: transfer from {} failed: {error}", r.zone, r.server);
+        if r.serial_before.is_some() || std::path::Path::new(&r.output).exists() {
+            eprintln!("zonectl: {} is unchanged", r.output);
+        }
+        return;
+    }
+    if let Some(why) = &r.fallback {
+        eprintln!("note: {why}");
+    }
+    match r.status {
+        Some(Status::UpToDate) => println!(
+            "{}: up to date at serial {} ({} has {})",
+            r.zone,
+            serial_text(r.serial_before),
+            r.server,
+            serial_text(r.serial_after)
+        ),
+        Some(Status::PrimaryBehind) => eprintln!(
+            "zonectl: {}: the primary {} has serial {}, older than the local {}; nothing changed",
+            r.zone,
+            r.server,
+            serial_text(r.serial_after),
+            serial_text(r.serial_before)
+        ),
+        _ => {
+            let kind = match r.transfer {
+                TransferKind::Axfr => "AXFR".to_string(),
+                TransferKind::Ixfr => format!("IXFR ({} changesets)", r.changesets),
+                TransferKind::None => "no transfer".to_string(),
+            };
+            println!(
+                "{}: {kind} from {}: serial {} -> {}, {} records in {}, {} messages, {:.1} MB in {:.2} s{}",
+                r.zone,
+                r.server,
+                serial_text(r.serial_before),
+                serial_text(r.serial_after),
+                r.records,
+                r.output,
+                r.messages,
+                r.bytes as f64 / 1e6,
+                r.duration_ms as f64 / 1000.0,
+                r.tsig_key
+                    .as_ref()
+                    .map_or(String::new(), |k| format!(", TSIG {k}"))
+            );
+        }
+    }
+}
+
+pub fn notify(args: NotifyArgs) -> Result<ExitCode> {
+    let zone = parse_origin(&args.zone)?;
+    let targets = args
+        .to
+        .iter()
+        .map(|t| parse_server(t, args.port))
+        .collect::<Result<Vec<_>, _>>()?;
+    let soa = match &args.zone_file {
+        Some(path) => {
+            let Some(z) = super::read_zone(path, Some(&args.zone))? else {
+                return Ok(ExitCode::from(2));
+            };
+            Some(
+                z.soa()
+                    .and_then(|set| {
+                        set.rdatas.first().map(|rdata| zonectl::zone::Record {
+                            owner: set.owner.clone(),
+                            rtype: RType::SOA,
+                            class: set.class,
+                            ttl: set.ttl,
+                            rdata: rdata.clone(),
+                            pos: set.pos,
+                        })
+                    })
+                    .ok_or_else(|| anyhow!("{}: no SOA", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let options = NotifyOptions {
+        zone: zone.clone(),
+        soa,
+        key: load_key(&args.tsig)?,
+        fudge: args.tsig.tsig_fudge,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        tries: args.tries,
+    };
+    let reports = notify_all(&targets, &options);
+    match args.format {
+        Format::Json => {
+            #[derive(Serialize)]
+            struct Out<'a> {
+                zone: String,
+                targets: &'a [zonectl::xfr::notify::NotifyReport],
+            }
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&Out {
+                    zone: zone.to_string(),
+                    targets: &reports
+                })?
+            );
+        }
+        Format::Table => {
+            let mut table = Table::new();
+            table
+                .load_style(UTF8_FULL_CONDENSED)
+                .set_header(["target", "answer", "acknowledged", "tries", "time", "detail"]);
+            for r in &reports {
+                table.add_row([
+                    r.target.clone(),
+                    r.answer.clone(),
+                    if r.acknowledged { "yes" } else { "no" }.to_string(),
+                    r.attempts.to_string(),
+                    r.rtt_ms.map_or("-".into(), |ms| format!("{ms} ms")),
+                    r.detail.clone().unwrap_or_default(),
+                ]);
+            }
+            println!("NOTIFY {zone}\n{table}");
+        }
+    }
+    Ok(if reports.iter().all(|r| r.acknowledged) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub fn tsig_keygen(args: TsigKeygenArgs) -> Result<ExitCode> {
+    let algorithm = Algorithm::from_name(&args.algorithm)
+        .ok_or_else(|| anyhow!("unknown TSIG algorithm \"{}\"", args.algorithm))?;
+    let key = Key::generate(&args.name, algorithm)?;
+    print!("{}", if args.knot { key.knot_text() } else { key.bind_text() });
+    Ok(ExitCode::SUCCESS)
+}

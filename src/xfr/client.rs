@@ -1,0 +1,540 @@
+//! The client side of zone transfers: SOA queries, AXFR and IXFR, each
+//! request optionally TSIG-signed and every answer message checked.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::net::{self, NetError, TcpConnection};
+use crate::tsig::{self, Key, ReceivedTsig, ResponseVerifier};
+use crate::wire::{self, Cursor, Message, MessageBuilder, Section, flag, opcode};
+use crate::zone::name::is_subdomain_wire;
+use crate::zone::{Name, RType, Record, serial};
+
+use super::{Changeset, XfrError, soa_serial};
+
+/// Where and how to reach a primary.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub zone: Name,
+    pub class: u16,
+    pub server: SocketAddr,
+    pub key: Option<Key>,
+    pub fudge: u16,
+    pub timeout: Duration,
+    /// Records received so far, for a progress display.
+    pub progress: Option<Arc<AtomicU64>>,
+}
+
+/// A record borrowed from the message being read.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordRef<'a> {
+    pub owner: &'a [u8],
+    pub rtype: RType,
+    pub class: u16,
+    pub ttl: u32,
+    pub rdata: &'a [u8],
+}
+
+impl RecordRef<'_> {
+    pub fn to_record(&self) -> Result<Record, XfrError> {
+        Ok(Record {
+            owner: Name::from_wire(self.owner)
+                .map_err(|_| XfrError::Protocol("malformed owner name".into()))?,
+            rtype: self.rtype,
+            class: self.class,
+            ttl: self.ttl,
+            rdata: self.rdata.into(),
+            pos: Default::default(),
+        })
+    }
+}
+
+/// What a transfer moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub messages: u64,
+    pub bytes: u64,
+    pub records: u64,
+}
+
+/// The answer to an IXFR query.
+#[derive(Debug)]
+pub enum IxfrAnswer {
+    /// The primary's serial is not newer than ours (it may be older).
+    UpToDate { serial: u32 },
+    /// The whole zone, as an AXFR would send it (without the closing SOA).
+    Full { records: Vec<Record> },
+    Incremental { changesets: Vec<Changeset> },
+}
+
+enum Source {
+    Tcp(TcpConnection),
+    /// A UDP answer: one message, already received.
+    Udp(Option<Vec<u8>>),
+}
+
+/// The records of a (possibly multi-message) answer, one at a time, each
+/// message checked: ID, QR, RCODE, question, and its TSIG.
+struct AnswerStream<'k> {
+    source: Source,
+    server: SocketAddr,
+    id: u16,
+    qtype: RType,
+    zone: Name,
+    msg: Vec<u8>,
+    cursor: Cursor,
+    loaded: bool,
+    tsig: Option<ReceivedTsig>,
+    verifier: Option<ResponseVerifier<'k>>,
+    stats: Stats,
+}
+
+impl<'k> AnswerStream<'k> {
+    /// The next answer record, loading messages as needed; `None` when a
+    /// UDP answer ends. On TCP the caller decides where the answer ends.
+    fn next(&mut self, owner: &mut Vec<u8>, rdata: &mut Vec<u8>) -> Result<Option<wire::RecordHeader>, XfrError> {
+        loop {
+            if !self.loaded {
+                if !self.load()? {
+                    return Ok(None);
+                }
+                continue;
+            }
+            match self.cursor.next_into(&self.msg, owner, rdata)? {
+                Some(header) if header.section == Section::Answer => {
+                    self.stats.records += 1;
+                    return Ok(Some(header));
+                }
+                Some(header) => self.side_record(header, owner, rdata)?,
+                None => self.end_message()?,
+            }
+        }
+    }
+
+    /// Authority and additional records: OPT is checked, TSIG kept for
+    /// the end of the message, anything else ignored.
+    fn side_record(
+        &mut self,
+        header: wire::RecordHeader,
+        owner: &[u8],
+        rdata: &[u8],
+    ) -> Result<(), XfrError> {
+        if self.tsig.is_some() {
+            return Err(tsig::TsigError::NotLast.into());
+        }
+        match header.rtype {
+            tsig::TSIG if header.section == Section::Additional => {
+                self.tsig = Some(ReceivedTsig {
+                    offset: header.offset,
+                    key_name: owner.to_vec(),
+                    rdata: tsig::TsigRdata::parse(rdata)?,
+                });
+            }
+            RType::OPT if header.ttl >> 24 != 0 => {
+                let rcode = ((header.ttl >> 24) as u16) << 4 | wire::Header::parse(&self.msg)?.rcode();
+                return Err(XfrError::Rcode {
+                    server: self.server,
+                    rcode: wire::rcode_name(rcode),
+                });
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The current message is done: its TSIG must verify.
+    fn end_message(&mut self) -> Result<(), XfrError> {
+        self.cursor.check_end(&self.msg)?;
+        if let Some(verifier) = &mut self.verifier {
+            verifier.check(&self.msg, self.tsig.as_ref())?;
+        }
+        self.tsig = None;
+        self.loaded = false;
+        Ok(())
+    }
+
+    /// Reads and checks the next message; false when a UDP answer is used up.
+    fn load(&mut self) -> Result<bool, XfrError> {
+        match &mut self.source {
+            Source::Tcp(conn) => match conn.receive(&mut self.msg) {
+                Ok(()) => {}
+                Err(NetError::Closed { server, .. }) => {
+                    return Err(XfrError::Closed {
+                        server,
+                        records: self.stats.records,
+                    });
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Source::Udp(answer) => match answer.take() {
+                Some(a) => self.msg = a,
+                None => return Ok(false),
+            },
+        }
+        self.stats.messages += 1;
+        self.stats.bytes += self.msg.len() as u64 + 2;
+        let parsed = Message::parse(&self.msg)?;
+        let header = parsed.header;
+        if header.id != self.id || !header.has(flag::QR) {
+            return Err(XfrError::Protocol(format!(
+                "answer with ID {} (expected {}) or without the QR bit",
+                header.id, self.id
+            )));
+        }
+        if header.rcode() != wire::rcode::NOERROR {
+            // A TSIG error explains a NOTAUTH better than the RCODE.
+            if let Ok(Some(found)) = tsig::find(&self.msg)
+                && found.rdata.error != 0
+                && let Some(verifier) = &mut self.verifier
+            {
+                verifier.check(&self.msg, Some(&found))?;
+            }
+            return Err(XfrError::Rcode {
+                server: self.server,
+                rcode: wire::rcode_name(header.rcode()),
+            });
+        }
+        if header.has(flag::TC) {
+            if matches!(self.source, Source::Udp(_)) {
+                return Err(XfrError::Truncated);
+            }
+            return Err(XfrError::Protocol("truncated message over TCP".into()));
+        }
+        if let Some((qname, qtype, _)) = &parsed.question
+            && (*qtype != self.qtype || !qname.eq_ignore_ascii_case(self.zone.as_wire()))
+        {
+            return Err(XfrError::Protocol(
+                "the answer's question is not the one asked".into(),
+            ));
+        }
+        self.cursor = parsed.cursor();
+        self.loaded = true;
+        Ok(true)
+    }
+
+    /// After the last record of the answer: nothing may follow it in its
+    /// message, which must verify, and the last message must be signed.
+    fn finish(mut self) -> Result<Stats, XfrError> {
+        let (mut owner, mut rdata) = (Vec::new(), Vec::new());
+        if self.loaded {
+            while let Some(header) = self.cursor.next_into(&self.msg, &mut owner, &mut rdata)? {
+                if header.section == Section::Answer {
+                    return Err(XfrError::Protocol(
+                        "records after the closing SOA".into(),
+                    ));
+                }
+                self.side_record(header, &owner, &rdata)?;
+            }
+            self.end_message()?;
+        }
+        if let Some(verifier) = &self.verifier {
+            verifier.finish()?;
+        }
+        Ok(self.stats)
+    }
+}
+
+impl Client {
+    pub fn new(zone: Name, server: SocketAddr) -> Client {
+        Client {
+            zone,
+            class: wire::CLASS_IN,
+            server,
+            key: None,
+            fudge: tsig::DEFAULT_FUDGE,
+            timeout: Duration::from_secs(10),
+            progress: None,
+        }
+    }
+
+    /// A query for the zone; `authority` is the SOA an IXFR carries.
+    fn query(&self, qtype: RType, authority: Option<&Record>) -> (Vec<u8>, Option<Vec<u8>>) {
+        let mut builder = MessageBuilder::new(wire::random_id(), opcode::QUERY, 0).question(
+            self.zone.as_wire(),
+            qtype,
+            self.class,
+        );
+        if let Some(soa) = authority {
+            builder = builder.record(
+                Section::Authority,
+                soa.owner.as_wire(),
+                RType::SOA,
+                soa.class,
+                soa.ttl,
+                &soa.rdata,
+            );
+        }
+        let mut msg = builder.edns(65535).finish();
+        let mac = self
+            .key
+            .as_ref()
+            .map(|key| tsig::sign_request(&mut msg, key, self.fudge));
+        (msg, mac)
+    }
+
+    fn stream(&self, source: Source, query: &[u8], mac: Option<Vec<u8>>, qtype: RType) -> AnswerStream<'_> {
+        AnswerStream {
+            source,
+            server: self.server,
+            id: u16::from_be_bytes([query[0], query[1]]),
+            qtype,
+            zone: self.zone.clone(),
+            msg: Vec::with_capacity(65535),
+            cursor: Cursor::default(),
+            loaded: false,
+            tsig: None,
+            verifier: self
+                .key
+                .as_ref()
+                .zip(mac)
+                .map(|(key, mac)| ResponseVerifier::new(key, mac)),
+            stats: Stats::default(),
+        }
+    }
+
+    fn tcp_stream(&self, qtype: RType, authority: Option<&Record>) -> Result<AnswerStream<'_>, XfrError> {
+        let (query, mac) = self.query(qtype, authority);
+        let mut conn = TcpConnection::connect(self.server, self.timeout)?;
+        conn.send(&query)?;
+        Ok(self.stream(Source::Tcp(conn), &query, mac, qtype))
+    }
+
+    fn count(&self) {
+        if let Some(counter) = &self.progress {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn is_apex_soa(&self, owner: &[u8], header: &wire::RecordHeader) -> bool {
+        header.rtype == RType::SOA && owner.eq_ignore_ascii_case(self.zone.as_wire())
+    }
+
+    /// The primary's SOA serial, asked over UDP (TCP when truncated).
+    pub fn soa_serial(&self) -> Result<u32, XfrError> {
+        let (query, mac) = self.query(RType::SOA, None);
+        let answer = net::exchange(self.server, &query, self.timeout, false)?;
+        let mut stream = self.stream(Source::Udp(Some(answer)), &query, mac, RType::SOA);
+        let (mut owner, mut rdata) = (Vec::new(), Vec::new());
+        let mut found = None;
+        while let Some(header) = stream.next(&mut owner, &mut rdata)? {
+            if self.is_apex_soa(&owner, &header) {
+                found = soa_serial(&rdata);
+            }
+        }
+        if let Some(verifier) = &stream.verifier {
+            verifier.finish()?;
+        }
+        found.ok_or_else(|| XfrError::Protocol(format!("{} gave no SOA for {}", self.server, self.zone)))
+    }
+
+    /// Receives the whole zone by AXFR, handing each record (the opening
+    /// SOA first, the closing SOA left out) to `sink` as it arrives.
+    pub fn axfr(
+        &self,
+        sink: &mut dyn FnMut(&RecordRef<'_>) -> io::Result<()>,
+    ) -> Result<(u32, Stats), XfrError> {
+        let mut stream = self.tcp_stream(RType::AXFR, None)?;
+        let (mut owner, mut rdata) = (Vec::new(), Vec::new());
+        let first = stream.next(&mut owner, &mut rdata)?.ok_or(XfrError::Empty)?;
+        if !self.is_apex_soa(&owner, &first) {
+            return Err(XfrError::Protocol(
+                "the transfer does not start with the zone's SOA".into(),
+            ));
+        }
+        let serial = soa_serial(&rdata).ok_or_else(|| XfrError::Protocol("malformed SOA".into()))?;
+        let opening_soa = rdata.clone();
+        let mut emit = |owner: &[u8], header: &wire::RecordHeader, rdata: &[u8]| {
+            self.count();
+            sink(&RecordRef {
+                owner,
+                rtype: header.rtype,
+                class: header.class,
+                ttl: header.ttl,
+                rdata,
+            })
+            .map_err(XfrError::Output)
+        };
+        emit(&owner, &first, &rdata)?;
+        loop {
+            let header = stream
+                .next(&mut owner, &mut rdata)?
+                .ok_or(XfrError::Empty)?;
+            self.check_record(&owner, &header)?;
+            if header.rtype == RType::SOA {
+                if !self.is_apex_soa(&owner, &header) {
+                    return Err(XfrError::Protocol("SOA record below the apex".into()));
+                }
+                if rdata != opening_soa {
+                    return Err(XfrError::Protocol(
+                        "the closing SOA differs from the opening one (zone changed during the transfer?)".into(),
+                    ));
+                }
+                break;
+            }
+            emit(&owner, &header, &rdata)?;
+        }
+        let mut stats = stream.finish()?;
+        stats.records -= 1;
+        Ok((serial, stats))
+    }
+
+    /// Every transferred record must belong to the zone, in its class.
+    fn check_record(&self, owner: &[u8], header: &wire::RecordHeader) -> Result<(), XfrError> {
+        if !is_subdomain_wire(owner, self.zone.as_wire()) {
+            let name = Name::from_wire(owner).map_or("?".into(), |n| n.to_string());
+            return Err(XfrError::Protocol(format!("out-of-zone record {name} in the transfer")));
+        }
+        if header.class != self.class {
+            return Err(XfrError::Protocol(format!(
+                "record of class {} in a transfer of class {}",
+                header.class, self.class
+            )));
+        }
+        Ok(())
+    }
+
+    /// Asks for the changes since `local_soa` (RFC 1995). Over UDP first
+    /// when `udp`, then TCP when the answer is truncated or is a lone
+    /// newer SOA (RFC 1995 §2: "too big, use TCP").
+    pub fn ixfr(&self, local_soa: &Record, udp: bool) -> Result<(IxfrAnswer, Stats), XfrError> {
+        let local_serial = soa_serial(&local_soa.rdata)
+            .ok_or_else(|| XfrError::Protocol("malformed local SOA".into()))?;
+        if udp {
+            let (query, mac) = self.query(RType::IXFR, Some(local_soa));
+            match net::udp_exchange(self.server, &query, self.timeout) {
+                Ok(answer) => {
+                    let stream = self.stream(Source::Udp(Some(answer)), &query, mac, RType::IXFR);
+                    match self.read_ixfr(stream, local_serial, true) {
+                        Err(XfrError::Truncated) => {}
+                        Ok((IxfrAnswer::UpToDate { serial }, _))
+                            if serial::compare(serial, local_serial)
+                                == Some(std::cmp::Ordering::Greater) => {}
+                        other => return other,
+                    }
+                }
+                Err(NetError::Timeout { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let stream = self.tcp_stream(RType::IXFR, Some(local_soa))?;
+        self.read_ixfr(stream, local_serial, false)
+    }
+
+    fn read_ixfr(
+        &self,
+        mut stream: AnswerStream<'_>,
+        local_serial: u32,
+        udp: bool,
+    ) -> Result<(IxfrAnswer, Stats), XfrError> {
+        let (mut owner, mut rdata) = (Vec::new(), Vec::new());
+        let first = stream.next(&mut owner, &mut rdata)?.ok_or(XfrError::Empty)?;
+        if !self.is_apex_soa(&owner, &first) {
+            return Err(XfrError::Protocol("the answer does not start with the zone's SOA".into()));
+        }
+        let newest = RecordRef {
+            owner: &owner,
+            rtype: first.rtype,
+            class: first.class,
+            ttl: first.ttl,
+            rdata: &rdata,
+        }
+        .to_record()?;
+        let new_serial = soa_serial(&newest.rdata).ok_or_else(|| XfrError::Protocol("malformed SOA".into()))?;
+        let newer = serial::compare(new_serial, local_serial) == Some(std::cmp::Ordering::Greater);
+        // A lone SOA: up to date (or, over UDP, "ask again over TCP").
+        let alone = stream.cursor_at_answer_end();
+        if alone && (!newer || udp) {
+            let stats = stream.finish()?;
+            return Ok((IxfrAnswer::UpToDate { serial: new_serial }, stats));
+        }
+        let Some(second) = stream.next(&mut owner, &mut rdata)? else {
+            return Err(XfrError::Empty);
+        };
+        self.check_record(&owner, &second)?;
+        let mut pending = Some(RecordRef {
+            owner: &owner,
+            rtype: second.rtype,
+            class: second.class,
+            ttl: second.ttl,
+            rdata: &rdata,
+        }
+        .to_record()?);
+        if second.rtype != RType::SOA || soa_serial(&rdata) == Some(new_serial) {
+            // AXFR-style: the zone follows, up to the closing SOA (which
+            // may be the second record, for a zone of one SOA).
+            let mut records = vec![newest.clone()];
+            loop {
+                let record = match pending.take() {
+                    Some(r) => r,
+                    None => {
+                        let header = stream.next(&mut owner, &mut rdata)?.ok_or(XfrError::Empty)?;
+                        self.check_record(&owner, &header)?;
+                        RecordRef { owner: &owner, rtype: header.rtype, class: header.class, ttl: header.ttl, rdata: &rdata }.to_record()?
+                    }
+                };
+                if record.rtype == RType::SOA {
+                    if record.rdata != newest.rdata {
+                        return Err(XfrError::Protocol("the closing SOA differs from the opening one".into()));
+                    }
+                    break;
+                }
+                self.count();
+                records.push(record);
+            }
+            let stats = stream.finish()?;
+            return Ok((IxfrAnswer::Full { records }, stats));
+        }
+        // Incremental: (old SOA, deletions, new SOA, additions)+, then the
+        // newest SOA again.
+        let mut changesets = Vec::new();
+        let mut from = pending.take().unwrap();
+        loop {
+            let mut deleted = Vec::new();
+            let to = loop {
+                let header = stream.next(&mut owner, &mut rdata)?.ok_or(XfrError::Empty)?;
+                self.check_record(&owner, &header)?;
+                let record = RecordRef { owner: &owner, rtype: header.rtype, class: header.class, ttl: header.ttl, rdata: &rdata }.to_record()?;
+                if record.rtype == RType::SOA {
+                    break record;
+                }
+                self.count();
+                deleted.push(record);
+            };
+            let mut added = Vec::new();
+            let next = loop {
+                let header = stream.next(&mut owner, &mut rdata)?.ok_or(XfrError::Empty)?;
+                self.check_record(&owner, &header)?;
+                let record = RecordRef { owner: &owner, rtype: header.rtype, class: header.class, ttl: header.ttl, rdata: &rdata }.to_record()?;
+                if record.rtype == RType::SOA {
+                    break record;
+                }
+                self.count();
+                added.push(record);
+            };
+            let to_serial = soa_serial(&to.rdata);
+            changesets.push(Changeset { from, to, deleted, added });
+            if to_serial == Some(new_serial) && next.rdata == newest.rdata {
+                break;
+            }
+            from = next;
+        }
+        let stats = stream.finish()?;
+        Ok((IxfrAnswer::Incremental { changesets }, stats))
+    }
+}
+
+impl AnswerStream<'_> {
+    /// Whether the current message has no answer record left (and no
+    /// message follows in a UDP answer).
+    fn cursor_at_answer_end(&self) -> bool {
+        let mut probe = self.cursor;
+        let (mut owner, mut rdata) = (Vec::new(), Vec::new());
+        !matches!(
+            probe.next_into(&self.msg, &mut owner, &mut rdata),
+            Ok(Some(h)) if h.section == Section::Answer
+        )
+    }
+}
