@@ -32,6 +32,9 @@ complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "keygen" -d 'Generat
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "sign" -d 'Sign a zone with DNSSEC (NSEC or NSEC3)'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "verify" -d 'Verify the DNSSEC signatures and NSEC/NSEC3 chain of a signed zone'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "ds" -d 'Print DS records for a zone\'s key-signing keys'
+complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "xfr" -d 'Transfer a zone from a primary (AXFR or IXFR) into a local file'
+complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "notify" -d 'Send NOTIFY for a zone to secondaries'
+complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "tsig-keygen" -d 'Generate a TSIG key (as BIND\'s tsig-keygen or Knot\'s keymgr -t)'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "completions" -d 'Print shell completions to standard output'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -95,17 +98,56 @@ sha384\t''"
 complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -l origin -d 'Zone origin for a zone file' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -s h -l help -d 'Print help'
 complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -s V -l version -d 'Print version'
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l from -d 'The primary: ADDRESS, ADDRESS:PORT, [IPv6]:PORT or HOST[:PORT]' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -s p -l port -d 'Port when --from names none' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -s o -l output -d 'The local copy: read for IXFR, replaced atomically (default: the zone to standard output, AXFR)' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -s y -l tsig -d 'TSIG key as [ALGORITHM:]NAME:SECRET or NAME:ALGORITHM:SECRET (visible to other users in ps: prefer --tsig-file)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -s k -l tsig-file -d 'File with TSIG keys: BIND key statements or a Knot key: section' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l tsig-key -d 'Which key of --tsig-file to use (default: the only one)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l tsig-fudge -d 'Allowed clock difference, in seconds' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l keep -d 'Keep this many previous versions as FILE.1 … FILE.N' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l journal-size -d 'Largest journal (FILE.jnl), in bytes or with a unit (k, M, G)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l timeout -d 'Seconds to wait for the server at each step' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l format -d 'Output format of the summary' -r -f -a "table\t''
+json\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l axfr -d 'Always take the whole zone'
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l ixfr -d 'Only take an IXFR (fail rather than fall back to AXFR)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l udp -d 'Ask for the IXFR over UDP first (TCP when it does not fit)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l if-newer -d 'Ask the primary\'s SOA first; transfer only if its serial is newer'
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l verify-dnssec -d 'Verify the received zone\'s DNSSEC signatures before replacing the local copy'
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -s V -l version -d 'Print version'
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l to -d 'A secondary to notify (repeatable): ADDRESS, ADDRESS:PORT or [IPv6]:PORT' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -s p -l port -d 'Port when a target names none' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l zone-file -d 'Zone file whose SOA the NOTIFY carries' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -s y -l tsig -d 'TSIG key as [ALGORITHM:]NAME:SECRET or NAME:ALGORITHM:SECRET (visible to other users in ps: prefer --tsig-file)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -s k -l tsig-file -d 'File with TSIG keys: BIND key statements or a Knot key: section' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l tsig-key -d 'Which key of --tsig-file to use (default: the only one)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l tsig-fudge -d 'Allowed clock difference, in seconds' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l timeout -d 'Seconds to wait for the first answer; doubled at each retry' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l tries -d 'Tries per target' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l format -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -s V -l version -d 'Print version'
+complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -s a -l algorithm -d 'hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -l knot -d 'Write a Knot key: section instead of a BIND key statement'
+complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -s h -l help -d 'Print help'
+complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -s V -l version -d 'Print version'
 complete -c zonectl -n "__fish_zonectl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c zonectl -n "__fish_zonectl_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -l dir -d 'Directory to write the pages into' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "check" -d 'Check zone files for syntax and semantic errors'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "fmt" -d 'Rewrite a zone in canonical presentation format'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "keygen" -d 'Generate a DNSSEC key pair in BIND\'s key file format'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "sign" -d 'Sign a zone with DNSSEC (NSEC or NSEC3)'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "verify" -d 'Verify the DNSSEC signatures and NSEC/NSEC3 chain of a signed zone'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "ds" -d 'Print DS records for a zone\'s key-signing keys'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "completions" -d 'Print shell completions to standard output'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "check" -d 'Check zone files for syntax and semantic errors'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "fmt" -d 'Rewrite a zone in canonical presentation format'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "keygen" -d 'Generate a DNSSEC key pair in BIND\'s key file format'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "sign" -d 'Sign a zone with DNSSEC (NSEC or NSEC3)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "verify" -d 'Verify the DNSSEC signatures and NSEC/NSEC3 chain of a signed zone'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "ds" -d 'Print DS records for a zone\'s key-signing keys'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "xfr" -d 'Transfer a zone from a primary (AXFR or IXFR) into a local file'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "notify" -d 'Send NOTIFY for a zone to secondaries'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "tsig-keygen" -d 'Generate a TSIG key (as BIND\'s tsig-keygen or Knot\'s keymgr -t)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "completions" -d 'Print shell completions to standard output'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: run the real binary, find peers.
 #![allow(dead_code)]
 
+pub mod servers;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

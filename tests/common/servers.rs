@@ -1,0 +1,410 @@
+//! Real name servers (NSD, Knot, BIND) started by tests on loopback high
+//! ports with their own configuration in a temporary directory, and
+//! stopped by pid when the test ends.
+#![allow(dead_code)]
+
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use zonectl::xfr::Client;
+use zonectl::zone::Name;
+
+/// A port free on 127.0.0.1 for both UDP and TCP.
+pub fn free_port() -> u16 {
+    loop {
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A TSIG key for configurations: name, algorithm, base64 secret.
+#[derive(Clone, Debug)]
+pub struct TestKey {
+    pub name: String,
+    pub algorithm: String,
+    pub secret: String,
+}
+
+impl TestKey {
+    pub fn new(name: &str, algorithm: &str) -> TestKey {
+        // Deterministic secrets, as long as the hash output.
+        let len = match algorithm {
+            "hmac-md5" => 16,
+            "hmac-sha1" => 20,
+            "hmac-sha224" => 28,
+            "hmac-sha256" => 32,
+            "hmac-sha384" => 48,
+            _ => 64,
+        };
+        let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + name.len()) as u8).collect();
+        TestKey {
+            name: name.into(),
+            algorithm: algorithm.into(),
+            secret: base64(&bytes),
+        }
+    }
+
+    pub fn spec(&self) -> String {
+        format!("{}:{}:{}", self.algorithm, self.name, self.secret)
+    }
+}
+
+pub fn base64(data: &[u8]) -> String {
+    let mut out = String::new();
+    zonectl::zone::encoding::base64_encode(data, &mut out);
+    out
+}
+
+pub struct Server {
+    pub kind: &'static str,
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    child: Option<Child>,
+    config: PathBuf,
+}
+
+impl Server {
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    pub fn from_arg(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// Makes the server read its zone files again.
+    pub fn reload(&self) {
+        signal(self.pid(), "HUP");
+    }
+
+    /// Stops the server now (SIGKILL), as a crash would. NSD serves from
+    /// children and grandchildren of the process started: all of them go.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            for pid in descendants(child.id()) {
+                signal(pid, "KILL");
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn log(&self) -> String {
+        let log = self.path(&format!("{}.log", self.kind));
+        std::fs::read_to_string(log).unwrap_or_default()
+    }
+
+    /// The zone's serial as the server answers it, if it does.
+    pub fn serial(&self, zone: &str) -> Option<u32> {
+        let mut client = Client::new(Name::parse(format!("{zone}.").as_bytes(), None).ok()?, self.addr());
+        client.timeout = Duration::from_millis(500);
+        client.soa_serial().ok()
+    }
+
+    /// Waits until the server answers the zone's SOA with `serial` (or any
+    /// serial, if None).
+    pub fn wait_serial(&self, zone: &str, serial: Option<u32>, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            match (self.serial(zone), serial) {
+                (Some(_), None) => return true,
+                (Some(s), Some(want)) if s == want => return true,
+                _ => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+        false
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(child) = &self.child {
+            signal(child.id(), "TERM");
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if let Some(child) = &mut self.child
+                    && child.try_wait().ok().flatten().is_some()
+                {
+                    self.child = None;
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        self.kill();
+    }
+}
+
+fn descendants(pid: u32) -> Vec<u32> {
+    let out = Command::new("pgrep").args(["-P", &pid.to_string()]).output();
+    let children: Vec<u32> = out
+        .map(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().filter_map(|p| p.parse().ok()).collect())
+        .unwrap_or_default();
+    let mut all = Vec::new();
+    for c in children {
+        all.extend(descendants(c));
+        all.push(c);
+    }
+    all
+}
+
+fn signal(pid: u32, name: &str) {
+    let _ = Command::new("kill")
+        .args([format!("-{name}"), pid.to_string()])
+        .status();
+}
+
+/// A zone a server holds: its name, zone file text, and the key that
+/// transfers of it need (none: transfers without TSIG are allowed).
+pub struct ZoneSpec<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+    pub key: Option<&'a TestKey>,
+}
+
+/// Every key the zones and secondaries name, once each.
+fn all_keys<'a>(zones: &[ZoneSpec<'a>], secondaries: &[SecondarySpec<'a>]) -> Vec<&'a TestKey> {
+    let mut keys: Vec<&TestKey> = Vec::new();
+    for k in zones.iter().filter_map(|z| z.key).chain(secondaries.iter().filter_map(|s| s.key)) {
+        if !keys.iter().any(|seen| seen.name == k.name) {
+            keys.push(k);
+        }
+    }
+    keys
+}
+
+/// Secondary zone: transferred from `primary` with `key`.
+pub struct SecondarySpec<'a> {
+    pub name: &'a str,
+    pub primary: SocketAddr,
+    pub key: Option<&'a TestKey>,
+}
+
+fn spawn(kind: &'static str, dir: tempfile::TempDir, port: u16, config: PathBuf, mut cmd: Command) -> Server {
+    let log = std::fs::File::create(dir.path().join(format!("{kind}.stderr"))).unwrap();
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {kind}: {e}"));
+    Server {
+        kind,
+        port,
+        dir,
+        child: Some(child),
+        config,
+    }
+}
+
+fn started(server: Server, zones: &[&str]) -> Server {
+    for zone in zones {
+        if !server.wait_serial(zone, None, Duration::from_secs(20)) {
+            let stderr = std::fs::read_to_string(server.path(&format!("{}.stderr", server.kind))).unwrap_or_default();
+            panic!(
+                "{} did not serve {zone} on port {}:\n{}\n{}",
+                server.kind,
+                server.port,
+                server.log(),
+                stderr
+            );
+        }
+    }
+    server
+}
+
+/// NSD as a primary of `zones`, allowing transfers with `key` (or without
+/// a key when None), keeping IXFR differences of zone-file reloads.
+pub fn nsd(zones: &[ZoneSpec]) -> Option<Server> {
+    let binary = super::peer("nsd")?;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let d = dir.path().display();
+    let mut conf = format!(
+        "server:\n  ip-address: 127.0.0.1@{port}\n  port: {port}\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  database: \"\"\n  zonelistfile: \"{d}/zone.list\"\n  pidfile: \"{d}/nsd.pid\"\n  xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n  logfile: \"{d}/nsd.log\"\n  server-count: 1\n  verbosity: 2\n  tcp-count: 64\nremote-control:\n  control-enable: no\n"
+    );
+    for k in all_keys(zones, &[]) {
+        conf += &format!("key:\n  name: \"{}\"\n  algorithm: {}\n  secret: \"{}\"\n", k.name, k.algorithm, k.secret);
+    }
+    for z in zones {
+        std::fs::write(dir.path().join(format!("{}.zone", z.name)), z.text).unwrap();
+        conf += &format!(
+            "zone:\n  name: \"{}\"\n  zonefile: \"{}.zone\"\n  provide-xfr: 127.0.0.1 {}\n  store-ixfr: yes\n  create-ixfr: yes\n",
+            z.name,
+            z.name,
+            z.key.map_or("NOKEY", |k| k.name.as_str())
+        );
+    }
+    let config = dir.path().join("nsd.conf");
+    std::fs::write(&config, conf).unwrap();
+    let mut cmd = Command::new(binary);
+    cmd.arg("-d").arg("-c").arg(&config);
+    let names: Vec<&str> = zones.iter().map(|z| z.name).collect();
+    Some(started(spawn("nsd", dir, port, config, cmd), &names))
+}
+
+fn knot_key(k: &TestKey) -> String {
+    format!("  - id: {}\n    algorithm: {}\n    secret: {}\n", k.name, k.algorithm, k.secret)
+}
+
+/// Knot as a primary of `zones` (IXFR from zone-file differences) and a
+/// secondary of `secondaries` (accepting NOTIFY from 127.0.0.1).
+pub fn knotd(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server> {
+    let binary = super::peer("knotd")?;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let d = dir.path().display();
+    let mut conf = format!(
+        "server:\n  listen: 127.0.0.1@{port}\n  rundir: \"{d}\"\n  pidfile: \"{d}/knot.pid\"\nlog:\n  - target: \"{d}/knotd.log\"\n    any: debug\ndatabase:\n  storage: \"{d}\"\ncontrol:\n  listen: \"{d}/knot.sock\"\n"
+    );
+    let keys = all_keys(zones, secondaries);
+    if !keys.is_empty() {
+        conf += "key:\n";
+        for k in &keys {
+            conf += &knot_key(k);
+        }
+    }
+    conf += "remote:\n  - id: dummy\n    address: 127.0.0.1@1\n";
+    for (i, s) in secondaries.iter().enumerate() {
+        conf += &format!("  - id: primary{i}\n    address: {}@{}\n", s.primary.ip(), s.primary.port());
+        if let Some(k) = s.key {
+            conf += &format!("    key: {}\n", k.name);
+        }
+    }
+    // One ACL per key (and one for unsigned requests): Knot matches a
+    // rule without a key only to unsigned messages.
+    conf += "acl:\n  - id: open\n    address: 127.0.0.0/8\n    action: [transfer, notify]\n";
+    for k in &keys {
+        conf += &format!("  - id: acl-{0}\n    address: 127.0.0.0/8\n    key: {0}\n    action: [transfer, notify]\n", k.name);
+    }
+    let acl = |key: Option<&TestKey>| key.map_or("open".to_string(), |k| format!("acl-{}", k.name));
+    conf += &format!(
+        "template:\n  - id: default\n    storage: \"{d}\"\n    zonefile-sync: -1\n    zonefile-load: difference\n    journal-content: changes\n    semantic-checks: off\n"
+    );
+    conf += "zone:\n";
+    for z in zones {
+        std::fs::write(dir.path().join(format!("{}.zone", z.name)), z.text).unwrap();
+        conf += &format!("  - domain: {}\n    file: \"{}.zone\"\n    acl: {}\n", z.name, z.name, acl(z.key));
+    }
+    for (i, s) in secondaries.iter().enumerate() {
+        conf += &format!(
+            "  - domain: {}\n    file: \"{}.secondary.zone\"\n    master: primary{i}\n    acl: [open, {}]\n",
+            s.name,
+            s.name,
+            acl(s.key)
+        );
+    }
+    let config = dir.path().join("knot.conf");
+    std::fs::write(&config, &conf).unwrap();
+    let mut cmd = Command::new(binary);
+    cmd.arg("-c").arg(&config);
+    let mut names: Vec<&str> = zones.iter().map(|z| z.name).collect();
+    names.extend(secondaries.iter().map(|s| s.name));
+    Some(started(spawn("knotd", dir, port, config, cmd), &names))
+}
+
+impl Server {
+    /// Knot reloads zone files on `knotc zone-reload`, not on SIGHUP alone.
+    pub fn reload_zones(&self) {
+        if self.kind == "knotd" {
+            let _ = Command::new("knotc")
+                .arg("-c")
+                .arg(&self.config)
+                .arg("zone-reload")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        } else {
+            self.reload();
+        }
+    }
+}
+
+fn bind_key(k: &TestKey) -> String {
+    format!("key \"{}\" {{ algorithm {}; secret \"{}\"; }};\n", k.name, k.algorithm, k.secret)
+}
+
+/// BIND as a primary of `zones` (ixfr-from-differences) and a secondary
+/// of `secondaries`.
+pub fn named(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server> {
+    let binary = super::peer("named")?;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let d = dir.path().display();
+    let mut conf = format!(
+        "options {{\n  directory \"{d}\";\n  listen-on port {port} {{ 127.0.0.1; }};\n  listen-on-v6 {{ none; }};\n  pid-file \"{d}/named.pid\";\n  recursion no;\n  dnssec-validation no;\n  notify no;\n  ixfr-from-differences yes;\n  allow-notify {{ 127.0.0.1; }};\n  session-keyfile \"{d}/session.key\";\n  managed-keys-directory \"{d}\";\n}};\ncontrols {{ }};\nlogging {{ channel f {{ file \"{d}/named.log\"; severity debug 1; print-time yes; }}; category default {{ f; }}; category xfer-in {{ f; }}; category xfer-out {{ f; }}; category notify {{ f; }}; }};\n"
+    );
+    for k in all_keys(zones, secondaries) {
+        conf += &bind_key(k);
+    }
+    for z in zones {
+        std::fs::write(dir.path().join(format!("{}.zone", z.name)), z.text).unwrap();
+        let transfer = z.key.map_or("any;".to_string(), |k| format!("key \"{}\";", k.name));
+        conf += &format!(
+            "zone \"{}\" {{ type primary; file \"{}.zone\"; allow-transfer {{ {transfer} }}; }};\n",
+            z.name, z.name
+        );
+    }
+    for s in secondaries {
+        let key = s.key.map_or(String::new(), |k| format!(" key \"{}\"", k.name));
+        conf += &format!(
+            "zone \"{}\" {{ type secondary; file \"{}.secondary.zone\"; primaries {{ {} port {}{key}; }}; }};\n",
+            s.name,
+            s.name,
+            s.primary.ip(),
+            s.primary.port()
+        );
+    }
+    let config = dir.path().join("named.conf");
+    std::fs::write(&config, &conf).unwrap();
+    let mut cmd = Command::new(binary);
+    cmd.arg("-f").arg("-c").arg(&config).arg("-n").arg("1");
+    let mut names: Vec<&str> = zones.iter().map(|z| z.name).collect();
+    names.extend(secondaries.iter().map(|s| s.name));
+    Some(started(spawn("named", dir, port, config, cmd), &names))
+}
+
+/// The records of a zone file as sorted lines in canonical form, for
+/// comparing zones record for record.
+pub fn canonical_records(path: &Path, origin: &str) -> Vec<String> {
+    let outcome = zonectl::zone::reader::read_file(
+        path,
+        zonectl::zone::reader::ReadOptions {
+            origin: Some(Name::parse(format!("{origin}.").as_bytes(), None).unwrap()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(outcome.error_count(), 0, "{}: {:?}", path.display(), outcome.diagnostics);
+    let mut lines: Vec<String> = outcome
+        .records
+        .iter()
+        .map(|r| {
+            let mut line = String::new();
+            zonectl::zone::writer::format_record(
+                r.owner.to_lowercase().as_wire(),
+                r.ttl,
+                r.class,
+                r.rtype,
+                &r.rdata,
+                &mut line,
+            );
+            line
+        })
+        .collect();
+    lines.sort();
+    lines.dedup();
+    lines
+}
