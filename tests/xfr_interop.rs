@@ -498,3 +498,54 @@ fn server_side_tsig_answers_dig_and_kdig() {
         }
     }
 }
+
+#[test]
+fn verify_dnssec_refuses_a_zone_whose_signatures_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    for extra in [&["--ksk"][..], &[][..]] {
+        let out = zonectl().args(["keygen", "example.com", "-K", d]).args(extra).output().unwrap();
+        assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
+    }
+    let signed = dir.path().join("signed");
+    let zone = common::testdata("example.com.zone");
+    let out = zonectl()
+        .args(["sign", zone.to_str().unwrap(), "--keys", d, "-o", signed.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
+    let signed_text = std::fs::read_to_string(&signed).unwrap();
+    let zones = [ZoneSpec { name: "example.com", text: &signed_text, key: None }];
+    let Some(server) = servers::nsd(&zones) else { return };
+    let copy = dir.path().join("copy.zone");
+    let o = copy.to_str().unwrap();
+    let from = server.from_arg();
+    let result = xfr(&["example.com", "--from", &from, "-o", o, "--verify-dnssec"]);
+    assert_eq!(exit_code(&result), 0, "{}", text(&result.stderr));
+    let good_copy = std::fs::read_to_string(&copy).unwrap();
+    // The primary now serves a zone with one signature changed.
+    let tampered: String = signed_text
+        .lines()
+        .map(|l| {
+            if l.contains(" RRSIG A ") && l.starts_with("www.") {
+                let (head, sig) = l.rsplit_once(' ').unwrap();
+                let flipped = if sig.starts_with('A') { sig.replacen('A', "B", 1) } else { format!("A{}", &sig[1..]) };
+                format!("{head} {flipped}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert_ne!(tampered, signed_text);
+    std::fs::write(server.path("example.com.zone"), tampered).unwrap();
+    server.reload();
+    std::thread::sleep(Duration::from_secs(1));
+    let result = xfr(&["example.com", "--from", &from, "-o", o, "--verify-dnssec", "--axfr"]);
+    let stderr = text(&result.stderr);
+    assert_eq!(exit_code(&result), 1, "{stderr}");
+    assert!(stderr.contains("DNSSEC") && stderr.contains("www.example.com."), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), good_copy);
+    // Without --verify-dnssec the same transfer goes through.
+    let result = xfr(&["example.com", "--from", &from, "-o", o, "--axfr"]);
+    assert_eq!(exit_code(&result), 0);
+}

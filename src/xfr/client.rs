@@ -538,3 +538,103 @@ impl AnswerStream<'_> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    use super::*;
+
+    const ZONE: &[u8] = b"\x07example\x00";
+
+    fn soa(serial: u32) -> Vec<u8> {
+        let mut rdata = b"\x02ns\x07example\x00\x02hm\x07example\x00".to_vec();
+        for v in [serial, 3600, 600, 86400, 300] {
+            rdata.extend_from_slice(&v.to_be_bytes());
+        }
+        rdata
+    }
+
+    /// A primary that answers one query with these messages (built from
+    /// the query's ID and type) and closes the connection.
+    fn fake_primary(answers: Vec<Vec<(Vec<u8>, RType, Vec<u8>)>>, id_offset: u16) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut len = [0u8; 2];
+            conn.read_exact(&mut len).unwrap();
+            let mut query = vec![0u8; u16::from_be_bytes(len) as usize];
+            conn.read_exact(&mut query).unwrap();
+            let parsed = Message::parse(&query).unwrap();
+            let (qname, qtype, _) = parsed.question.clone().unwrap();
+            for records in answers {
+                let mut builder = MessageBuilder::new(parsed.header.id.wrapping_add(id_offset), opcode::QUERY, flag::QR | flag::AA)
+                    .question(&qname, qtype, 1);
+                for (owner, rtype, rdata) in records {
+                    builder = builder.record(Section::Answer, &owner, rtype, 1, 3600, &rdata);
+                }
+                let msg = builder.finish();
+                let _ = conn.write_all(&(msg.len() as u16).to_be_bytes());
+                let _ = conn.write_all(&msg);
+            }
+        });
+        addr
+    }
+
+    fn client(addr: SocketAddr) -> Client {
+        let mut c = Client::new(Name::from_wire(ZONE).unwrap(), addr);
+        c.timeout = Duration::from_secs(5);
+        c
+    }
+
+    fn a(owner: &[u8]) -> (Vec<u8>, RType, Vec<u8>) {
+        (owner.to_vec(), RType::A, vec![192, 0, 2, 1])
+    }
+
+    fn run(answers: Vec<Vec<(Vec<u8>, RType, Vec<u8>)>>) -> Result<(u32, Stats), XfrError> {
+        client(fake_primary(answers, 0)).axfr(&mut |_| Ok(()))
+    }
+
+    #[test]
+    fn axfr_over_several_messages() {
+        let open = (ZONE.to_vec(), RType::SOA, soa(7));
+        let (serial, stats) = run(vec![
+            vec![open.clone(), a(b"\x03www\x07example\x00")],
+            vec![a(b"\x04mail\x07example\x00")],
+            vec![open],
+        ])
+        .unwrap();
+        assert_eq!((serial, stats.records, stats.messages), (7, 3, 3));
+    }
+
+    #[test]
+    fn transfers_that_break_the_rules_fail() {
+        let open = (ZONE.to_vec(), RType::SOA, soa(7));
+        let www = a(b"\x03www\x07example\x00");
+        let cases: Vec<(Vec<Vec<(Vec<u8>, RType, Vec<u8>)>>, &str)> = vec![
+            (vec![vec![www.clone(), open.clone()]], "does not start"),
+            (vec![vec![open.clone(), a(b"\x03www\x05other\x00"), open.clone()]], "out-of-zone"),
+            (vec![vec![open.clone(), www.clone(), (ZONE.to_vec(), RType::SOA, soa(8))]], "closing SOA differs"),
+            (vec![vec![open.clone(), www.clone()]], "closed the connection after 2 records"),
+            (vec![vec![open.clone(), www.clone(), open.clone(), www.clone()]], "after the closing SOA"),
+            (vec![vec![open.clone(), (b"\x03sub\x07example\x00".to_vec(), RType::SOA, soa(1)), open.clone()]], "below the apex"),
+        ];
+        for (answers, expected) in cases {
+            let err = run(answers).unwrap_err().to_string();
+            assert!(err.contains(expected), "expected {expected}: {err}");
+        }
+        let err = client(fake_primary(vec![vec![open]], 1)).axfr(&mut |_| Ok(())).unwrap_err();
+        assert!(err.to_string().contains("ID"), "{err}");
+    }
+
+    #[test]
+    fn a_signed_request_needs_a_signed_answer() {
+        let open = (ZONE.to_vec(), RType::SOA, soa(7));
+        let mut c = client(fake_primary(vec![vec![open.clone(), open]], 0));
+        c.key = Some(crate::tsig::Key::parse_spec("k:hmac-sha256:c2VjcmV0").unwrap());
+        let err = c.axfr(&mut |_| Ok(())).unwrap_err();
+        assert!(matches!(err, XfrError::Tsig(crate::tsig::TsigError::Unsigned(_))), "{err}");
+    }
+}
