@@ -95,6 +95,19 @@ pub enum Command {
         after_help = "Examples:\n  zonectl notify example.com --to 192.0.2.2 --to 192.0.2.3 --zone-file example.com.zone\n  zonectl notify example.com --to 127.0.0.1:5353 --tsig-file xfr.key --format json\n\nExit status: 0 every target acknowledged, 1 some target did not, 2 usage or input error."
     )]
     Notify(NotifyArgs),
+    /// Check a domain's nameserver IP diversity and delegation health
+    ///
+    /// Finds the NS set (from the parent zone's servers and from the zone's
+    /// own apex), resolves every nameserver's addresses and groups them by
+    /// IPv4 /8 and IPv6 /45 block (and /24, /48), so that it shows whether
+    /// one route leak or hijack could take every nameserver down. With
+    /// --query (the default) each address is asked for the zone's SOA over
+    /// UDP and TCP: unreachable, lame (not authoritative) and out-of-date
+    /// servers are flagged. Verdicts: pass, warn, fail.
+    #[command(
+        after_help = "Examples:\n  zonectl probe example.com\n  zonectl probe --resolver 9.9.9.9 --format json example.com example.net\n  zonectl probe --file domains.txt --asn-db ip2asn-combined.tsv --no-query\n  zonectl probe --min-v4-blocks 3 --v6-prefix 48 example.org\n\nExit status: 0 every domain passes (warnings allowed), 1 some domain fails or cannot be looked up, 2 usage or input error."
+    )]
+    Probe(ProbeArgs),
     /// Generate a TSIG key (as BIND's tsig-keygen or Knot's keymgr -t)
     #[command(
         after_help = "Examples:\n  zonectl tsig-keygen xfr-key > /etc/bind/xfr.key\n  zonectl tsig-keygen -a hmac-sha512 --knot xfr-key >> knot.conf"
@@ -389,6 +402,55 @@ pub struct NotifyArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Domains to probe
+    #[arg(value_name = "DOMAIN", required_unless_present = "file")]
+    pub domains: Vec<String>,
+    /// Read domains from this file, one per line (# starts a comment)
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Recursive resolver for the lookups (default: the first nameserver of /etc/resolv.conf)
+    #[arg(long, value_name = "ADDRESS[:PORT]")]
+    pub resolver: Option<String>,
+    /// Port to ask the nameservers themselves (parent and the domain's) on
+    #[arg(long, short = 'p', default_value_t = 53)]
+    pub port: u16,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Fewest distinct IPv4 blocks that pass
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub min_v4_blocks: usize,
+    /// Fewest distinct IPv6 blocks that pass (0: IPv6 not required)
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub min_v6_blocks: usize,
+    /// IPv4 block size (prefix length)
+    #[arg(long, default_value_t = 8, value_name = "BITS", value_parser = clap::value_parser!(u8).range(1..=32))]
+    pub v4_prefix: u8,
+    /// IPv6 block size (prefix length)
+    #[arg(long, default_value_t = 45, value_name = "BITS", value_parser = clap::value_parser!(u8).range(1..=128))]
+    pub v6_prefix: u8,
+    /// Offline IP-to-AS table (ip2asn TSV) to group by origin AS too
+    #[arg(long, value_name = "FILE")]
+    pub asn_db: Option<PathBuf>,
+    /// Ask every nameserver address for the SOA (the default)
+    #[arg(long, overrides_with = "no_query")]
+    pub query: bool,
+    /// Do not contact the nameservers; judge the addresses only
+    #[arg(long)]
+    pub no_query: bool,
+    /// Seconds to wait for each answer
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    pub timeout: f64,
+    /// Further tries after a timeout
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub retries: u32,
+    /// Domains probed at once
+    #[arg(long, short = 'j', default_value_t = 16, value_name = "N")]
+    pub jobs: usize,
 }
 
 #[derive(Debug, Args)]

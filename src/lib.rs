@@ -4,6 +4,7 @@
 pub mod dnssec;
 pub mod fsutil;
 pub mod net;
+pub mod probe;
 pub mod tsig;
 pub mod wire;
 pub mod xfr;

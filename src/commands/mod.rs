@@ -5,6 +5,7 @@ mod check;
 mod dnssec;
 mod fmt;
 mod generate;
+mod probe;
 mod progress;
 mod xfr;
 
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ds(args) => dnssec::ds(args),
         Command::Xfr(args) => xfr::xfr(args),
         Command::Notify(args) => xfr::notify(args),
+        Command::Probe(args) => probe::execute(args),
         Command::TsigKeygen(args) => xfr::tsig_keygen(args),
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),

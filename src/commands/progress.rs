@@ -19,6 +19,7 @@ pub enum Unit {
     Bytes,
     Zones,
     Rrsets,
+    Domains,
     /// Records received; the total is unknown.
     Records,
 }
@@ -36,6 +37,7 @@ impl Progress {
                         "{spinner} {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)"
                     }
                     Unit::Zones => "{spinner} {bar:40} {pos}/{len} zones ({eta} left)",
+                    Unit::Domains => "{spinner} {bar:40} {pos}/{len} domains ({eta} left)",
                     Unit::Rrsets => {
                         "{spinner} {bar:40} {pos}/{len} RRsets signed ({per_sec}, {eta} left)"
                     }

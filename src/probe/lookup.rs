@@ -1,0 +1,330 @@
+//! Gathering what [`super::analyze`] judges: the apex NS set through a
+//! resolver, the delegation from the parent zone's own servers, every NS
+//! name's addresses, and each address asked directly for the zone's SOA.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use super::{AsnDb, BlockSizes, DomainReport, Nameserver, ParentView, QueryResult, Thresholds, address, analyze};
+use crate::net::{self, NetError};
+use crate::wire::{self, Message, MessageBuilder, Section, flag, opcode};
+use crate::xfr::soa_serial;
+use crate::zone::{Name, RType};
+
+#[derive(Debug, Clone)]
+pub struct ProbeOptions {
+    /// The recursive resolver that answers the lookups.
+    pub resolver: SocketAddr,
+    /// Port to ask nameservers (parent and the domain's own) on.
+    pub ns_port: u16,
+    pub timeout: Duration,
+    /// Further tries after a timeout.
+    pub retries: u32,
+    /// Ask every nameserver address for the SOA.
+    pub query: bool,
+    pub sizes: BlockSizes,
+    pub thresholds: Thresholds,
+}
+
+struct Rec {
+    owner: Vec<u8>,
+    rtype: RType,
+    rdata: Vec<u8>,
+}
+
+struct Answer {
+    rcode: u16,
+    authoritative: bool,
+    answer: Vec<Rec>,
+    authority: Vec<Rec>,
+    additional: Vec<Rec>,
+}
+
+fn ask(server: SocketAddr, name: &Name, qtype: RType, recursion: bool, tcp: bool, options: &ProbeOptions) -> Result<(Answer, Duration), String> {
+    let flags = if recursion { flag::RD } else { 0 };
+    let query = MessageBuilder::new(wire::random_id(), opcode::QUERY, flags)
+        .question(name.as_wire(), qtype, wire::CLASS_IN)
+        .edns(1232)
+        .finish();
+    let mut last = String::new();
+    for _ in 0..=options.retries {
+        let sent = Instant::now();
+        match net::exchange(server, &query, options.timeout, tcp) {
+            Ok(msg) => return parse(&msg).map(|a| (a, sent.elapsed())),
+            Err(e @ NetError::Timeout { .. }) => last = e.to_string(),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Err(last)
+}
+
+fn parse(msg: &[u8]) -> Result<Answer, String> {
+    let parsed = Message::parse(msg).map_err(|e| format!("malformed answer: {e}"))?;
+    let mut answer = Answer {
+        rcode: parsed.full_rcode().map_err(|e| e.to_string())?,
+        authoritative: parsed.header.has(flag::AA),
+        answer: Vec::new(),
+        authority: Vec::new(),
+        additional: Vec::new(),
+    };
+    let mut records = parsed.records();
+    let (mut owner, mut rdata) = (Vec::new(), Vec::new());
+    while let Some(h) = records.next_into(&mut owner, &mut rdata).map_err(|e| format!("malformed answer: {e}"))? {
+        let rec = Rec {
+            owner: owner.to_ascii_lowercase(),
+            rtype: h.rtype,
+            rdata: rdata.clone(),
+        };
+        match h.section {
+            Section::Answer => answer.answer.push(rec),
+            Section::Authority => answer.authority.push(rec),
+            Section::Additional => answer.additional.push(rec),
+        }
+    }
+    Ok(answer)
+}
+
+fn name_text(wire: &[u8]) -> String {
+    Name::from_wire(wire).map_or_else(|_| "?".into(), |n| n.to_string())
+}
+
+/// NS target names of `owner` among `records`.
+fn ns_names(records: &[Rec], owner: &Name) -> Vec<String> {
+    let owner = owner.to_lowercase();
+    let mut names: Vec<String> = records
+        .iter()
+        .filter(|r| r.rtype == RType::NS && r.owner == owner.as_wire())
+        .map(|r| name_text(&r.rdata).to_ascii_lowercase())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn rdata_address(rec: &Rec) -> Option<IpAddr> {
+    match (rec.rtype, rec.rdata.len()) {
+        (RType::A, 4) => Some(IpAddr::V4(Ipv4Addr::new(rec.rdata[0], rec.rdata[1], rec.rdata[2], rec.rdata[3]))),
+        (RType::AAAA, 16) => {
+            let bytes: [u8; 16] = rec.rdata[..].try_into().ok()?;
+            Some(IpAddr::V6(Ipv6Addr::from(bytes)))
+        }
+        _ => None,
+    }
+}
+
+/// The NS set of `name` as the resolver answers it.
+fn resolve_ns(name: &Name, options: &ProbeOptions) -> Result<Vec<String>, String> {
+    let (answer, _) = ask(options.resolver, name, RType::NS, true, false, options)?;
+    if answer.rcode != wire::rcode::NOERROR {
+        return Err(wire::rcode_name(answer.rcode));
+    }
+    Ok(ns_names(&answer.answer, name))
+}
+
+/// A and AAAA of `name` through the resolver, following CNAMEs; returns
+/// the addresses, the alias target if `name` is an alias, and an error.
+fn resolve_addresses(name: &Name, options: &ProbeOptions) -> (Vec<IpAddr>, Option<String>, Option<String>) {
+    let mut addresses = Vec::new();
+    let mut alias = None;
+    let mut errors = Vec::new();
+    for qtype in [RType::A, RType::AAAA] {
+        let mut current = name.to_lowercase();
+        for _hop in 0..8 {
+            let answer = match ask(options.resolver, &current, qtype, true, false, options) {
+                Ok((a, _)) => a,
+                Err(e) => {
+                    errors.push(format!("{qtype}: {e}"));
+                    break;
+                }
+            };
+            if answer.rcode != wire::rcode::NOERROR {
+                errors.push(format!("{qtype}: {}", wire::rcode_name(answer.rcode)));
+                break;
+            }
+            // Walk the chain within the answer.
+            let mut followed = false;
+            while let Some(cname) = answer
+                .answer
+                .iter()
+                .find(|r| r.rtype == RType::CNAME && r.owner == current.as_wire())
+            {
+                let target = Name::from_wire(&cname.rdata).map(|n| n.to_lowercase());
+                let Ok(target) = target else { break };
+                alias.get_or_insert_with(|| target.to_string());
+                current = target;
+                followed = true;
+            }
+            let found: Vec<IpAddr> = answer
+                .answer
+                .iter()
+                .filter(|r| r.rtype == qtype && r.owner == current.as_wire())
+                .filter_map(rdata_address)
+                .collect();
+            if !found.is_empty() || !followed {
+                addresses.extend(found);
+                break;
+            }
+        }
+    }
+    addresses.sort();
+    addresses.dedup();
+    let error = (addresses.is_empty() && !errors.is_empty()).then(|| errors.join(", "));
+    (addresses, alias, error)
+}
+
+/// The delegation as the parent zone's servers give it, with its glue.
+fn parent_view(domain: &Name, options: &ProbeOptions) -> (ParentView, BTreeMap<String, Vec<IpAddr>>) {
+    let mut view = ParentView::default();
+    let mut glue: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
+    let mut parent = domain.parent();
+    let servers = loop {
+        let Some(candidate) = parent else {
+            view.error = Some("the domain has no parent zone".into());
+            return (view, glue);
+        };
+        match resolve_ns(&candidate, options) {
+            Ok(names) if !names.is_empty() => {
+                view.zone = Some(candidate.to_string());
+                break names;
+            }
+            Ok(_) => parent = candidate.parent(),
+            Err(e) => {
+                view.error = Some(format!("looking up the NS of {candidate}: {e}"));
+                return (view, glue);
+            }
+        }
+    };
+    let mut tried = Vec::new();
+    for server in &servers {
+        let Ok(server_name) = Name::parse(server.as_bytes(), None) else { continue };
+        let (addresses, _, _) = resolve_addresses(&server_name, options);
+        for addr in addresses {
+            let target = SocketAddr::new(addr, options.ns_port);
+            match ask(target, domain, RType::NS, false, false, options) {
+                Ok((answer, _)) => {
+                    // A referral, or an authoritative answer from a server
+                    // that serves the child too.
+                    let mut names = ns_names(&answer.authority, domain);
+                    if names.is_empty() && answer.authoritative {
+                        names = ns_names(&answer.answer, domain);
+                    }
+                    if names.is_empty() {
+                        tried.push(format!("{server} ({addr}) answered {} without a delegation", wire::rcode_name(answer.rcode)));
+                        continue;
+                    }
+                    for rec in &answer.additional {
+                        if let Some(a) = rdata_address(rec) {
+                            glue.entry(name_text(&rec.owner).to_ascii_lowercase()).or_default().push(a);
+                        }
+                    }
+                    view.available = true;
+                    view.server = Some(format!("{server} ({addr})"));
+                    view.ns = names;
+                    return (view, glue);
+                }
+                Err(e) => tried.push(format!("{server} ({addr}): {e}")),
+            }
+            if tried.len() >= 4 {
+                break;
+            }
+        }
+    }
+    view.error = Some(if tried.is_empty() {
+        format!("no address for the servers of {}", view.zone.as_deref().unwrap_or("?"))
+    } else {
+        tried.join("; ")
+    });
+    (view, glue)
+}
+
+/// Asks one address for the zone's SOA over UDP and over TCP.
+fn query_soa(addr: IpAddr, zone: &Name, options: &ProbeOptions) -> QueryResult {
+    let target = SocketAddr::new(addr, options.ns_port);
+    let mut result = QueryResult::default();
+    let mut errors = Vec::new();
+    for tcp in [false, true] {
+        match ask(target, zone, RType::SOA, false, tcp, options) {
+            Ok((answer, rtt)) => {
+                if tcp {
+                    result.tcp = true;
+                } else {
+                    result.udp = true;
+                    result.rtt_ms = Some(rtt.as_millis() as u64);
+                }
+                result.rcode = Some(wire::rcode_name(answer.rcode));
+                result.authoritative = answer.authoritative && answer.rcode == wire::rcode::NOERROR;
+                result.serial = answer
+                    .answer
+                    .iter()
+                    .find(|r| r.rtype == RType::SOA && r.owner == zone.to_lowercase().as_wire())
+                    .and_then(|r| soa_serial(&r.rdata));
+            }
+            Err(e) => errors.push(format!("{}: {e}", if tcp { "TCP" } else { "UDP" })),
+        }
+    }
+    if !errors.is_empty() {
+        result.error = Some(errors.join("; "));
+    }
+    result
+}
+
+/// Looks a domain up and judges it.
+pub fn probe(domain: &Name, options: &ProbeOptions, asn: Option<&AsnDb>) -> DomainReport {
+    let apex = resolve_ns(domain, options);
+    let (parent, glue) = parent_view(domain, options);
+    let apex_ns = match &apex {
+        Ok(names) => names.clone(),
+        Err(_) => Vec::new(),
+    };
+    if let Err(e) = &apex
+        && !parent.available
+    {
+        let mut report = analyze(&domain.to_string(), parent, Vec::new(), Vec::new(), &options.thresholds, asn);
+        report.error = Some(format!("cannot look up the NS of {domain}: {e}"));
+        return report;
+    }
+    // Every name either side lists, in order.
+    let mut names: Vec<(String, Vec<&'static str>)> = Vec::new();
+    for (list, source) in [(&parent.ns, "parent"), (&apex_ns, "apex")] {
+        if source == "parent" && !parent.available {
+            continue;
+        }
+        for n in list {
+            match names.iter_mut().find(|(existing, _)| existing == n) {
+                Some((_, sources)) => sources.push(source),
+                None => names.push((n.clone(), vec![source])),
+            }
+        }
+    }
+    let nameservers = names
+        .into_iter()
+        .map(|(name, sources)| {
+            let mut ns = Nameserver {
+                name: name.clone(),
+                sources,
+                glue: glue.get(&name).cloned().unwrap_or_default(),
+                ..Default::default()
+            };
+            let Ok(parsed) = Name::parse(name.as_bytes(), None) else {
+                ns.error = Some("not a valid name".into());
+                return ns;
+            };
+            let (addresses, alias, error) = resolve_addresses(&parsed, options);
+            ns.cname = alias;
+            ns.error = error;
+            ns.addresses = addresses
+                .into_iter()
+                .map(|a| {
+                    let mut entry = address(a, options.sizes);
+                    if options.query {
+                        entry.query = Some(query_soa(a, domain, options));
+                    }
+                    entry
+                })
+                .collect();
+            ns
+        })
+        .collect();
+    analyze(&domain.to_string(), parent, apex_ns, nameservers, &options.thresholds, asn)
+}
