@@ -40,6 +40,9 @@ _zonectl() {
             zonectl,notify)
                 cmd="zonectl__subcmd__notify"
                 ;;
+            zonectl,probe)
+                cmd="zonectl__subcmd__probe"
+                ;;
             zonectl,sign)
                 cmd="zonectl__subcmd__sign"
                 ;;
@@ -76,6 +79,9 @@ _zonectl() {
             zonectl__subcmd__help,notify)
                 cmd="zonectl__subcmd__help__subcmd__notify"
                 ;;
+            zonectl__subcmd__help,probe)
+                cmd="zonectl__subcmd__help__subcmd__probe"
+                ;;
             zonectl__subcmd__help,sign)
                 cmd="zonectl__subcmd__help__subcmd__sign"
                 ;;
@@ -95,7 +101,7 @@ _zonectl() {
 
     case "${cmd}" in
         zonectl)
-            opts="-h -V --help --version check fmt keygen sign verify ds xfr notify tsig-keygen completions man help"
+            opts="-h -V --help --version check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,7 +227,7 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__help)
-            opts="check fmt keygen sign verify ds xfr notify tsig-keygen completions man help"
+            opts="check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +339,20 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__help__subcmd__notify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonectl__subcmd__help__subcmd__probe)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -515,6 +535,76 @@ _zonectl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonectl__subcmd__probe)
+            opts="-p -j -h -V --file --resolver --port --format --min-v4-blocks --min-v6-blocks --v4-prefix --v6-prefix --asn-db --query --no-query --timeout --retries --jobs --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resolver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --min-v4-blocks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-v6-blocks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v4-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v6-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --asn-db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -34,6 +34,7 @@ complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "verify" -d 'Verify 
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "ds" -d 'Print DS records for a zone\'s key-signing keys'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "xfr" -d 'Transfer a zone from a primary (AXFR or IXFR) into a local file'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "notify" -d 'Send NOTIFY for a zone to secondaries'
+complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "probe" -d 'Check a domain\'s nameserver IP diversity and delegation health'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "tsig-keygen" -d 'Generate a TSIG key (as BIND\'s tsig-keygen or Knot\'s keymgr -t)'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "completions" -d 'Print shell completions to standard output'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
@@ -130,6 +131,23 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l format -d 'Ou
 json\t''"
 complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -s V -l version -d 'Print version'
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l file -d 'Read domains from this file, one per line (# starts a comment)' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l resolver -d 'Recursive resolver for the lookups (default: the first nameserver of /etc/resolv.conf)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -s p -l port -d 'Port to ask the nameservers themselves (parent and the domain\'s) on' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l format -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l min-v4-blocks -d 'Fewest distinct IPv4 blocks that pass' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l min-v6-blocks -d 'Fewest distinct IPv6 blocks that pass (0: IPv6 not required)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l v4-prefix -d 'IPv4 block size (prefix length)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l v6-prefix -d 'IPv6 block size (prefix length)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l asn-db -d 'Offline IP-to-AS table (ip2asn TSV) to group by origin AS too' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l timeout -d 'Seconds to wait for each answer' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l retries -d 'Further tries after a timeout' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -s j -l jobs -d 'Domains probed at once' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l query -d 'Ask every nameserver address for the SOA (the default)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l no-query -d 'Do not contact the nameservers; judge the addresses only'
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -s V -l version -d 'Print version'
 complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -s a -l algorithm -d 'hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -l knot -d 'Write a Knot key: section instead of a BIND key statement'
 complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -s h -l help -d 'Print help'
@@ -139,15 +157,16 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand completions" -s V -l ver
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -l dir -d 'Directory to write the pages into' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "check" -d 'Check zone files for syntax and semantic errors'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "fmt" -d 'Rewrite a zone in canonical presentation format'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "keygen" -d 'Generate a DNSSEC key pair in BIND\'s key file format'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "sign" -d 'Sign a zone with DNSSEC (NSEC or NSEC3)'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "verify" -d 'Verify the DNSSEC signatures and NSEC/NSEC3 chain of a signed zone'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "ds" -d 'Print DS records for a zone\'s key-signing keys'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "xfr" -d 'Transfer a zone from a primary (AXFR or IXFR) into a local file'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "notify" -d 'Send NOTIFY for a zone to secondaries'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "tsig-keygen" -d 'Generate a TSIG key (as BIND\'s tsig-keygen or Knot\'s keymgr -t)'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "completions" -d 'Print shell completions to standard output'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify tsig-keygen completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "check" -d 'Check zone files for syntax and semantic errors'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "fmt" -d 'Rewrite a zone in canonical presentation format'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "keygen" -d 'Generate a DNSSEC key pair in BIND\'s key file format'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "sign" -d 'Sign a zone with DNSSEC (NSEC or NSEC3)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "verify" -d 'Verify the DNSSEC signatures and NSEC/NSEC3 chain of a signed zone'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "ds" -d 'Print DS records for a zone\'s key-signing keys'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "xfr" -d 'Transfer a zone from a primary (AXFR or IXFR) into a local file'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "notify" -d 'Send NOTIFY for a zone to secondaries'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "probe" -d 'Check a domain\'s nameserver IP diversity and delegation health'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "tsig-keygen" -d 'Generate a TSIG key (as BIND\'s tsig-keygen or Knot\'s keymgr -t)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "completions" -d 'Print shell completions to standard output'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

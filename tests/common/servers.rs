@@ -62,6 +62,7 @@ pub fn base64(data: &[u8]) -> String {
 
 pub struct Server {
     pub kind: &'static str,
+    pub ip: std::net::IpAddr,
     pub port: u16,
     pub dir: tempfile::TempDir,
     child: Option<Child>,
@@ -70,11 +71,11 @@ pub struct Server {
 
 impl Server {
     pub fn addr(&self) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.port))
+        SocketAddr::new(self.ip, self.port)
     }
 
     pub fn from_arg(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        self.addr().to_string()
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -203,6 +204,7 @@ fn spawn(kind: &'static str, dir: tempfile::TempDir, port: u16, config: PathBuf,
         .unwrap_or_else(|e| panic!("start {kind}: {e}"));
     Server {
         kind,
+        ip: [127, 0, 0, 1].into(),
         port,
         dir,
         child: Some(child),
@@ -229,12 +231,17 @@ fn started(server: Server, zones: &[&str]) -> Server {
 /// NSD as a primary of `zones`, allowing transfers with `key` (or without
 /// a key when None), keeping IXFR differences of zone-file reloads.
 pub fn nsd(zones: &[ZoneSpec]) -> Option<Server> {
+    nsd_on(&["127.0.0.1"], free_port(), zones)
+}
+
+/// NSD listening on each of `addresses` (loopback) at `port`.
+pub fn nsd_on(addresses: &[&str], port: u16, zones: &[ZoneSpec]) -> Option<Server> {
     let binary = super::peer("nsd")?;
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
     let d = dir.path().display();
+    let listen: String = addresses.iter().map(|a| format!("  ip-address: {a}@{port}\n")).collect();
     let mut conf = format!(
-        "server:\n  ip-address: 127.0.0.1@{port}\n  port: {port}\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  database: \"\"\n  zonelistfile: \"{d}/zone.list\"\n  pidfile: \"{d}/nsd.pid\"\n  xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n  logfile: \"{d}/nsd.log\"\n  server-count: 1\n  verbosity: 2\n  tcp-count: 64\nremote-control:\n  control-enable: no\n"
+        "server:\n{listen}  port: {port}\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  database: \"\"\n  zonelistfile: \"{d}/zone.list\"\n  pidfile: \"{d}/nsd.pid\"\n  xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n  logfile: \"{d}/nsd.log\"\n  server-count: 1\n  verbosity: 2\n  tcp-count: 64\nremote-control:\n  control-enable: no\n"
     );
     for k in all_keys(zones, &[]) {
         conf += &format!("key:\n  name: \"{}\"\n  algorithm: {}\n  secret: \"{}\"\n", k.name, k.algorithm, k.secret);
@@ -253,7 +260,47 @@ pub fn nsd(zones: &[ZoneSpec]) -> Option<Server> {
     let mut cmd = Command::new(binary);
     cmd.arg("-d").arg("-c").arg(&config);
     let names: Vec<&str> = zones.iter().map(|z| z.name).collect();
-    Some(started(spawn("nsd", dir, port, config, cmd), &names))
+    let mut server = spawn("nsd", dir, port, config, cmd);
+    server.ip = addresses[0].parse().unwrap();
+    Some(started(server, &names))
+}
+
+/// Unbound as a recursive resolver on 127.0.0.1:`port` that reaches the
+/// given zones through stub addresses (`ADDRESS@PORT`) on loopback.
+pub fn unbound(stubs: &[(&str, String)]) -> Option<Server> {
+    let binary = super::peer("unbound")?;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let d = dir.path().display();
+    let mut conf = format!(
+        "server:\n  interface: 127.0.0.1@{port}\n  port: {port}\n  do-daemonize: no\n  username: \"\"\n  chroot: \"\"\n  directory: \"{d}\"\n  pidfile: \"{d}/unbound.pid\"\n  logfile: \"{d}/unbound.log\"\n  use-syslog: no\n  verbosity: 1\n  do-ip6: no\n  do-not-query-localhost: no\n  access-control: 127.0.0.0/8 allow\n  module-config: \"iterator\"\n  qname-minimisation: no\n  cache-max-ttl: 0\n  cache-max-negative-ttl: 0\n  local-zone: \"test.\" nodefault\n"
+    );
+    for (zone, addr) in stubs {
+        conf += &format!("stub-zone:\n  name: \"{zone}.\"\n  stub-addr: {addr}\n");
+    }
+    let config = dir.path().join("unbound.conf");
+    std::fs::write(&config, &conf).unwrap();
+    let mut cmd = Command::new(binary);
+    cmd.arg("-d").arg("-c").arg(&config);
+    let server = spawn("unbound", dir, port, config, cmd);
+    // A resolver answers recursive queries: wait until it resolves each
+    // zone. (Unbound answers test. itself unless told otherwise: RFC 6761.)
+    for (zone, _) in stubs {
+        let name = Name::parse(format!("{zone}.").as_bytes(), None).unwrap();
+        let query = zonectl::wire::MessageBuilder::new(1, 0, zonectl::wire::flag::RD)
+            .question(name.as_wire(), zonectl::zone::RType::SOA, 1)
+            .finish();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let answer = zonectl::net::exchange(server.addr(), &query, Duration::from_millis(500), false);
+            if answer.is_ok_and(|a| a.len() > 12 && a[3] & 0xf == 0 && a[7] > 0) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "unbound does not resolve {zone}:\n{}", server.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    Some(server)
 }
 
 fn knot_key(k: &TestKey) -> String {
