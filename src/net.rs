@@ -22,10 +22,15 @@ pub enum NetError {
         source: io::Error,
     },
     #[error("{server}: no answer within {timeout:?}")]
-    Timeout { server: SocketAddr, timeout: Duration },
+    Timeout {
+        server: SocketAddr,
+        timeout: Duration,
+    },
     #[error("{server}: connection closed by the server{context}")]
     Closed { server: SocketAddr, context: String },
-    #[error("bad server address \"{0}\": expected ADDRESS, ADDRESS:PORT, [IPv6]:PORT or HOST[:PORT]")]
+    #[error(
+        "bad server address \"{0}\": expected ADDRESS, ADDRESS:PORT, [IPv6]:PORT or HOST[:PORT]"
+    )]
     BadAddress(String),
 }
 
@@ -57,7 +62,9 @@ pub fn parse_server(text: &str, default_port: u16) -> Result<SocketAddr, NetErro
 
 fn io_error(server: SocketAddr, timeout: Duration) -> impl Fn(io::Error) -> NetError {
     move |source| match source.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => NetError::Timeout { server, timeout },
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            NetError::Timeout { server, timeout }
+        }
         io::ErrorKind::UnexpectedEof => NetError::Closed {
             server,
             context: String::new(),
@@ -68,7 +75,11 @@ fn io_error(server: SocketAddr, timeout: Duration) -> impl Fn(io::Error) -> NetE
 
 /// Sends `query` over UDP and waits for the answer with the same ID from
 /// the same server; stray packets are ignored.
-pub fn udp_exchange(server: SocketAddr, query: &[u8], timeout: Duration) -> Result<Vec<u8>, NetError> {
+pub fn udp_exchange(
+    server: SocketAddr,
+    query: &[u8],
+    timeout: Duration,
+) -> Result<Vec<u8>, NetError> {
     let err = io_error(server, timeout);
     let bind: SocketAddr = if server.is_ipv4() {
         "0.0.0.0:0".parse().unwrap()

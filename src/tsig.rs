@@ -145,13 +145,21 @@ pub enum TsigError {
     BadSignature,
     #[error("TSIG MAC of {got} octets is shorter than allowed ({min})")]
     BadTruncated { got: usize, min: usize },
-    #[error("TSIG time of the response is off by {skew} s, beyond the fudge of {fudge} s (check the clocks)")]
+    #[error(
+        "TSIG time of the response is off by {skew} s, beyond the fudge of {fudge} s (check the clocks)"
+    )]
     BadTime { skew: i64, fudge: u16 },
-    #[error("the server rejected the TSIG key {key} (BADKEY): it does not know the key or its algorithm")]
+    #[error(
+        "the server rejected the TSIG key {key} (BADKEY): it does not know the key or its algorithm"
+    )]
     ServerBadKey { key: String },
-    #[error("the server rejected the TSIG signature (BADSIG): the secret differs from the server's")]
+    #[error(
+        "the server rejected the TSIG signature (BADSIG): the secret differs from the server's"
+    )]
     ServerBadSig,
-    #[error("the server rejected the TSIG time (BADTIME): our clock is off by {skew} s from the server's{fudge_note}")]
+    #[error(
+        "the server rejected the TSIG time (BADTIME): our clock is off by {skew} s from the server's{fudge_note}"
+    )]
     ServerBadTime { skew: i64, fudge_note: String },
     #[error("the server rejected the TSIG MAC length (BADTRUNC)")]
     ServerBadTrunc,
@@ -204,7 +212,10 @@ fn parse_algorithm(text: &str) -> Result<(Algorithm, usize)> {
     let (base, bits) = text.rsplit_once('-').ok_or_else(unknown)?;
     let algorithm = Algorithm::from_name(base).ok_or_else(unknown)?;
     let bits: usize = bits.parse().map_err(|_| unknown())?;
-    if bits % 8 != 0 || bits > algorithm.output_len() * 8 || bits / 8 < algorithm.min_mac_len() {
+    if !bits.is_multiple_of(8)
+        || bits > algorithm.output_len() * 8
+        || bits / 8 < algorithm.min_mac_len()
+    {
         return Err(TsigError::BadTruncation { algorithm, bits });
     }
     Ok((algorithm, bits / 8))
@@ -236,7 +247,9 @@ impl Key {
                 } else if parse_algorithm(second).is_ok() {
                     Key::new(first, second, secret)
                 } else {
-                    Err(TsigError::UnknownAlgorithm(format!("{first}\" or \"{second}")))
+                    Err(TsigError::UnknownAlgorithm(format!(
+                        "{first}\" or \"{second}"
+                    )))
                 }
             }
             _ => Err(TsigError::BadSpec),
@@ -327,7 +340,8 @@ impl Key {
 
     fn mac(&self) -> MacContext {
         use ring::hmac;
-        let ring_key = |alg| MacContext::Ring(hmac::Context::with_key(&hmac::Key::new(alg, &self.secret)));
+        let ring_key =
+            |alg| MacContext::Ring(hmac::Context::with_key(&hmac::Key::new(alg, &self.secret)));
         match self.algorithm {
             Algorithm::HmacMd5 => MacContext::Md5(
                 ::hmac::Hmac::new_from_slice(&self.secret).expect("HMAC takes keys of any length"),
@@ -504,7 +518,10 @@ impl TsigRdata {
         let time_signed = time.iter().fold(0u64, |acc, &b| (acc << 8) | b as u64);
         let fudge = u16_at(6)?;
         let mac_len = u16_at(8)? as usize;
-        let mac = rest.get(10..10 + mac_len).ok_or(TsigError::Malformed)?.to_vec();
+        let mac = rest
+            .get(10..10 + mac_len)
+            .ok_or(TsigError::Malformed)?
+            .to_vec();
         let at = 10 + mac_len;
         let original_id = u16_at(at)?;
         let error = u16_at(at + 2)?;
@@ -528,7 +545,8 @@ impl TsigRdata {
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.algorithm.len() + 16 + self.mac.len() + self.other.len());
+        let mut out =
+            Vec::with_capacity(self.algorithm.len() + 16 + self.mac.len() + self.other.len());
         out.extend_from_slice(&self.algorithm);
         out.extend_from_slice(&self.time_signed.to_be_bytes()[2..]);
         out.extend_from_slice(&self.fudge.to_be_bytes());
@@ -729,7 +747,10 @@ impl<'k> ResponseVerifier<'k> {
             return Err(server_error(key, &tsig.rdata, time));
         }
         let got = tsig.rdata.mac.len();
-        let min = key.algorithm.min_mac_len().max(key.mac_len.min(key.algorithm.output_len()));
+        let min = key
+            .algorithm
+            .min_mac_len()
+            .max(key.mac_len.min(key.algorithm.output_len()));
         if got > key.algorithm.output_len() || got < min {
             return Err(TsigError::BadTruncated { got, min });
         }
@@ -791,9 +812,16 @@ pub enum RequestCheck {
     Unsigned,
     /// Valid; the key (an index into the server's keys) and the request
     /// MAC, which the response's signature covers.
-    Verified { key: usize, tsig: ReceivedTsig },
+    Verified {
+        key: usize,
+        tsig: ReceivedTsig,
+    },
     /// Invalid: answer NOTAUTH with [`error_response`].
-    Rejected { error: u16, key: Option<usize>, tsig: ReceivedTsig },
+    Rejected {
+        error: u16,
+        key: Option<usize>,
+        tsig: ReceivedTsig,
+    },
 }
 
 /// Checks the TSIG of a request against the server's keys (RFC 8945 §5.2).
@@ -855,12 +883,7 @@ pub fn check_request(msg: &[u8], keys: &[Key], time: u64) -> Result<RequestCheck
 /// RCODE the caller sets to NOTAUTH). BADKEY and BADSIG answers carry no
 /// MAC; BADTIME and BADTRUNC are signed, and BADTIME tells the server's
 /// time in its other data (RFC 8945 §5.2.3).
-pub fn error_response(
-    response: &mut Vec<u8>,
-    keys: &[Key],
-    rejected: &RequestCheck,
-    time: u64,
-) {
+pub fn error_response(response: &mut Vec<u8>, keys: &[Key], rejected: &RequestCheck, time: u64) {
     let RequestCheck::Rejected { error, key, tsig } = rejected else {
         return;
     };
@@ -995,21 +1018,40 @@ mod tests {
             RequestCheck::Rejected { error, .. } => error,
             _ => 0,
         };
-        assert_eq!(check(std::slice::from_ref(&other_secret), 1_000_000), error::BADSIG);
-        assert_eq!(check(std::slice::from_ref(&other_name), 1_000_000), error::BADKEY);
-        assert_eq!(check(std::slice::from_ref(&good), 1_000_301), error::BADTIME);
+        assert_eq!(
+            check(std::slice::from_ref(&other_secret), 1_000_000),
+            error::BADSIG
+        );
+        assert_eq!(
+            check(std::slice::from_ref(&other_name), 1_000_000),
+            error::BADKEY
+        );
+        assert_eq!(
+            check(std::slice::from_ref(&good), 1_000_301),
+            error::BADTIME
+        );
         assert_eq!(check(std::slice::from_ref(&good), 999_700), 0);
 
         // The BADTIME answer is signed and carries the server's time.
         let rejected = check_request(&request, std::slice::from_ref(&good), 1_000_400).unwrap();
         let mut response = MessageBuilder::new(0x1234, opcode::QUERY, flag::QR | 9).finish();
-        error_response(&mut response, std::slice::from_ref(&good), &rejected, 1_000_400);
+        error_response(
+            &mut response,
+            std::slice::from_ref(&good),
+            &rejected,
+            1_000_400,
+        );
         let found = find(&response).unwrap().unwrap();
         assert_eq!(found.rdata.error, error::BADTIME);
         assert_eq!(found.rdata.server_time(), Some(1_000_400));
         let mut verifier = ResponseVerifier::new(&good, request_mac(&request));
-        let err = verifier.check_at(&response, Some(&found), 1_000_000).unwrap_err();
-        assert!(matches!(err, TsigError::ServerBadTime { skew: -400, .. }), "{err}");
+        let err = verifier
+            .check_at(&response, Some(&found), 1_000_000)
+            .unwrap_err();
+        assert!(
+            matches!(err, TsigError::ServerBadTime { skew: -400, .. }),
+            "{err}"
+        );
     }
 
     fn request_mac(request: &[u8]) -> Vec<u8> {
@@ -1050,20 +1092,33 @@ mod tests {
             other: Vec::new(),
         };
         update_variables(&mut mac, &key, &rdata, true);
-        append_record(&mut last, &key, &TsigRdata { mac: mac.finish(), ..rdata });
+        append_record(
+            &mut last,
+            &key,
+            &TsigRdata {
+                mac: mac.finish(),
+                ..rdata
+            },
+        );
         let mut verifier = ResponseVerifier::new(&key, request_mac);
         for m in [&first, &msgs[1], &msgs[2], &last] {
-            verifier.check_at(m, find(m).unwrap().as_ref(), 5000).unwrap();
+            verifier
+                .check_at(m, find(m).unwrap().as_ref(), 5000)
+                .unwrap();
         }
         verifier.finish().unwrap();
         // The same run with a changed unsigned message fails.
         let mut verifier = ResponseVerifier::new(&key, find(&request).unwrap().unwrap().rdata.mac);
         let mut tampered = msgs[2].clone();
         tampered[2] ^= 1;
-        verifier.check_at(&first, find(&first).unwrap().as_ref(), 5000).unwrap();
+        verifier
+            .check_at(&first, find(&first).unwrap().as_ref(), 5000)
+            .unwrap();
         verifier.check_at(&msgs[1], None, 5000).unwrap();
         verifier.check_at(&tampered, None, 5000).unwrap();
-        let err = verifier.check_at(&last, find(&last).unwrap().as_ref(), 5000).unwrap_err();
+        let err = verifier
+            .check_at(&last, find(&last).unwrap().as_ref(), 5000)
+            .unwrap_err();
         assert_eq!(err, TsigError::BadSignature);
     }
 
@@ -1078,19 +1133,30 @@ mod tests {
         let keys = parse_knot(knot).unwrap();
         assert_eq!(keys[0].algorithm, Algorithm::HmacSha224);
         let k = Key::parse_spec("hmac-sha384:name:c2VjcmV0").unwrap();
-        assert_eq!((k.algorithm, k.name.to_string()), (Algorithm::HmacSha384, "name.".into()));
+        assert_eq!(
+            (k.algorithm, k.name.to_string()),
+            (Algorithm::HmacSha384, "name.".into())
+        );
         let k = Key::parse_spec("name:hmac-sha1:c2VjcmV0").unwrap();
         assert_eq!(k.algorithm, Algorithm::HmacSha1);
         let k = Key::parse_spec("name:hmac-sha256-128:c2VjcmV0").unwrap();
         assert_eq!(k.mac_len, 16);
         assert!(Key::parse_spec("name:hmac-sha256-64:c2VjcmV0").is_err());
         // Secrets appear in no error and no Debug output.
-        let err = Key::parse_spec("name:nope:c2VjcmV0").unwrap_err().to_string();
+        let err = Key::parse_spec("name:nope:c2VjcmV0")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("c2VjcmV0"), "{err}");
         assert!(!format!("{k:?}").contains("c2VjcmV0"));
         let generated = Key::generate("gen", Algorithm::HmacSha256).unwrap();
-        assert_eq!(parse_bind(&generated.bind_text()).unwrap()[0].secret, generated.secret);
-        assert_eq!(parse_knot(&generated.knot_text()).unwrap()[0].secret, generated.secret);
+        assert_eq!(
+            parse_bind(&generated.bind_text()).unwrap()[0].secret,
+            generated.secret
+        );
+        assert_eq!(
+            parse_knot(&generated.knot_text()).unwrap()[0].secret,
+            generated.secret
+        );
     }
 
     #[test]
@@ -1100,12 +1166,26 @@ mod tests {
         let data = b"what do ya want for nothing?";
         let cases = [
             (Algorithm::HmacMd5, "750c783e6ab0b503eaa86e310a5db738"),
-            (Algorithm::HmacSha1, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"),
-            (Algorithm::HmacSha224, "a30e01098bc6dbbf45690f3a7e9e6d0f8bbea2a39e6148008fd05e44"),
-            (Algorithm::HmacSha256, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+            (
+                Algorithm::HmacSha1,
+                "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+            ),
+            (
+                Algorithm::HmacSha224,
+                "a30e01098bc6dbbf45690f3a7e9e6d0f8bbea2a39e6148008fd05e44",
+            ),
+            (
+                Algorithm::HmacSha256,
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+            ),
         ];
         for (algorithm, expected) in cases {
-            let key = Key { name: Name::root(), algorithm, secret: b"Jefe".to_vec(), mac_len: 0 };
+            let key = Key {
+                name: Name::root(),
+                algorithm,
+                secret: b"Jefe".to_vec(),
+                mac_len: 0,
+            };
             let mut mac = key.mac();
             mac.update(data);
             let mut hex = String::new();

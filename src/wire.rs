@@ -204,7 +204,16 @@ fn copy_rdata(rtype: RType, msg: &[u8], start: usize, end: usize, out: &mut Vec<
     };
     // SIG (24): 18 octets of fixed fields before the signer's name.
     let fields: &[Field] = if rtype.0 == 24 {
-        &[Field::U16, Field::U16, Field::U32, Field::U32, Field::U32, Field::U16, Field::Name, Field::Base64]
+        &[
+            Field::U16,
+            Field::U16,
+            Field::U32,
+            Field::U32,
+            Field::U32,
+            Field::U16,
+            Field::Name,
+            Field::Base64,
+        ]
     } else {
         fields
     };
@@ -297,7 +306,11 @@ impl<'a> Message<'a> {
     pub fn cursor(&self) -> Cursor {
         Cursor {
             pos: self.records_start,
-            counts: [self.header.ancount, self.header.nscount, self.header.arcount],
+            counts: [
+                self.header.ancount,
+                self.header.nscount,
+                self.header.arcount,
+            ],
             section: 0,
         }
     }
@@ -409,9 +422,7 @@ impl Cursor {
     }
 
     fn fixed_part(msg: &[u8], pos: usize) -> Result<(RType, u16, u32, usize, usize)> {
-        let fixed = msg
-            .get(pos..pos + 10)
-            .ok_or(WireError::Truncated(pos))?;
+        let fixed = msg.get(pos..pos + 10).ok_or(WireError::Truncated(pos))?;
         let rtype = RType(u16::from_be_bytes([fixed[0], fixed[1]]));
         let class = u16::from_be_bytes([fixed[2], fixed[3]]);
         let ttl = u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]);

@@ -228,8 +228,8 @@ fn run_suite(dir: &Path, suite: &'static str) -> Vec<String> {
                 "disagrees"
             };
             failures.push(format!(
-                "{suite} {} [{}] {why}: upstream {}, zonectl exit {code}, findings {findings:?}",
-                row.file, row.options, row.expected
+                "{} {} [{}] {why}: upstream {}, zonectl exit {code}, findings {findings:?}",
+                row.suite, row.file, row.options, row.expected
             ));
         }
         checked += 1;

@@ -63,18 +63,44 @@ fn codes(d: &serde_json::Value) -> Vec<String> {
 #[test]
 fn probe_against_nsd_behind_unbound() {
     let port = free_port();
-    let parent = [ZoneSpec { name: "test", text: PARENT, key: None }];
+    let parent = [ZoneSpec {
+        name: "test",
+        text: PARENT,
+        key: None,
+    }];
     let current = good(2);
     let children = [
-        ZoneSpec { name: "good.test", text: &current, key: None },
-        ZoneSpec { name: "cf.test", text: CF, key: None },
-        ZoneSpec { name: "aws.test", text: AWS, key: None },
+        ZoneSpec {
+            name: "good.test",
+            text: &current,
+            key: None,
+        },
+        ZoneSpec {
+            name: "cf.test",
+            text: CF,
+            key: None,
+        },
+        ZoneSpec {
+            name: "aws.test",
+            text: AWS,
+            key: None,
+        },
     ];
     let stale_text = good(1);
-    let stale = [ZoneSpec { name: "good.test", text: &stale_text, key: None }];
-    let Some(_parent) = servers::nsd_on(&["127.0.0.1"], port, &parent) else { return };
-    let Some(_children) = servers::nsd_on(&["127.0.0.2", "127.0.0.3"], port, &children) else { return };
-    let Some(_stale) = servers::nsd_on(&["127.0.0.4"], port, &stale) else { return };
+    let stale = [ZoneSpec {
+        name: "good.test",
+        text: &stale_text,
+        key: None,
+    }];
+    let Some(_parent) = servers::nsd_on(&["127.0.0.1"], port, &parent) else {
+        return;
+    };
+    let Some(_children) = servers::nsd_on(&["127.0.0.2", "127.0.0.3"], port, &children) else {
+        return;
+    };
+    let Some(_stale) = servers::nsd_on(&["127.0.0.4"], port, &stale) else {
+        return;
+    };
     let at = |ip: &str| format!("{ip}@{port}");
     let Some(resolver) = servers::unbound(&[
         ("test", at("127.0.0.1")),
@@ -84,15 +110,23 @@ fn probe_against_nsd_behind_unbound() {
     ]) else {
         return;
     };
-    let resolver_arg = resolver.from_arg();
+    let resolver_arg = resolver.address_arg();
     let port_arg = port.to_string();
-    let base = ["--resolver", resolver_arg.as_str(), "--port", port_arg.as_str(), "--timeout", "1"];
+    let base = [
+        "--resolver",
+        resolver_arg.as_str(),
+        "--port",
+        port_arg.as_str(),
+        "--timeout",
+        "1",
+    ];
 
     // Reachability: every server on loopback, one lame, one out of date.
     let mut args = base.to_vec();
     args.extend(["--format", "json", "good.test"]);
     let out = probe(&args);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
     let good = domain(&report, "good.test.");
     assert_eq!(good["parent"]["available"], true, "{good}");
     assert_eq!(good["parent"]["zone"], "test.");
@@ -103,10 +137,29 @@ fn probe_against_nsd_behind_unbound() {
     assert!(c.contains(&"serial-mismatch".to_string()), "{c:?}");
     assert!(c.contains(&"v4-blocks".to_string()), "{c:?}");
     assert_eq!(good["verdict"], "fail");
-    let lame = good["findings"].as_array().unwrap().iter().find(|f| f["code"] == "lame").unwrap();
-    assert!(lame["message"].as_str().unwrap().contains("ns4.good.test."), "{lame}");
-    let stale_finding = good["findings"].as_array().unwrap().iter().find(|f| f["code"] == "serial-mismatch").unwrap();
-    assert!(stale_finding["message"].as_str().unwrap().contains("1 on ns3.good.test."), "{stale_finding}");
+    let lame = good["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "lame")
+        .unwrap();
+    assert!(
+        lame["message"].as_str().unwrap().contains("ns4.good.test."),
+        "{lame}"
+    );
+    let stale_finding = good["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "serial-mismatch")
+        .unwrap();
+    assert!(
+        stale_finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 on ns3.good.test."),
+        "{stale_finding}"
+    );
     assert_eq!(exit_code(&out), 1);
 
     // Public-looking addresses, as data: Cloudflare passes, AWS fails.
@@ -125,7 +178,10 @@ fn probe_against_nsd_behind_unbound() {
     for code in ["v4-blocks", "ns-mismatch", "ns-cname", "glue-mismatch"] {
         assert!(c.contains(&code.to_string()), "{code} missing: {c:?}");
     }
-    assert_eq!(aws["diversity"]["v4"]["blocks"], serde_json::json!(["205.0.0.0/8"]));
+    assert_eq!(
+        aws["diversity"]["v4"]["blocks"],
+        serde_json::json!(["205.0.0.0/8"])
+    );
     assert_eq!(exit_code(&out), 1);
 
     // The table names the verdicts and the reasons in words.
@@ -142,7 +198,14 @@ fn probe_against_nsd_behind_unbound() {
     let db = dir.path().join("ip2asn.tsv");
     std::fs::write(&db, "205.251.192.0\t205.251.199.255\t16509\tUS\tAMAZON-02\n173.245.48.0\t173.245.63.255\t13335\tUS\tCLOUDFLARENET\n").unwrap();
     let mut args = base.to_vec();
-    args.extend(["--no-query", "--format", "json", "--asn-db", db.to_str().unwrap(), "aws.test"]);
+    args.extend([
+        "--no-query",
+        "--format",
+        "json",
+        "--asn-db",
+        db.to_str().unwrap(),
+        "aws.test",
+    ]);
     let report: serde_json::Value = serde_json::from_slice(&probe(&args).stdout).unwrap();
     let aws = domain(&report, "aws.test.");
     assert_eq!(aws["diversity"]["asns"], serde_json::json!([16509]));
@@ -150,7 +213,20 @@ fn probe_against_nsd_behind_unbound() {
 
     // Parent servers that do not answer: said so, judged from the apex.
     let dead = free_port().to_string();
-    let out = probe(&["--resolver", &resolver_arg, "--port", &dead, "--timeout", "0.3", "--retries", "0", "--no-query", "--format", "json", "cf.test"]);
+    let out = probe(&[
+        "--resolver",
+        &resolver_arg,
+        "--port",
+        &dead,
+        "--timeout",
+        "0.3",
+        "--retries",
+        "0",
+        "--no-query",
+        "--format",
+        "json",
+        "cf.test",
+    ]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let cf = domain(&report, "cf.test.");
     assert_eq!(cf["parent"]["available"], false);
@@ -173,6 +249,12 @@ fn probe_against_nsd_behind_unbound() {
 fn usage_errors_exit_2() {
     assert_eq!(exit_code(&probe(&[])), 2);
     assert_eq!(exit_code(&probe(&["--v4-prefix", "33", "example.com"])), 2);
-    let out = probe(&["--resolver", "127.0.0.1:1", "--asn-db", "/nonexistent", "example.com"]);
+    let out = probe(&[
+        "--resolver",
+        "127.0.0.1:1",
+        "--asn-db",
+        "/nonexistent",
+        "example.com",
+    ]);
     assert_eq!(exit_code(&out), 2, "{}", text(&out.stderr));
 }

@@ -68,47 +68,102 @@ fn primaries() -> [(&'static str, Starter); 3] {
 
 #[test]
 fn axfr_from_every_primary_with_every_tsig_algorithm() {
-    let keys: Vec<TestKey> = ALGORITHMS.iter().map(|a| TestKey::new(&format!("key-{a}"), a)).collect();
+    let keys: Vec<TestKey> = ALGORITHMS
+        .iter()
+        .map(|a| TestKey::new(&format!("key-{a}"), a))
+        .collect();
     let names: Vec<String> = ALGORITHMS.iter().map(|a| format!("{a}.test")).collect();
     let texts: Vec<String> = names.iter().map(|n| zone_text(n, 1, 1500)).collect();
     let mut zones: Vec<ZoneSpec> = names
         .iter()
         .zip(&texts)
         .zip(&keys)
-        .map(|((name, text), key)| ZoneSpec { name, text, key: Some(key) })
+        .map(|((name, text), key)| ZoneSpec {
+            name,
+            text,
+            key: Some(key),
+        })
         .collect();
     let open_text = zone_text("open.test", 7, 1500);
-    zones.push(ZoneSpec { name: "open.test", text: &open_text, key: None });
+    zones.push(ZoneSpec {
+        name: "open.test",
+        text: &open_text,
+        key: None,
+    });
     for (kind, start) in primaries() {
-        let Some(server) = start(&zones) else { continue };
+        let Some(server) = start(&zones) else {
+            continue;
+        };
         let dir = tempfile::tempdir().unwrap();
         for (zone, key) in names.iter().zip(&keys) {
             let out = dir.path().join(format!("{kind}-{zone}"));
-            let result = xfr(&[zone, "--from", &server.from_arg(), "--tsig", &key.spec(), "-o", out.to_str().unwrap(), "--format", "json"]);
-            assert_eq!(exit_code(&result), 0, "{kind} {zone}: {}{}", text(&result.stdout), text(&result.stderr));
+            let result = xfr(&[
+                zone,
+                "--from",
+                &server.address_arg(),
+                "--tsig",
+                &key.spec(),
+                "-o",
+                out.to_str().unwrap(),
+                "--format",
+                "json",
+            ]);
+            assert_eq!(
+                exit_code(&result),
+                0,
+                "{kind} {zone}: {}{}",
+                text(&result.stdout),
+                text(&result.stderr)
+            );
             let report = json(&result);
             assert_eq!(report["transfer"], "axfr");
-            assert!(report["messages"].as_u64().unwrap() > 1, "{kind}: one message only");
+            assert!(
+                report["messages"].as_u64().unwrap() > 1,
+                "{kind}: one message only"
+            );
             assert_eq!(report["tsig_key"], format!("key-{}.", key.algorithm));
-            assert!(!text(&result.stdout).contains(&key.secret), "secret in the report");
+            assert!(
+                !text(&result.stdout).contains(&key.secret),
+                "secret in the report"
+            );
             assert_same_zone(&server, zone, &out);
         }
         // Without TSIG where the primary allows it; and a key file
         // instead of the command line, in the primary's own format.
         let out = dir.path().join(format!("{kind}-open"));
-        let result = xfr(&["open.test", "--from", &server.from_arg(), "-o", out.to_str().unwrap()]);
+        let result = xfr(&[
+            "open.test",
+            "--from",
+            &server.address_arg(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
         assert_eq!(exit_code(&result), 0, "{kind}: {}", text(&result.stderr));
         assert_same_zone(&server, "open.test", &out);
         let key_file = dir.path().join("key.conf");
         let k = &keys[3];
         let content = if kind == "knotd" {
-            format!("key:\n  - id: {}\n    algorithm: {}\n    secret: {}\n", k.name, k.algorithm, k.secret)
+            format!(
+                "key:\n  - id: {}\n    algorithm: {}\n    secret: {}\n",
+                k.name, k.algorithm, k.secret
+            )
         } else {
-            format!("key \"{}\" {{\n\talgorithm {};\n\tsecret \"{}\";\n}};\n", k.name, k.algorithm, k.secret)
+            format!(
+                "key \"{}\" {{\n\talgorithm {};\n\tsecret \"{}\";\n}};\n",
+                k.name, k.algorithm, k.secret
+            )
         };
         std::fs::write(&key_file, content).unwrap();
         let out = dir.path().join(format!("{kind}-file"));
-        let result = xfr(&[&names[3], "--from", &server.from_arg(), "--tsig-file", key_file.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        let result = xfr(&[
+            &names[3],
+            "--from",
+            &server.address_arg(),
+            "--tsig-file",
+            key_file.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
         assert_eq!(exit_code(&result), 0, "{kind}: {}", text(&result.stderr));
         assert_same_zone(&server, &names[3], &out);
     }
@@ -135,16 +190,37 @@ fn change_zone(server: &Server, zone: &str, serial: u32) -> String {
 fn ixfr_after_a_change_on_every_primary() {
     let key = TestKey::new("ixfr-key", "hmac-sha256");
     let initial = zone_text("ixfr.test", 1, 300);
-    let zones = [ZoneSpec { name: "ixfr.test", text: &initial, key: Some(&key) }];
+    let zones = [ZoneSpec {
+        name: "ixfr.test",
+        text: &initial,
+        key: Some(&key),
+    }];
     for (kind, start) in primaries() {
-        let Some(server) = start(&zones) else { continue };
+        let Some(server) = start(&zones) else {
+            continue;
+        };
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("ixfr.test.zone");
         let o = out.to_str().unwrap();
         let spec = key.spec();
-        let args = ["ixfr.test", "--from", &server.from_arg(), "--tsig", &spec, "-o", o, "--format", "json"];
+        let args = [
+            "ixfr.test",
+            "--from",
+            &server.address_arg(),
+            "--tsig",
+            &spec,
+            "-o",
+            o,
+            "--format",
+            "json",
+        ];
         let first = xfr(&args);
-        assert_eq!(json(&first)["transfer"], "axfr", "{kind}: {}", text(&first.stderr));
+        assert_eq!(
+            json(&first)["transfer"],
+            "axfr",
+            "{kind}: {}",
+            text(&first.stderr)
+        );
         // Nothing changed: no transfer.
         let same = xfr(&args);
         assert_eq!(exit_code(&same), 0);
@@ -155,7 +231,12 @@ fn ixfr_after_a_change_on_every_primary() {
         let second = xfr(&args);
         let report = json(&second);
         assert_eq!(exit_code(&second), 0, "{kind}: {report}");
-        assert_eq!(report["transfer"], "ixfr", "{kind}: {report}\n{}", server.log());
+        assert_eq!(
+            report["transfer"],
+            "ixfr",
+            "{kind}: {report}\n{}",
+            server.log()
+        );
         assert_eq!(report["serial_before"], 1);
         assert_eq!(report["serial_after"], 2);
         assert_same_zone(&server, "ixfr.test", &out);
@@ -163,7 +244,12 @@ fn ixfr_after_a_change_on_every_primary() {
         let journal = zonectl::xfr::journal::read(&zonectl::xfr::journal_path(&out)).unwrap();
         assert_eq!(journal.len(), 1, "{kind}");
         assert_eq!((journal[0].from_serial(), journal[0].to_serial()), (1, 2));
-        assert!(journal[0].added.iter().any(|r| r.owner.to_string() == "new-host.ixfr.test."));
+        assert!(
+            journal[0]
+                .added
+                .iter()
+                .any(|r| r.owner.to_string() == "new-host.ixfr.test.")
+        );
 
         // A second change, asked over UDP first.
         change_zone(&server, "ixfr.test", 3);
@@ -173,41 +259,77 @@ fn ixfr_after_a_change_on_every_primary() {
         let report = json(&third);
         assert_eq!(report["transfer"], "ixfr", "{kind}: {report}");
         assert_same_zone(&server, "ixfr.test", &out);
-        assert_eq!(zonectl::xfr::journal::read(&zonectl::xfr::journal_path(&out)).unwrap().len(), 2);
+        assert_eq!(
+            zonectl::xfr::journal::read(&zonectl::xfr::journal_path(&out))
+                .unwrap()
+                .len(),
+            2
+        );
     }
 }
 
 #[test]
 fn a_broken_local_copy_falls_back_to_axfr() {
     let initial = zone_text("broken.test", 1, 300);
-    let zones = [ZoneSpec { name: "broken.test", text: &initial, key: None }];
-    let Some(server) = servers::knotd(&zones, &[]) else { return };
+    let zones = [ZoneSpec {
+        name: "broken.test",
+        text: &initial,
+        key: None,
+    }];
+    let Some(server) = servers::knotd(&zones, &[]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("broken.test.zone");
     let o = out.to_str().unwrap();
-    let from = server.from_arg();
-    assert_eq!(exit_code(&xfr(&["broken.test", "--from", &from, "-o", o])), 0);
+    let from = server.address_arg();
+    assert_eq!(
+        exit_code(&xfr(&["broken.test", "--from", &from, "-o", o])),
+        0
+    );
     // The local copy lost a record the next change deletes.
     let local = std::fs::read_to_string(&out).unwrap();
-    let edited: String = local.lines().filter(|l| !l.starts_with("host7.broken.test.")).map(|l| format!("{l}\n")).collect();
+    let edited: String = local
+        .lines()
+        .filter(|l| !l.starts_with("host7.broken.test."))
+        .map(|l| format!("{l}\n"))
+        .collect();
     std::fs::write(&out, edited).unwrap();
     change_zone(&server, "broken.test", 2);
     let result = xfr(&["broken.test", "--from", &from, "-o", o, "--format", "json"]);
     let report = json(&result);
     assert_eq!(report["transfer"], "axfr", "{report}");
-    assert!(report["fallback"].as_str().unwrap().contains("does not have"), "{report}");
+    assert!(
+        report["fallback"]
+            .as_str()
+            .unwrap()
+            .contains("does not have"),
+        "{report}"
+    );
     assert_same_zone(&server, "broken.test", &out);
     // --ixfr refuses to fall back.
     change_zone(&server, "broken.test", 3);
     let local = std::fs::read_to_string(&out).unwrap();
-    let edited: String = local.lines().filter(|l| !l.starts_with("host8.broken.test.")).map(|l| format!("{l}\n")).collect();
+    let edited: String = local
+        .lines()
+        .filter(|l| !l.starts_with("host8.broken.test."))
+        .map(|l| format!("{l}\n"))
+        .collect();
     std::fs::write(&out, &edited).unwrap();
-    std::fs::write(server.path("broken.test.zone"), zone_text("broken.test", 4, 300).replace("host8 A 10.0.0.8\n", "")).unwrap();
+    std::fs::write(
+        server.path("broken.test.zone"),
+        zone_text("broken.test", 4, 300).replace("host8 A 10.0.0.8\n", ""),
+    )
+    .unwrap();
     server.reload_zones();
     assert!(server.wait_serial("broken.test", Some(4), Duration::from_secs(20)));
     let result = xfr(&["broken.test", "--from", &from, "-o", o, "--ixfr"]);
     assert_eq!(exit_code(&result), 1, "{}", text(&result.stderr));
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), edited, "the local copy changed");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        edited,
+        "the local copy changed"
+    );
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -223,25 +345,50 @@ fn files_in(dir: &Path) -> Vec<String> {
 fn tsig_failures_name_the_cause_and_keep_the_old_copy() {
     let key = TestKey::new("good-key", "hmac-sha256");
     let initial = zone_text("tsig.test", 5, 50);
-    let zones = [ZoneSpec { name: "tsig.test", text: &initial, key: Some(&key) }];
+    let zones = [ZoneSpec {
+        name: "tsig.test",
+        text: &initial,
+        key: Some(&key),
+    }];
     for (kind, start) in primaries() {
-        let Some(server) = start(&zones) else { continue };
+        let Some(server) = start(&zones) else {
+            continue;
+        };
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("tsig.test.zone");
         let o = out.to_str().unwrap();
-        let from = server.from_arg();
+        let from = server.address_arg();
         std::fs::write(&out, "; the old copy\n").unwrap();
-        let wrong_name = TestKey { name: "other-key".into(), ..key.clone() };
-        let wrong_secret = TestKey { secret: servers::base64(&[9u8; 32]), ..key.clone() };
+        let wrong_name = TestKey {
+            name: "other-key".into(),
+            ..key.clone()
+        };
+        let wrong_secret = TestKey {
+            secret: servers::base64(&[9u8; 32]),
+            ..key.clone()
+        };
         for (bad, cause) in [(&wrong_name, "BADKEY"), (&wrong_secret, "BADSIG")] {
-            let result = xfr(&["tsig.test", "--from", &from, "--tsig", &bad.spec(), "-o", o, "--axfr"]);
+            let result = xfr(&[
+                "tsig.test",
+                "--from",
+                &from,
+                "--tsig",
+                &bad.spec(),
+                "-o",
+                o,
+                "--axfr",
+            ]);
             let stderr = text(&result.stderr);
             eprintln!("{kind}, {cause} expected: {stderr}");
             assert_eq!(exit_code(&result), 1, "{kind}: {stderr}");
             assert!(stderr.contains(cause), "{kind}: expected {cause}: {stderr}");
             assert!(!stderr.contains(&bad.secret), "{kind}: secret in the error");
             assert_eq!(std::fs::read_to_string(&out).unwrap(), "; the old copy\n");
-            assert_eq!(files_in(dir.path()), ["tsig.test.zone"], "{kind}: leftovers");
+            assert_eq!(
+                files_in(dir.path()),
+                ["tsig.test.zone"],
+                "{kind}: leftovers"
+            );
         }
         // A clock an hour fast: the server answers BADTIME.
         if let Some(faketime) = common::peer("faketime") {
@@ -249,17 +396,39 @@ fn tsig_failures_name_the_cause_and_keep_the_old_copy() {
                 .arg("-f")
                 .arg("+1h")
                 .arg(env!("CARGO_BIN_EXE_zonectl"))
-                .args(["xfr", "tsig.test", "--from", &from, "--tsig", &key.spec(), "-o", o, "--axfr"])
+                .args([
+                    "xfr",
+                    "tsig.test",
+                    "--from",
+                    &from,
+                    "--tsig",
+                    &key.spec(),
+                    "-o",
+                    o,
+                    "--axfr",
+                ])
                 .output()
                 .unwrap();
             let stderr = text(&result.stderr);
             eprintln!("{kind}, BADTIME expected: {stderr}");
             assert_eq!(exit_code(&result), 1, "{kind}: {stderr}");
-            assert!(stderr.contains("BADTIME") && stderr.contains("off by 3600 s"), "{kind}: {stderr}");
+            assert!(
+                stderr.contains("BADTIME") && stderr.contains("off by 3600 s"),
+                "{kind}: {stderr}"
+            );
             assert_eq!(std::fs::read_to_string(&out).unwrap(), "; the old copy\n");
         }
         // And the right key still works.
-        let result = xfr(&["tsig.test", "--from", &from, "--tsig", &key.spec(), "-o", o, "--axfr"]);
+        let result = xfr(&[
+            "tsig.test",
+            "--from",
+            &from,
+            "--tsig",
+            &key.spec(),
+            "-o",
+            o,
+            "--axfr",
+        ]);
         assert_eq!(exit_code(&result), 0, "{kind}: {}", text(&result.stderr));
     }
 }
@@ -267,13 +436,30 @@ fn tsig_failures_name_the_cause_and_keep_the_old_copy() {
 #[test]
 fn if_newer_checks_the_serial_first() {
     let initial = zone_text("cron.test", 10, 20);
-    let zones = [ZoneSpec { name: "cron.test", text: &initial, key: None }];
-    let Some(server) = servers::nsd(&zones) else { return };
+    let zones = [ZoneSpec {
+        name: "cron.test",
+        text: &initial,
+        key: None,
+    }];
+    let Some(server) = servers::nsd(&zones) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cron.test.zone");
     let o = out.to_str().unwrap();
-    let from = server.from_arg();
-    let args = ["cron.test", "--from", &from, "-o", o, "--if-newer", "--keep", "2", "--format", "json"];
+    let from = server.address_arg();
+    let args = [
+        "cron.test",
+        "--from",
+        &from,
+        "-o",
+        o,
+        "--if-newer",
+        "--keep",
+        "2",
+        "--format",
+        "json",
+    ];
     let first = xfr(&args);
     assert_eq!(json(&first)["transfer"], "axfr");
     let again = xfr(&args);
@@ -281,21 +467,48 @@ fn if_newer_checks_the_serial_first() {
     assert_eq!(json(&again)["status"], "up-to-date");
     assert_eq!(json(&again)["transfer"], "none");
     let table = xfr(&["cron.test", "--from", &from, "-o", o, "--if-newer"]);
-    assert!(text(&table.stdout).contains("up to date at serial 10"), "{}", text(&table.stdout));
+    assert!(
+        text(&table.stdout).contains("up to date at serial 10"),
+        "{}",
+        text(&table.stdout)
+    );
     // A local copy ahead of the primary: exit 1, nothing written.
-    let ahead = std::fs::read_to_string(&out).unwrap().replace(" 10 3600 600", " 11 3600 600");
+    let ahead = std::fs::read_to_string(&out)
+        .unwrap()
+        .replace(" 10 3600 600", " 11 3600 600");
     std::fs::write(&out, &ahead).unwrap();
     let behind = xfr(&args);
     assert_eq!(exit_code(&behind), 1);
     assert_eq!(json(&behind)["status"], "primary-behind");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), ahead);
     // --keep: the previous version stays as FILE.1.
-    let _ = xfr(&["cron.test", "--from", &from, "-o", o, "--axfr", "--keep", "2"]);
-    assert_eq!(std::fs::read_to_string(dir.path().join("cron.test.zone.1")).unwrap(), ahead);
+    let _ = xfr(&[
+        "cron.test",
+        "--from",
+        &from,
+        "-o",
+        o,
+        "--axfr",
+        "--keep",
+        "2",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("cron.test.zone.1")).unwrap(),
+        ahead
+    );
     // An unreachable primary: exit 1, the copy is kept.
     let before = std::fs::read_to_string(&out).unwrap();
     let dead = format!("127.0.0.1:{}", servers::free_port());
-    let result = xfr(&["cron.test", "--from", &dead, "-o", o, "--if-newer", "--timeout", "1"]);
+    let result = xfr(&[
+        "cron.test",
+        "--from",
+        &dead,
+        "-o",
+        o,
+        "--if-newer",
+        "--timeout",
+        "1",
+    ]);
     assert_eq!(exit_code(&result), 1, "{}", text(&result.stderr));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), before);
     // Standard output without -o.
@@ -309,13 +522,27 @@ fn killing_the_primary_mid_transfer_keeps_the_old_copy() {
     // Far more than the socket buffers hold, so that the primary is still
     // sending when it dies.
     let big = zone_text("big.test", 1, 500_000);
-    let zones = [ZoneSpec { name: "big.test", text: &big, key: None }];
-    let Some(mut server) = servers::nsd(&zones) else { return };
+    let zones = [ZoneSpec {
+        name: "big.test",
+        text: &big,
+        key: None,
+    }];
+    let Some(mut server) = servers::nsd(&zones) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("big.test.zone");
     std::fs::write(&out, "; the old copy\n").unwrap();
     let child = zonectl()
-        .args(["xfr", "big.test", "--from", &server.from_arg(), "-o", out.to_str().unwrap(), "--axfr"])
+        .args([
+            "xfr",
+            "big.test",
+            "--from",
+            &server.address_arg(),
+            "-o",
+            out.to_str().unwrap(),
+            "--axfr",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -333,7 +560,10 @@ fn killing_the_primary_mid_transfer_keeps_the_old_copy() {
             Command::new("kill").args(["-STOP", &pid]).status().unwrap();
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the transfer never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the transfer never started"
+        );
         std::thread::sleep(Duration::from_millis(2));
     }
     server.kill();
@@ -341,7 +571,10 @@ fn killing_the_primary_mid_transfer_keeps_the_old_copy() {
     let result = child.wait_with_output().unwrap();
     let stderr = text(&result.stderr);
     assert_eq!(exit_code(&result), 1, "{stderr}");
-    assert!(stderr.contains("closed the connection") || stderr.contains("reset"), "{stderr}");
+    assert!(
+        stderr.contains("closed the connection") || stderr.contains("reset"),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "; the old copy\n");
     assert_eq!(files_in(dir.path()), ["big.test.zone"]);
 }
@@ -350,20 +583,51 @@ fn killing_the_primary_mid_transfer_keeps_the_old_copy() {
 fn notify_makes_named_and_knot_transfer_from_nsd() {
     let key = TestKey::new("notify-key", "hmac-sha256");
     let initial = zone_text("notify.test", 1, 20);
-    let zones = [ZoneSpec { name: "notify.test", text: &initial, key: Some(&key) }];
-    let Some(primary) = servers::nsd(&zones) else { return };
-    let secondary = [SecondarySpec { name: "notify.test", primary: primary.addr(), key: Some(&key) }];
-    let Some(named) = servers::named(&[], &secondary) else { return };
-    let Some(knot) = servers::knotd(&[], &secondary) else { return };
+    let zones = [ZoneSpec {
+        name: "notify.test",
+        text: &initial,
+        key: Some(&key),
+    }];
+    let Some(primary) = servers::nsd(&zones) else {
+        return;
+    };
+    let secondary = [SecondarySpec {
+        name: "notify.test",
+        primary: primary.addr(),
+        key: Some(&key),
+    }];
+    let Some(named) = servers::named(&[], &secondary) else {
+        return;
+    };
+    let Some(knot) = servers::knotd(&[], &secondary) else {
+        return;
+    };
     for s in [&named, &knot] {
-        assert!(s.wait_serial("notify.test", Some(1), Duration::from_secs(20)), "{}", s.log());
+        assert!(
+            s.wait_serial("notify.test", Some(1), Duration::from_secs(20)),
+            "{}",
+            s.log()
+        );
     }
-    std::fs::write(primary.path("notify.test.zone"), zone_text("notify.test", 2, 25)).unwrap();
+    std::fs::write(
+        primary.path("notify.test.zone"),
+        zone_text("notify.test", 2, 25),
+    )
+    .unwrap();
     primary.reload();
     assert!(primary.wait_serial("notify.test", Some(2), Duration::from_secs(20)));
     let zone_file = primary.path("notify.test.zone");
     let result = zonectl()
-        .args(["notify", "notify.test", "--to", &named.from_arg(), "--to", &knot.from_arg(), "--tsig", &key.spec()])
+        .args([
+            "notify",
+            "notify.test",
+            "--to",
+            &named.address_arg(),
+            "--to",
+            &knot.address_arg(),
+            "--tsig",
+            &key.spec(),
+        ])
         .arg("--zone-file")
         .arg(&zone_file)
         .output()
@@ -382,21 +646,40 @@ fn notify_makes_named_and_knot_transfer_from_nsd() {
     // A zone the secondaries do not have, and a target that is not there.
     let dead = format!("127.0.0.1:{}", servers::free_port());
     let result = zonectl()
-        .args(["notify", "other.test", "--to", &named.from_arg(), "--to", &dead, "--timeout", "1", "--tries", "2", "--format", "json"])
+        .args([
+            "notify",
+            "other.test",
+            "--to",
+            &named.address_arg(),
+            "--to",
+            &dead,
+            "--timeout",
+            "1",
+            "--tries",
+            "2",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(exit_code(&result), 1);
     let report = json(&result);
     let targets = report["targets"].as_array().unwrap();
     assert_eq!(targets[0]["acknowledged"], false);
-    assert!(["NOTAUTH", "REFUSED"].contains(&targets[0]["answer"].as_str().unwrap()), "{report}");
+    assert!(
+        ["NOTAUTH", "REFUSED"].contains(&targets[0]["answer"].as_str().unwrap()),
+        "{report}"
+    );
     assert_eq!(targets[1]["acknowledged"], false);
     assert_eq!(targets[1]["attempts"], 2);
 }
 
 #[test]
 fn tsig_keygen_writes_keys_the_peers_accept() {
-    let out = zonectl().args(["tsig-keygen", "-a", "hmac-sha384", "gen-key"]).output().unwrap();
+    let out = zonectl()
+        .args(["tsig-keygen", "-a", "hmac-sha384", "gen-key"])
+        .output()
+        .unwrap();
     let bind_text = text(&out.stdout);
     assert!(bind_text.starts_with("key \"gen-key\" {\n\talgorithm hmac-sha384;\n\tsecret \""));
     let dir = tempfile::tempdir().unwrap();
@@ -408,7 +691,10 @@ fn tsig_keygen_writes_keys_the_peers_accept() {
     }
     let keys = zonectl::tsig::Key::read_file(&file).unwrap();
     assert_eq!(keys[0].algorithm, zonectl::tsig::Algorithm::HmacSha384);
-    let knot = zonectl().args(["tsig-keygen", "--knot", "gen-key"]).output().unwrap();
+    let knot = zonectl()
+        .args(["tsig-keygen", "--knot", "gen-key"])
+        .output()
+        .unwrap();
     assert!(text(&knot.stdout).starts_with("key:\n  - id: gen-key\n    algorithm: hmac-sha256\n"));
 }
 
@@ -432,7 +718,9 @@ fn server_side_tsig_answers_dig_and_kdig() {
             .as_secs()
     };
     for client in ["dig", "kdig"] {
-        let Some(binary) = common::peer(client) else { continue };
+        let Some(binary) = common::peer(client) else {
+            continue;
+        };
         // (our keys, clock offset, what the client must print, whether
         // our answer is signed). dig prints NOTAUTH, kdig the TSIG error
         // as the status.
@@ -443,12 +731,30 @@ fn server_side_tsig_answers_dig_and_kdig() {
         ];
         for (key, offset, expected, signed) in cases {
             let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-            socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            socket
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
             let port = socket.local_addr().unwrap().port().to_string();
             let mut cmd = Command::new(&binary);
-            cmd.args(["-y", &test_key.spec(), "@127.0.0.1", "-p", &port, "example.com", "SOA"]);
-            cmd.args(if client == "dig" { ["+tries=1", "+time=5"] } else { ["+retry=0", "+timeout=5"] });
-            let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+            cmd.args([
+                "-y",
+                &test_key.spec(),
+                "@127.0.0.1",
+                "-p",
+                &port,
+                "example.com",
+                "SOA",
+            ]);
+            cmd.args(if client == "dig" {
+                ["+tries=1", "+time=5"]
+            } else {
+                ["+retry=0", "+timeout=5"]
+            });
+            let child = cmd
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
             let mut buf = [0u8; 4096];
             let (n, peer) = socket.recv_from(&mut buf).unwrap();
             let request = &buf[..n];
@@ -460,8 +766,12 @@ fn server_side_tsig_answers_dig_and_kdig() {
             let mut response = match &check {
                 RequestCheck::Verified { tsig, .. } => {
                     let mut soa = Vec::new();
-                    soa.extend_from_slice(b"\x03ns1\x07example\x03com\x00\x02hm\x07example\x03com\x00");
-                    soa.extend_from_slice(&[0, 0, 0, 1, 0, 0, 14, 16, 0, 0, 2, 88, 0, 9, 58, 128, 0, 0, 1, 44]);
+                    soa.extend_from_slice(
+                        b"\x03ns1\x07example\x03com\x00\x02hm\x07example\x03com\x00",
+                    );
+                    soa.extend_from_slice(&[
+                        0, 0, 0, 1, 0, 0, 14, 16, 0, 0, 2, 88, 0, 9, 58, 128, 0, 0, 1, 44,
+                    ]);
                     let mut msg = MessageBuilder::new(id, opcode::QUERY, flag::QR | flag::AA)
                         .question(&qname, qtype, qclass)
                         .record(Section::Answer, &qname, RType::SOA, 1, 3600, &soa)
@@ -483,7 +793,10 @@ fn server_side_tsig_answers_dig_and_kdig() {
             let out = child.wait_with_output().unwrap();
             let printed = format!("{}{}", text(&out.stdout), text(&out.stderr));
             for word in expected {
-                assert!(printed.contains(word), "{client}, expected {word}:\n{printed}");
+                assert!(
+                    printed.contains(word),
+                    "{client}, expected {word}:\n{printed}"
+                );
             }
             let lower = printed.to_lowercase();
             // What dig and kdig print when a MAC does not verify (dig
@@ -493,7 +806,10 @@ fn server_side_tsig_answers_dig_and_kdig() {
                 .any(|c| lower.contains(c));
             eprintln!("{client} {expected:?}:\n{printed}");
             if signed {
-                assert!(!complaint, "{client} could not verify our signed answer:\n{printed}");
+                assert!(
+                    !complaint,
+                    "{client} could not verify our signed answer:\n{printed}"
+                );
             }
         }
     }
@@ -504,22 +820,39 @@ fn verify_dnssec_refuses_a_zone_whose_signatures_fail() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     for extra in [&["--ksk"][..], &[][..]] {
-        let out = zonectl().args(["keygen", "example.com", "-K", d]).args(extra).output().unwrap();
+        let out = zonectl()
+            .args(["keygen", "example.com", "-K", d])
+            .args(extra)
+            .output()
+            .unwrap();
         assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
     }
     let signed = dir.path().join("signed");
     let zone = common::testdata("example.com.zone");
     let out = zonectl()
-        .args(["sign", zone.to_str().unwrap(), "--keys", d, "-o", signed.to_str().unwrap()])
+        .args([
+            "sign",
+            zone.to_str().unwrap(),
+            "--keys",
+            d,
+            "-o",
+            signed.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
     let signed_text = std::fs::read_to_string(&signed).unwrap();
-    let zones = [ZoneSpec { name: "example.com", text: &signed_text, key: None }];
-    let Some(server) = servers::nsd(&zones) else { return };
+    let zones = [ZoneSpec {
+        name: "example.com",
+        text: &signed_text,
+        key: None,
+    }];
+    let Some(server) = servers::nsd(&zones) else {
+        return;
+    };
     let copy = dir.path().join("copy.zone");
     let o = copy.to_str().unwrap();
-    let from = server.from_arg();
+    let from = server.address_arg();
     let result = xfr(&["example.com", "--from", &from, "-o", o, "--verify-dnssec"]);
     assert_eq!(exit_code(&result), 0, "{}", text(&result.stderr));
     let good_copy = std::fs::read_to_string(&copy).unwrap();
@@ -529,7 +862,11 @@ fn verify_dnssec_refuses_a_zone_whose_signatures_fail() {
         .map(|l| {
             if l.contains(" RRSIG A ") && l.starts_with("www.") {
                 let (head, sig) = l.rsplit_once(' ').unwrap();
-                let flipped = if sig.starts_with('A') { sig.replacen('A', "B", 1) } else { format!("A{}", &sig[1..]) };
+                let flipped = if sig.starts_with('A') {
+                    sig.replacen('A', "B", 1)
+                } else {
+                    format!("A{}", &sig[1..])
+                };
                 format!("{head} {flipped}\n")
             } else {
                 format!("{l}\n")
@@ -540,10 +877,21 @@ fn verify_dnssec_refuses_a_zone_whose_signatures_fail() {
     std::fs::write(server.path("example.com.zone"), tampered).unwrap();
     server.reload();
     std::thread::sleep(Duration::from_secs(1));
-    let result = xfr(&["example.com", "--from", &from, "-o", o, "--verify-dnssec", "--axfr"]);
+    let result = xfr(&[
+        "example.com",
+        "--from",
+        &from,
+        "-o",
+        o,
+        "--verify-dnssec",
+        "--axfr",
+    ]);
     let stderr = text(&result.stderr);
     assert_eq!(exit_code(&result), 1, "{stderr}");
-    assert!(stderr.contains("DNSSEC") && stderr.contains("www.example.com."), "{stderr}");
+    assert!(
+        stderr.contains("DNSSEC") && stderr.contains("www.example.com."),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read_to_string(&copy).unwrap(), good_copy);
     // Without --verify-dnssec the same transfer goes through.
     let result = xfr(&["example.com", "--from", &from, "-o", o, "--axfr"]);

@@ -99,7 +99,14 @@ pub fn execute(args: ProbeArgs) -> Result<ExitCode> {
         .zip(&parsed)
         .map(|(slot, d)| {
             slot.into_inner().unwrap().unwrap_or_else(|| {
-                analyze(&d.to_string(), Default::default(), Vec::new(), Vec::new(), &options.thresholds, None)
+                analyze(
+                    &d.to_string(),
+                    Default::default(),
+                    Vec::new(),
+                    Vec::new(),
+                    &options.thresholds,
+                    None,
+                )
             })
         })
         .collect();
@@ -188,7 +195,11 @@ fn print_report(r: &DomainReport) {
                     format!(
                         "{}{}{}",
                         q.rcode.as_deref().unwrap_or("?"),
-                        if q.authoritative { " aa" } else { " not authoritative" },
+                        if q.authoritative {
+                            " aa"
+                        } else {
+                            " not authoritative"
+                        },
                         q.rtt_ms.map_or(String::new(), |ms| format!(", {ms} ms"))
                     ),
                 ),

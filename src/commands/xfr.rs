@@ -10,7 +10,9 @@ use serde::Serialize;
 use zonectl::net::parse_server;
 use zonectl::tsig::{Algorithm, Key};
 use zonectl::xfr::notify::{NotifyOptions, notify_all};
-use zonectl::xfr::{Client, Mode, Outcome, RefreshOptions, Status, TransferKind, XfrError, refresh};
+use zonectl::xfr::{
+    Client, Mode, Outcome, RefreshOptions, Status, TransferKind, XfrError, refresh,
+};
 use zonectl::zone::{RType, writer};
 
 use super::parse_origin;
@@ -44,8 +46,13 @@ fn load_key(args: &TsigArgs) -> Result<Option<Key>> {
 }
 
 fn parse_size(text: &str) -> Result<u64> {
-    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let n: u64 = digits.parse().with_context(|| format!("bad size \"{text}\""))?;
+    let (digits, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = digits
+        .parse()
+        .with_context(|| format!("bad size \"{text}\""))?;
     let shift = match unit.to_ascii_lowercase().as_str() {
         "" => 0,
         "k" | "kb" | "kib" => 10,
@@ -189,7 +196,10 @@ fn serial_text(serial: Option<u32>) -> String {
 
 fn print_summary(r: &XfrReport) {
     if let Some(error) = &r.error {
-        eprintln!("zonectl: {}: transfer from {} failed: {error}", r.zone, r.server);
+        eprintln!(
+            "zonectl: {}: transfer from {} failed: {error}",
+            r.zone, r.server
+        );
         if r.serial_before.is_some() || std::path::Path::new(&r.output).exists() {
             eprintln!("zonectl: {} is unchanged", r.output);
         }
@@ -293,9 +303,14 @@ pub fn notify(args: NotifyArgs) -> Result<ExitCode> {
         }
         Format::Table => {
             let mut table = Table::new();
-            table
-                .load_style(UTF8_FULL_CONDENSED)
-                .set_header(["target", "answer", "acknowledged", "tries", "time", "detail"]);
+            table.load_style(UTF8_FULL_CONDENSED).set_header([
+                "target",
+                "answer",
+                "acknowledged",
+                "tries",
+                "time",
+                "detail",
+            ]);
             for r in &reports {
                 table.add_row([
                     r.target.clone(),
@@ -320,6 +335,13 @@ pub fn tsig_keygen(args: TsigKeygenArgs) -> Result<ExitCode> {
     let algorithm = Algorithm::from_name(&args.algorithm)
         .ok_or_else(|| anyhow!("unknown TSIG algorithm \"{}\"", args.algorithm))?;
     let key = Key::generate(&args.name, algorithm)?;
-    print!("{}", if args.knot { key.knot_text() } else { key.bind_text() });
+    print!(
+        "{}",
+        if args.knot {
+            key.knot_text()
+        } else {
+            key.bind_text()
+        }
+    );
     Ok(ExitCode::SUCCESS)
 }

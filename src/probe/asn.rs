@@ -12,7 +12,11 @@ pub enum AsnError {
     #[error("{0}: {1}")]
     Io(String, std::io::Error),
     #[error("{file}:{line}: {message}")]
-    Format { file: String, line: usize, message: String },
+    Format {
+        file: String,
+        line: usize,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,14 +59,26 @@ impl AsnDb {
             };
             let fields: Vec<&str> = line.split('\t').collect();
             if fields.len() < 3 {
-                return Err(error("expected range start, range end, AS number, country, description separated by tabs"));
+                return Err(error(
+                    "expected range start, range end, AS number, country, description separated by tabs",
+                ));
             }
-            let start: IpAddr = fields[0].trim().parse().map_err(|_| error("bad range start"))?;
-            let end: IpAddr = fields[1].trim().parse().map_err(|_| error("bad range end"))?;
+            let start: IpAddr = fields[0]
+                .trim()
+                .parse()
+                .map_err(|_| error("bad range start"))?;
+            let end: IpAddr = fields[1]
+                .trim()
+                .parse()
+                .map_err(|_| error("bad range end"))?;
             if start.is_ipv4() != end.is_ipv4() || key(start) > key(end) {
                 return Err(error("range end before its start, or of another family"));
             }
-            let asn: u32 = fields[2].trim().trim_start_matches("AS").parse().map_err(|_| error("bad AS number"))?;
+            let asn: u32 = fields[2]
+                .trim()
+                .trim_start_matches("AS")
+                .parse()
+                .map_err(|_| error("bad AS number"))?;
             if asn == 0 {
                 continue;
             }

@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use super::{AsnDb, BlockSizes, DomainReport, Nameserver, ParentView, QueryResult, Thresholds, address, analyze};
+use super::{
+    AsnDb, BlockSizes, DomainReport, Nameserver, ParentView, QueryResult, Thresholds, address,
+    analyze,
+};
 use crate::net::{self, NetError};
 use crate::wire::{self, Message, MessageBuilder, Section, flag, opcode};
 use crate::xfr::soa_serial;
@@ -41,7 +44,14 @@ struct Answer {
     additional: Vec<Rec>,
 }
 
-fn ask(server: SocketAddr, name: &Name, qtype: RType, recursion: bool, tcp: bool, options: &ProbeOptions) -> Result<(Answer, Duration), String> {
+fn ask(
+    server: SocketAddr,
+    name: &Name,
+    qtype: RType,
+    recursion: bool,
+    tcp: bool,
+    options: &ProbeOptions,
+) -> Result<(Answer, Duration), String> {
     let flags = if recursion { flag::RD } else { 0 };
     let query = MessageBuilder::new(wire::random_id(), opcode::QUERY, flags)
         .question(name.as_wire(), qtype, wire::CLASS_IN)
@@ -70,7 +80,10 @@ fn parse(msg: &[u8]) -> Result<Answer, String> {
     };
     let mut records = parsed.records();
     let (mut owner, mut rdata) = (Vec::new(), Vec::new());
-    while let Some(h) = records.next_into(&mut owner, &mut rdata).map_err(|e| format!("malformed answer: {e}"))? {
+    while let Some(h) = records
+        .next_into(&mut owner, &mut rdata)
+        .map_err(|e| format!("malformed answer: {e}"))?
+    {
         let rec = Rec {
             owner: owner.to_ascii_lowercase(),
             rtype: h.rtype,
@@ -104,7 +117,12 @@ fn ns_names(records: &[Rec], owner: &Name) -> Vec<String> {
 
 fn rdata_address(rec: &Rec) -> Option<IpAddr> {
     match (rec.rtype, rec.rdata.len()) {
-        (RType::A, 4) => Some(IpAddr::V4(Ipv4Addr::new(rec.rdata[0], rec.rdata[1], rec.rdata[2], rec.rdata[3]))),
+        (RType::A, 4) => Some(IpAddr::V4(Ipv4Addr::new(
+            rec.rdata[0],
+            rec.rdata[1],
+            rec.rdata[2],
+            rec.rdata[3],
+        ))),
         (RType::AAAA, 16) => {
             let bytes: [u8; 16] = rec.rdata[..].try_into().ok()?;
             Some(IpAddr::V6(Ipv6Addr::from(bytes)))
@@ -124,7 +142,10 @@ fn resolve_ns(name: &Name, options: &ProbeOptions) -> Result<Vec<String>, String
 
 /// A and AAAA of `name` through the resolver, following CNAMEs; returns
 /// the addresses, the alias target if `name` is an alias, and an error.
-fn resolve_addresses(name: &Name, options: &ProbeOptions) -> (Vec<IpAddr>, Option<String>, Option<String>) {
+fn resolve_addresses(
+    name: &Name,
+    options: &ProbeOptions,
+) -> (Vec<IpAddr>, Option<String>, Option<String>) {
     let mut addresses = Vec::new();
     let mut alias = None;
     let mut errors = Vec::new();
@@ -174,7 +195,10 @@ fn resolve_addresses(name: &Name, options: &ProbeOptions) -> (Vec<IpAddr>, Optio
 }
 
 /// The delegation as the parent zone's servers give it, with its glue.
-fn parent_view(domain: &Name, options: &ProbeOptions) -> (ParentView, BTreeMap<String, Vec<IpAddr>>) {
+fn parent_view(
+    domain: &Name,
+    options: &ProbeOptions,
+) -> (ParentView, BTreeMap<String, Vec<IpAddr>>) {
     let mut view = ParentView::default();
     let mut glue: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
     let mut parent = domain.parent();
@@ -197,7 +221,9 @@ fn parent_view(domain: &Name, options: &ProbeOptions) -> (ParentView, BTreeMap<S
     };
     let mut tried = Vec::new();
     for server in &servers {
-        let Ok(server_name) = Name::parse(server.as_bytes(), None) else { continue };
+        let Ok(server_name) = Name::parse(server.as_bytes(), None) else {
+            continue;
+        };
         let (addresses, _, _) = resolve_addresses(&server_name, options);
         for addr in addresses {
             let target = SocketAddr::new(addr, options.ns_port);
@@ -210,12 +236,17 @@ fn parent_view(domain: &Name, options: &ProbeOptions) -> (ParentView, BTreeMap<S
                         names = ns_names(&answer.answer, domain);
                     }
                     if names.is_empty() {
-                        tried.push(format!("{server} ({addr}) answered {} without a delegation", wire::rcode_name(answer.rcode)));
+                        tried.push(format!(
+                            "{server} ({addr}) answered {} without a delegation",
+                            wire::rcode_name(answer.rcode)
+                        ));
                         continue;
                     }
                     for rec in &answer.additional {
                         if let Some(a) = rdata_address(rec) {
-                            glue.entry(name_text(&rec.owner).to_ascii_lowercase()).or_default().push(a);
+                            glue.entry(name_text(&rec.owner).to_ascii_lowercase())
+                                .or_default()
+                                .push(a);
                         }
                     }
                     view.available = true;
@@ -231,7 +262,10 @@ fn parent_view(domain: &Name, options: &ProbeOptions) -> (ParentView, BTreeMap<S
         }
     }
     view.error = Some(if tried.is_empty() {
-        format!("no address for the servers of {}", view.zone.as_deref().unwrap_or("?"))
+        format!(
+            "no address for the servers of {}",
+            view.zone.as_deref().unwrap_or("?")
+        )
     } else {
         tried.join("; ")
     });
@@ -280,7 +314,14 @@ pub fn probe(domain: &Name, options: &ProbeOptions, asn: Option<&AsnDb>) -> Doma
     if let Err(e) = &apex
         && !parent.available
     {
-        let mut report = analyze(&domain.to_string(), parent, Vec::new(), Vec::new(), &options.thresholds, asn);
+        let mut report = analyze(
+            &domain.to_string(),
+            parent,
+            Vec::new(),
+            Vec::new(),
+            &options.thresholds,
+            asn,
+        );
         report.error = Some(format!("cannot look up the NS of {domain}: {e}"));
         return report;
     }
@@ -326,5 +367,12 @@ pub fn probe(domain: &Name, options: &ProbeOptions, asn: Option<&AsnDb>) -> Doma
             ns
         })
         .collect();
-    analyze(&domain.to_string(), parent, apex_ns, nameservers, &options.thresholds, asn)
+    analyze(
+        &domain.to_string(),
+        parent,
+        apex_ns,
+        nameservers,
+        &options.thresholds,
+        asn,
+    )
 }

@@ -52,9 +52,7 @@ impl Default for Thresholds {
 /// An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) is the IPv4 address.
 pub fn normalize(address: IpAddr) -> IpAddr {
     match address {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(IpAddr::V6(v6), IpAddr::V4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
     }
 }
@@ -64,12 +62,20 @@ pub fn block(address: IpAddr, prefix: u8) -> String {
     match normalize(address) {
         IpAddr::V4(v4) => {
             let bits = u32::from(v4);
-            let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix.min(32)) };
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - prefix.min(32))
+            };
             format!("{}/{}", Ipv4Addr::from(bits & mask), prefix.min(32))
         }
         IpAddr::V6(v6) => {
             let bits = u128::from(v6);
-            let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix.min(128)) };
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - prefix.min(128))
+            };
             format!("{}/{}", Ipv6Addr::from(bits & mask), prefix.min(128))
         }
     }
@@ -211,7 +217,9 @@ fn family_diversity(nameservers: &[Nameserver], v4: bool) -> FamilyDiversity {
             routable.insert(a.routable.clone());
         }
         if own.len() == 1 {
-            *taken.entry(own.into_iter().next().unwrap().to_string()).or_default() += 1;
+            *taken
+                .entry(own.into_iter().next().unwrap().to_string())
+                .or_default() += 1;
         }
     }
     let worst = taken.iter().max_by_key(|(_, n)| **n);
@@ -220,7 +228,11 @@ fn family_diversity(nameservers: &[Nameserver], v4: bool) -> FamilyDiversity {
         blocks: blocks.into_iter().collect(),
         routable_blocks: routable.into_iter().collect(),
         nameservers: names,
-        largest_share: if names == 0 { 0.0 } else { largest as f64 / names as f64 },
+        largest_share: if names == 0 {
+            0.0
+        } else {
+            largest as f64 / names as f64
+        },
         worst_block: worst.map(|(b, _)| b.clone()),
         single_block_failure: names > 0 && largest == names,
     }
@@ -259,7 +271,10 @@ pub fn analyze(
         })
     };
     if let Some(db) = asn {
-        for a in nameservers.iter_mut().flat_map(|ns| ns.addresses.iter_mut()) {
+        for a in nameservers
+            .iter_mut()
+            .flat_map(|ns| ns.addresses.iter_mut())
+        {
             if let Some(entry) = db.lookup(a.address) {
                 a.asn = Some(entry.asn);
                 a.as_name = Some(entry.description.clone());
@@ -306,7 +321,10 @@ pub fn analyze(
             add(
                 Verdict::Fail,
                 "ns-cname",
-                format!("{} is an alias for {target}: NS must name a host, not a CNAME (RFC 2181 §10.3)", ns.name),
+                format!(
+                    "{} is an alias for {target}: NS must name a host, not a CNAME (RFC 2181 §10.3)",
+                    ns.name
+                ),
             );
         }
         if ns.addresses.is_empty() {
@@ -316,7 +334,9 @@ pub fn analyze(
                 format!(
                     "{} has no address{}",
                     ns.name,
-                    ns.error.as_ref().map_or(String::new(), |e| format!(" ({e})"))
+                    ns.error
+                        .as_ref()
+                        .map_or(String::new(), |e| format!(" ({e})"))
                 ),
             );
         }
@@ -339,29 +359,50 @@ pub fn analyze(
     }
     let v4 = family_diversity(&nameservers, true);
     let v6 = family_diversity(&nameservers, false);
-    let with_addresses = nameservers.iter().filter(|ns| !ns.addresses.is_empty()).count();
+    let with_addresses = nameservers
+        .iter()
+        .filter(|ns| !ns.addresses.is_empty())
+        .count();
     if with_addresses == 0 && !nameservers.is_empty() {
-        add(Verdict::Fail, "no-addresses", "no nameserver has an address".into());
+        add(
+            Verdict::Fail,
+            "no-addresses",
+            "no nameserver has an address".into(),
+        );
     }
-    for (family, d, min, size) in [("IPv4", &v4, thresholds.min_v4_blocks, "v4"), ("IPv6", &v6, thresholds.min_v6_blocks, "v6")] {
+    for (family, d, min, size) in [
+        ("IPv4", &v4, thresholds.min_v4_blocks, "v4"),
+        ("IPv6", &v6, thresholds.min_v6_blocks, "v6"),
+    ] {
         if d.nameservers == 0 {
             continue;
         }
         if d.blocks.len() < min {
-            let code = if size == "v4" { "v4-blocks" } else { "v6-blocks" };
+            let code = if size == "v4" {
+                "v4-blocks"
+            } else {
+                "v6-blocks"
+            };
             let message = if d.blocks.len() == 1 {
                 format!(
                     "every {family} address of every nameserver is in {}: one route leak or hijack of that block takes the domain down for {family} resolvers",
                     d.blocks[0]
                 )
             } else {
-                format!("{family} addresses span {} blocks; at least {min} are required", d.blocks.len())
+                format!(
+                    "{family} addresses span {} blocks; at least {min} are required",
+                    d.blocks.len()
+                )
             };
             add(Verdict::Fail, code, message);
         } else if d.largest_share > 0.5 {
             add(
                 Verdict::Warn,
-                if size == "v4" { "v4-concentration" } else { "v6-concentration" },
+                if size == "v4" {
+                    "v4-concentration"
+                } else {
+                    "v6-concentration"
+                },
                 format!(
                     "a failure of {} alone takes down {} of the nameservers with {family} addresses",
                     d.worst_block.as_deref().unwrap_or("?"),
@@ -406,7 +447,9 @@ pub fn analyze(
         add(
             Verdict::Warn,
             "single-as",
-            format!("every nameserver address is originated by AS{asn} ({name}): an outage or hijack of that AS takes the domain down"),
+            format!(
+                "every nameserver address is originated by AS{asn} ({name}): an outage or hijack of that AS takes the domain down"
+            ),
         );
     }
     query_findings(&nameservers, &mut add);
@@ -417,7 +460,11 @@ pub fn analyze(
         asns: asns.into_iter().collect(),
         single_as_failure,
     };
-    let verdict = findings.iter().map(|f| f.severity).max().unwrap_or(Verdict::Pass);
+    let verdict = findings
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Verdict::Pass);
     let reasons = if verdict == Verdict::Pass {
         vec![format!(
             "nameserver addresses span {} IPv4 and {} IPv6 blocks; no single block failure takes the domain down",
@@ -448,7 +495,11 @@ pub fn analyze(
 fn query_findings(nameservers: &[Nameserver], add: &mut impl FnMut(Verdict, &'static str, String)) {
     let asked: Vec<(&Nameserver, &Address, &QueryResult)> = nameservers
         .iter()
-        .flat_map(|ns| ns.addresses.iter().filter_map(move |a| a.query.as_ref().map(|q| (ns, a, q))))
+        .flat_map(|ns| {
+            ns.addresses
+                .iter()
+                .filter_map(move |a| a.query.as_ref().map(|q| (ns, a, q)))
+        })
         .collect();
     if asked.is_empty() {
         return;
@@ -461,7 +512,10 @@ fn query_findings(nameservers: &[Nameserver], add: &mut impl FnMut(Verdict, &'st
             add(
                 Verdict::Warn,
                 "unreachable",
-                format!("{who} does not answer: {}", q.error.as_deref().unwrap_or("no answer")),
+                format!(
+                    "{who} does not answer: {}",
+                    q.error.as_deref().unwrap_or("no answer")
+                ),
             );
         } else if !q.authoritative || q.serial.is_none() {
             add(
@@ -478,7 +532,10 @@ fn query_findings(nameservers: &[Nameserver], add: &mut impl FnMut(Verdict, &'st
                 add(
                     Verdict::Warn,
                     if q.udp { "no-tcp" } else { "no-udp" },
-                    format!("{who} answers over {} only", if q.udp { "UDP" } else { "TCP" }),
+                    format!(
+                        "{who} answers over {} only",
+                        if q.udp { "UDP" } else { "TCP" }
+                    ),
                 );
             }
             serials.entry(q.serial.unwrap()).or_default().push(who);
@@ -499,7 +556,10 @@ fn query_findings(nameservers: &[Nameserver], add: &mut impl FnMut(Verdict, &'st
         add(
             Verdict::Warn,
             "serial-mismatch",
-            format!("the servers disagree on the SOA serial: {}", parts.join("; ")),
+            format!(
+                "the servers disagree on the SOA serial: {}",
+                parts.join("; ")
+            ),
         );
     }
 }
@@ -561,7 +621,14 @@ mod tests {
     fn judge(servers: Vec<Nameserver>) -> DomainReport {
         let names: Vec<String> = servers.iter().map(|n| n.name.clone()).collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        analyze("example.", parent(&refs), names.clone(), servers, &Thresholds::default(), None)
+        analyze(
+            "example.",
+            parent(&refs),
+            names.clone(),
+            servers,
+            &Thresholds::default(),
+            None,
+        )
     }
 
     fn codes(report: &DomainReport) -> Vec<&'static str> {
@@ -578,11 +645,23 @@ mod tests {
             "2803:f800:50::6ca2:c193",
             "2a06:98c1:50::ac40:2193",
         ];
-        let report = judge(vec![ns("ada.ns.cloudflare.com.", &addrs), ns("bob.ns.cloudflare.com.", &addrs)]);
+        let report = judge(vec![
+            ns("ada.ns.cloudflare.com.", &addrs),
+            ns("bob.ns.cloudflare.com.", &addrs),
+        ]);
         assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.findings);
-        assert_eq!(report.diversity.v4.blocks, ["108.0.0.0/8", "172.0.0.0/8", "173.0.0.0/8"]);
+        assert_eq!(
+            report.diversity.v4.blocks,
+            ["108.0.0.0/8", "172.0.0.0/8", "173.0.0.0/8"]
+        );
         assert_eq!(report.diversity.v6.blocks.len(), 3);
-        assert!(report.diversity.v6.blocks.contains(&"2606:4700:58::/45".to_string()));
+        assert!(
+            report
+                .diversity
+                .v6
+                .blocks
+                .contains(&"2606:4700:58::/45".to_string())
+        );
         assert_eq!(report.diversity.v4.largest_share, 0.0);
         assert!(!report.diversity.single_block_failure);
     }
@@ -597,7 +676,11 @@ mod tests {
         ]);
         assert_eq!(report.verdict, Verdict::Fail);
         assert!(codes(&report).contains(&"v4-blocks"));
-        assert!(report.reasons[0].contains("205.0.0.0/8"), "{:?}", report.reasons);
+        assert!(
+            report.reasons[0].contains("205.0.0.0/8"),
+            "{:?}",
+            report.reasons
+        );
         assert_eq!(report.diversity.v4.largest_share, 1.0);
         assert!(report.diversity.v4.single_block_failure);
         assert!(report.diversity.single_block_failure);
@@ -608,20 +691,33 @@ mod tests {
     fn edge_cases() {
         // IPv4-mapped IPv6 counts as IPv4.
         let a = address("::ffff:192.0.2.1".parse().unwrap(), BlockSizes::default());
-        assert_eq!((a.address.to_string(), a.block.as_str()), ("192.0.2.1".into(), "192.0.0.0/8"));
+        assert_eq!(
+            (a.address.to_string(), a.block.as_str()),
+            ("192.0.2.1".into(), "192.0.0.0/8")
+        );
         // A single nameserver.
         let report = judge(vec![ns("only.", &["192.0.2.1", "2001:db8::1"])]);
         assert_eq!(report.verdict, Verdict::Fail);
         assert!(codes(&report).contains(&"single-ns"));
         // Only IPv6, in two /45s.
-        let report = judge(vec![ns("a.", &["2001:db8::1"]), ns("b.", &["2001:db8:100::1"])]);
+        let report = judge(vec![
+            ns("a.", &["2001:db8::1"]),
+            ns("b.", &["2001:db8:100::1"]),
+        ]);
         assert!(codes(&report).contains(&"no-ipv4"));
-        assert!(!codes(&report).contains(&"v6-blocks"), "{:?}", report.findings);
+        assert!(
+            !codes(&report).contains(&"v6-blocks"),
+            "{:?}",
+            report.findings
+        );
         // A nameserver with no address next to working ones.
         let report = judge(vec![
             ns("a.", &["192.0.2.1", "2001:db8::1"]),
             ns("b.", &["198.51.100.1", "2001:db8:100::1"]),
-            Nameserver { error: Some("NXDOMAIN".into()), ..ns("c.", &[]) },
+            Nameserver {
+                error: Some("NXDOMAIN".into()),
+                ..ns("c.", &[])
+            },
         ]);
         assert_eq!(report.verdict, Verdict::Warn);
         assert_eq!(codes(&report), ["ns-no-address"]);
@@ -643,21 +739,49 @@ mod tests {
     #[test]
     fn block_sizes_are_configurable() {
         let sizes = BlockSizes { v4: 16, v6: 32 };
-        assert_eq!(address("205.251.197.220".parse().unwrap(), sizes).block, "205.251.0.0/16");
-        assert_eq!(address("2606:4700:58::1".parse().unwrap(), sizes).block, "2606:4700::/32");
-        assert_eq!(address("2606:4700:58::1".parse().unwrap(), sizes).routable, "2606:4700:58::/48");
+        assert_eq!(
+            address("205.251.197.220".parse().unwrap(), sizes).block,
+            "205.251.0.0/16"
+        );
+        assert_eq!(
+            address("2606:4700:58::1".parse().unwrap(), sizes).block,
+            "2606:4700::/32"
+        );
+        assert_eq!(
+            address("2606:4700:58::1".parse().unwrap(), sizes).routable,
+            "2606:4700:58::/48"
+        );
     }
 
     #[test]
     fn query_results_flag_lame_and_stale_servers() {
-        let mut servers = vec![ns("a.", &["192.0.2.1"]), ns("b.", &["198.51.100.1"]), ns("c.", &["203.0.113.1"])];
-        let ok = |serial| QueryResult { udp: true, tcp: true, authoritative: true, serial: Some(serial), rcode: Some("NOERROR".into()), ..Default::default() };
+        let mut servers = vec![
+            ns("a.", &["192.0.2.1"]),
+            ns("b.", &["198.51.100.1"]),
+            ns("c.", &["203.0.113.1"]),
+        ];
+        let ok = |serial| QueryResult {
+            udp: true,
+            tcp: true,
+            authoritative: true,
+            serial: Some(serial),
+            rcode: Some("NOERROR".into()),
+            ..Default::default()
+        };
         servers[0].addresses[0].query = Some(ok(2));
         servers[1].addresses[0].query = Some(ok(1));
-        servers[2].addresses[0].query = Some(QueryResult { udp: true, tcp: true, rcode: Some("REFUSED".into()), ..Default::default() });
+        servers[2].addresses[0].query = Some(QueryResult {
+            udp: true,
+            tcp: true,
+            rcode: Some("REFUSED".into()),
+            ..Default::default()
+        });
         let report = judge(servers);
         let c = codes(&report);
-        assert!(c.contains(&"lame") && c.contains(&"serial-mismatch"), "{c:?}");
+        assert!(
+            c.contains(&"lame") && c.contains(&"serial-mismatch"),
+            "{c:?}"
+        );
         assert_eq!(report.verdict, Verdict::Warn);
     }
 }

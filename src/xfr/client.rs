@@ -64,10 +64,16 @@ pub struct Stats {
 #[derive(Debug)]
 pub enum IxfrAnswer {
     /// The primary's serial is not newer than ours (it may be older).
-    UpToDate { serial: u32 },
+    UpToDate {
+        serial: u32,
+    },
     /// The whole zone, as an AXFR would send it (without the closing SOA).
-    Full { records: Vec<Record> },
-    Incremental { changesets: Vec<Changeset> },
+    Full {
+        records: Vec<Record>,
+    },
+    Incremental {
+        changesets: Vec<Changeset>,
+    },
 }
 
 enum Source {
@@ -95,7 +101,11 @@ struct AnswerStream<'k> {
 impl<'k> AnswerStream<'k> {
     /// The next answer record, loading messages as needed; `None` when a
     /// UDP answer ends. On TCP the caller decides where the answer ends.
-    fn next(&mut self, owner: &mut Vec<u8>, rdata: &mut Vec<u8>) -> Result<Option<wire::RecordHeader>, XfrError> {
+    fn next(
+        &mut self,
+        owner: &mut Vec<u8>,
+        rdata: &mut Vec<u8>,
+    ) -> Result<Option<wire::RecordHeader>, XfrError> {
         loop {
             if !self.loaded {
                 if !self.load()? {
@@ -134,7 +144,8 @@ impl<'k> AnswerStream<'k> {
                 });
             }
             RType::OPT if header.ttl >> 24 != 0 => {
-                let rcode = ((header.ttl >> 24) as u16) << 4 | wire::Header::parse(&self.msg)?.rcode();
+                let rcode =
+                    ((header.ttl >> 24) as u16) << 4 | wire::Header::parse(&self.msg)?.rcode();
                 return Err(XfrError::Rcode {
                     server: self.server,
                     rcode: wire::rcode_name(rcode),
@@ -222,9 +233,7 @@ impl<'k> AnswerStream<'k> {
         if self.loaded {
             while let Some(header) = self.cursor.next_into(&self.msg, &mut owner, &mut rdata)? {
                 if header.section == Section::Answer {
-                    return Err(XfrError::Protocol(
-                        "records after the closing SOA".into(),
-                    ));
+                    return Err(XfrError::Protocol("records after the closing SOA".into()));
                 }
                 self.side_record(header, &owner, &rdata)?;
             }
@@ -275,7 +284,13 @@ impl Client {
         (msg, mac)
     }
 
-    fn stream(&self, source: Source, query: &[u8], mac: Option<Vec<u8>>, qtype: RType) -> AnswerStream<'_> {
+    fn stream(
+        &self,
+        source: Source,
+        query: &[u8],
+        mac: Option<Vec<u8>>,
+        qtype: RType,
+    ) -> AnswerStream<'_> {
         AnswerStream {
             source,
             server: self.server,
@@ -295,7 +310,11 @@ impl Client {
         }
     }
 
-    fn tcp_stream(&self, qtype: RType, authority: Option<&Record>) -> Result<AnswerStream<'_>, XfrError> {
+    fn tcp_stream(
+        &self,
+        qtype: RType,
+        authority: Option<&Record>,
+    ) -> Result<AnswerStream<'_>, XfrError> {
         let (query, mac) = self.query(qtype, authority);
         let mut conn = TcpConnection::connect(self.server, self.timeout)?;
         conn.send(&query)?;
@@ -327,7 +346,9 @@ impl Client {
         if let Some(verifier) = &stream.verifier {
             verifier.finish()?;
         }
-        found.ok_or_else(|| XfrError::Protocol(format!("{} gave no SOA for {}", self.server, self.zone)))
+        found.ok_or_else(|| {
+            XfrError::Protocol(format!("{} gave no SOA for {}", self.server, self.zone))
+        })
     }
 
     /// Receives the whole zone by AXFR, handing each record (the opening
@@ -338,13 +359,16 @@ impl Client {
     ) -> Result<(u32, Stats), XfrError> {
         let mut stream = self.tcp_stream(RType::AXFR, None)?;
         let (mut owner, mut rdata) = (Vec::new(), Vec::new());
-        let first = stream.next(&mut owner, &mut rdata)?.ok_or(XfrError::Empty)?;
+        let first = stream
+            .next(&mut owner, &mut rdata)?
+            .ok_or(XfrError::Empty)?;
         if !self.is_apex_soa(&owner, &first) {
             return Err(XfrError::Protocol(
                 "the transfer does not start with the zone's SOA".into(),
             ));
         }
-        let serial = soa_serial(&rdata).ok_or_else(|| XfrError::Protocol("malformed SOA".into()))?;
+        let serial =
+            soa_serial(&rdata).ok_or_else(|| XfrError::Protocol("malformed SOA".into()))?;
         let opening_soa = rdata.clone();
         let mut emit = |owner: &[u8], header: &wire::RecordHeader, rdata: &[u8]| {
             self.count();
@@ -385,7 +409,9 @@ impl Client {
     fn check_record(&self, owner: &[u8], header: &wire::RecordHeader) -> Result<(), XfrError> {
         if !is_subdomain_wire(owner, self.zone.as_wire()) {
             let name = Name::from_wire(owner).map_or("?".into(), |n| n.to_string());
-            return Err(XfrError::Protocol(format!("out-of-zone record {name} in the transfer")));
+            return Err(XfrError::Protocol(format!(
+                "out-of-zone record {name} in the transfer"
+            )));
         }
         if header.class != self.class {
             return Err(XfrError::Protocol(format!(
@@ -430,9 +456,13 @@ impl Client {
         udp: bool,
     ) -> Result<(IxfrAnswer, Stats), XfrError> {
         let (mut owner, mut rdata) = (Vec::new(), Vec::new());
-        let first = stream.next(&mut owner, &mut rdata)?.ok_or(XfrError::Empty)?;
+        let first = stream
+            .next(&mut owner, &mut rdata)?
+            .ok_or(XfrError::Empty)?;
         if !self.is_apex_soa(&owner, &first) {
-            return Err(XfrError::Protocol("the answer does not start with the zone's SOA".into()));
+            return Err(XfrError::Protocol(
+                "the answer does not start with the zone's SOA".into(),
+            ));
         }
         let newest = RecordRef {
             owner: &owner,
@@ -442,7 +472,8 @@ impl Client {
             rdata: &rdata,
         }
         .to_record()?;
-        let new_serial = soa_serial(&newest.rdata).ok_or_else(|| XfrError::Protocol("malformed SOA".into()))?;
+        let new_serial =
+            soa_serial(&newest.rdata).ok_or_else(|| XfrError::Protocol("malformed SOA".into()))?;
         let newer = serial::compare(new_serial, local_serial) == Some(std::cmp::Ordering::Greater);
         // A lone SOA: up to date (or, over UDP, "ask again over TCP").
         let alone = stream.cursor_at_answer_end();
@@ -454,14 +485,16 @@ impl Client {
             return Err(XfrError::Empty);
         };
         self.check_record(&owner, &second)?;
-        let mut pending = Some(RecordRef {
-            owner: &owner,
-            rtype: second.rtype,
-            class: second.class,
-            ttl: second.ttl,
-            rdata: &rdata,
-        }
-        .to_record()?);
+        let mut pending = Some(
+            RecordRef {
+                owner: &owner,
+                rtype: second.rtype,
+                class: second.class,
+                ttl: second.ttl,
+                rdata: &rdata,
+            }
+            .to_record()?,
+        );
         if second.rtype != RType::SOA || soa_serial(&rdata) == Some(new_serial) {
             // AXFR-style: the zone follows, up to the closing SOA (which
             // may be the second record, for a zone of one SOA).
@@ -470,14 +503,25 @@ impl Client {
                 let record = match pending.take() {
                     Some(r) => r,
                     None => {
-                        let header = stream.next(&mut owner, &mut rdata)?.ok_or(XfrError::Empty)?;
+                        let header = stream
+                            .next(&mut owner, &mut rdata)?
+                            .ok_or(XfrError::Empty)?;
                         self.check_record(&owner, &header)?;
-                        RecordRef { owner: &owner, rtype: header.rtype, class: header.class, ttl: header.ttl, rdata: &rdata }.to_record()?
+                        RecordRef {
+                            owner: &owner,
+                            rtype: header.rtype,
+                            class: header.class,
+                            ttl: header.ttl,
+                            rdata: &rdata,
+                        }
+                        .to_record()?
                     }
                 };
                 if record.rtype == RType::SOA {
                     if record.rdata != newest.rdata {
-                        return Err(XfrError::Protocol("the closing SOA differs from the opening one".into()));
+                        return Err(XfrError::Protocol(
+                            "the closing SOA differs from the opening one".into(),
+                        ));
                     }
                     break;
                 }
@@ -494,9 +538,18 @@ impl Client {
         loop {
             let mut deleted = Vec::new();
             let to = loop {
-                let header = stream.next(&mut owner, &mut rdata)?.ok_or(XfrError::Empty)?;
+                let header = stream
+                    .next(&mut owner, &mut rdata)?
+                    .ok_or(XfrError::Empty)?;
                 self.check_record(&owner, &header)?;
-                let record = RecordRef { owner: &owner, rtype: header.rtype, class: header.class, ttl: header.ttl, rdata: &rdata }.to_record()?;
+                let record = RecordRef {
+                    owner: &owner,
+                    rtype: header.rtype,
+                    class: header.class,
+                    ttl: header.ttl,
+                    rdata: &rdata,
+                }
+                .to_record()?;
                 if record.rtype == RType::SOA {
                     break record;
                 }
@@ -505,9 +558,18 @@ impl Client {
             };
             let mut added = Vec::new();
             let next = loop {
-                let header = stream.next(&mut owner, &mut rdata)?.ok_or(XfrError::Empty)?;
+                let header = stream
+                    .next(&mut owner, &mut rdata)?
+                    .ok_or(XfrError::Empty)?;
                 self.check_record(&owner, &header)?;
-                let record = RecordRef { owner: &owner, rtype: header.rtype, class: header.class, ttl: header.ttl, rdata: &rdata }.to_record()?;
+                let record = RecordRef {
+                    owner: &owner,
+                    rtype: header.rtype,
+                    class: header.class,
+                    ttl: header.ttl,
+                    rdata: &rdata,
+                }
+                .to_record()?;
                 if record.rtype == RType::SOA {
                     break record;
                 }
@@ -515,7 +577,12 @@ impl Client {
                 added.push(record);
             };
             let to_serial = soa_serial(&to.rdata);
-            changesets.push(Changeset { from, to, deleted, added });
+            changesets.push(Changeset {
+                from,
+                to,
+                deleted,
+                added,
+            });
             if to_serial == Some(new_serial) && next.rdata == newest.rdata {
                 break;
             }
@@ -548,6 +615,9 @@ mod tests {
 
     const ZONE: &[u8] = b"\x07example\x00";
 
+    /// The answer records of each message a scripted primary sends.
+    type Script = Vec<Vec<(Vec<u8>, RType, Vec<u8>)>>;
+
     fn soa(serial: u32) -> Vec<u8> {
         let mut rdata = b"\x02ns\x07example\x00\x02hm\x07example\x00".to_vec();
         for v in [serial, 3600, 600, 86400, 300] {
@@ -558,7 +628,7 @@ mod tests {
 
     /// A primary that answers one query with these messages (built from
     /// the query's ID and type) and closes the connection.
-    fn fake_primary(answers: Vec<Vec<(Vec<u8>, RType, Vec<u8>)>>, id_offset: u16) -> SocketAddr {
+    fn fake_primary(answers: Script, id_offset: u16) -> SocketAddr {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         std::thread::spawn(move || {
@@ -570,8 +640,12 @@ mod tests {
             let parsed = Message::parse(&query).unwrap();
             let (qname, qtype, _) = parsed.question.clone().unwrap();
             for records in answers {
-                let mut builder = MessageBuilder::new(parsed.header.id.wrapping_add(id_offset), opcode::QUERY, flag::QR | flag::AA)
-                    .question(&qname, qtype, 1);
+                let mut builder = MessageBuilder::new(
+                    parsed.header.id.wrapping_add(id_offset),
+                    opcode::QUERY,
+                    flag::QR | flag::AA,
+                )
+                .question(&qname, qtype, 1);
                 for (owner, rtype, rdata) in records {
                     builder = builder.record(Section::Answer, &owner, rtype, 1, 3600, &rdata);
                 }
@@ -593,7 +667,7 @@ mod tests {
         (owner.to_vec(), RType::A, vec![192, 0, 2, 1])
     }
 
-    fn run(answers: Vec<Vec<(Vec<u8>, RType, Vec<u8>)>>) -> Result<(u32, Stats), XfrError> {
+    fn run(answers: Script) -> Result<(u32, Stats), XfrError> {
         client(fake_primary(answers, 0)).axfr(&mut |_| Ok(()))
     }
 
@@ -613,19 +687,44 @@ mod tests {
     fn transfers_that_break_the_rules_fail() {
         let open = (ZONE.to_vec(), RType::SOA, soa(7));
         let www = a(b"\x03www\x07example\x00");
-        let cases: Vec<(Vec<Vec<(Vec<u8>, RType, Vec<u8>)>>, &str)> = vec![
+        let cases: Vec<(Script, &str)> = vec![
             (vec![vec![www.clone(), open.clone()]], "does not start"),
-            (vec![vec![open.clone(), a(b"\x03www\x05other\x00"), open.clone()]], "out-of-zone"),
-            (vec![vec![open.clone(), www.clone(), (ZONE.to_vec(), RType::SOA, soa(8))]], "closing SOA differs"),
-            (vec![vec![open.clone(), www.clone()]], "closed the connection after 2 records"),
-            (vec![vec![open.clone(), www.clone(), open.clone(), www.clone()]], "after the closing SOA"),
-            (vec![vec![open.clone(), (b"\x03sub\x07example\x00".to_vec(), RType::SOA, soa(1)), open.clone()]], "below the apex"),
+            (
+                vec![vec![open.clone(), a(b"\x03www\x05other\x00"), open.clone()]],
+                "out-of-zone",
+            ),
+            (
+                vec![vec![
+                    open.clone(),
+                    www.clone(),
+                    (ZONE.to_vec(), RType::SOA, soa(8)),
+                ]],
+                "closing SOA differs",
+            ),
+            (
+                vec![vec![open.clone(), www.clone()]],
+                "closed the connection after 2 records",
+            ),
+            (
+                vec![vec![open.clone(), www.clone(), open.clone(), www.clone()]],
+                "after the closing SOA",
+            ),
+            (
+                vec![vec![
+                    open.clone(),
+                    (b"\x03sub\x07example\x00".to_vec(), RType::SOA, soa(1)),
+                    open.clone(),
+                ]],
+                "below the apex",
+            ),
         ];
         for (answers, expected) in cases {
             let err = run(answers).unwrap_err().to_string();
             assert!(err.contains(expected), "expected {expected}: {err}");
         }
-        let err = client(fake_primary(vec![vec![open]], 1)).axfr(&mut |_| Ok(())).unwrap_err();
+        let err = client(fake_primary(vec![vec![open]], 1))
+            .axfr(&mut |_| Ok(()))
+            .unwrap_err();
         assert!(err.to_string().contains("ID"), "{err}");
     }
 
@@ -635,6 +734,9 @@ mod tests {
         let mut c = client(fake_primary(vec![vec![open.clone(), open]], 0));
         c.key = Some(crate::tsig::Key::parse_spec("k:hmac-sha256:c2VjcmV0").unwrap());
         let err = c.axfr(&mut |_| Ok(())).unwrap_err();
-        assert!(matches!(err, XfrError::Tsig(crate::tsig::TsigError::Unsigned(_))), "{err}");
+        assert!(
+            matches!(err, XfrError::Tsig(crate::tsig::TsigError::Unsigned(_))),
+            "{err}"
+        );
     }
 }

@@ -36,7 +36,11 @@ pub enum JournalError {
     #[error("{0}")]
     Io(#[from] io::Error),
     #[error("{file}:{line}: {message}")]
-    Format { file: String, line: usize, message: String },
+    Format {
+        file: String,
+        line: usize,
+        message: String,
+    },
 }
 
 fn push_record(prefix: &str, r: &Record, out: &mut String) {
@@ -48,7 +52,11 @@ fn push_record(prefix: &str, r: &Record, out: &mut String) {
 fn format_changeset(c: &Changeset, applied: u32, out: &mut String) {
     let mut when = String::new();
     crate::zone::rdata::format_time(applied, &mut when);
-    out.push_str(&format!("changeset {} {} {when}\n", c.from_serial(), c.to_serial()));
+    out.push_str(&format!(
+        "changeset {} {} {when}\n",
+        c.from_serial(),
+        c.to_serial()
+    ));
     push_record("- ", &c.from, out);
     for r in &c.deleted {
         push_record("- ", r, out);
@@ -110,33 +118,62 @@ pub fn read(path: &Path) -> Result<Vec<Changeset>, JournalError> {
         if line.starts_with("changeset ") {
             pending.push((i + 1, String::new(), String::new()));
         } else if let Some(record) = line.strip_prefix("- ") {
-            let current = pending.last_mut().ok_or_else(|| error(i + 1, "record before any changeset"))?;
+            let current = pending
+                .last_mut()
+                .ok_or_else(|| error(i + 1, "record before any changeset"))?;
             if !current.2.is_empty() {
                 return Err(error(i + 1, "deleted record after added ones"));
             }
             current.1.push_str(record);
             current.1.push('\n');
         } else if let Some(record) = line.strip_prefix("+ ") {
-            let current = pending.last_mut().ok_or_else(|| error(i + 1, "record before any changeset"))?;
+            let current = pending
+                .last_mut()
+                .ok_or_else(|| error(i + 1, "record before any changeset"))?;
             current.2.push_str(record);
             current.2.push('\n');
         } else if !line.is_empty() && !line.starts_with(';') {
-            return Err(error(i + 1, "expected a changeset line or a record after \"- \" or \"+ \""));
+            return Err(error(
+                i + 1,
+                "expected a changeset line or a record after \"- \" or \"+ \"",
+            ));
         }
     }
     let parse = |line: usize, text: &str| -> Result<(Record, Vec<Record>), JournalError> {
-        let outcome = reader::read_bytes(&file, text.as_bytes(), ReadOptions { origin: Some(Name::root()), ..Default::default() });
-        if let Some(d) = outcome.diagnostics.iter().find(|d| d.severity == Severity::Error) {
+        let outcome = reader::read_bytes(
+            &file,
+            text.as_bytes(),
+            ReadOptions {
+                origin: Some(Name::root()),
+                ..Default::default()
+            },
+        );
+        if let Some(d) = outcome
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == Severity::Error)
+        {
             return Err(error(line, &format!("bad record: {}", d.message)));
         }
         let mut records = outcome.records.into_iter();
         match records.next() {
             // Positions in the journal mean nothing to its users.
             Some(soa) if soa.rtype == RType::SOA => Ok((
-                Record { pos: Default::default(), ..soa },
-                records.map(|r| Record { pos: Default::default(), ..r }).collect(),
+                Record {
+                    pos: Default::default(),
+                    ..soa
+                },
+                records
+                    .map(|r| Record {
+                        pos: Default::default(),
+                        ..r
+                    })
+                    .collect(),
             )),
-            _ => Err(error(line, "a changeset's deletions and additions must each start with an SOA")),
+            _ => Err(error(
+                line,
+                "a changeset's deletions and additions must each start with an SOA",
+            )),
         }
     };
     pending
@@ -144,7 +181,12 @@ pub fn read(path: &Path) -> Result<Vec<Changeset>, JournalError> {
         .map(|(line, deleted, added)| {
             let (from, deleted) = parse(line, &deleted)?;
             let (to, added) = parse(line, &added)?;
-            Ok(Changeset { from, to, deleted, added })
+            Ok(Changeset {
+                from,
+                to,
+                deleted,
+                added,
+            })
         })
         .collect()
 }
@@ -159,11 +201,21 @@ mod tests {
         let path = dir.path().join("z.jnl");
         let origin = Name::parse(b"example.", None).unwrap();
         let rec = |t: &str| -> Vec<Record> {
-            reader::read_bytes("t", t.as_bytes(), ReadOptions { origin: Some(origin.clone()), ..Default::default() })
-                .records
-                .into_iter()
-                .map(|r| Record { pos: Default::default(), ..r })
-                .collect()
+            reader::read_bytes(
+                "t",
+                t.as_bytes(),
+                ReadOptions {
+                    origin: Some(origin.clone()),
+                    ..Default::default()
+                },
+            )
+            .records
+            .into_iter()
+            .map(|r| Record {
+                pos: Default::default(),
+                ..r
+            })
+            .collect()
         };
         let changeset = |from: u32, to: u32| Changeset {
             from: rec(&format!("@ 60 SOA ns hm {from} 1 1 1 1")).remove(0),
@@ -172,9 +224,18 @@ mod tests {
             added: rec(&format!("new{to} 60 TXT \"a b\"\nnew{to} 60 AAAA ::1")),
         };
         append(&path, &origin, &[changeset(1, 2)], DEFAULT_LIMIT).unwrap();
-        append(&path, &origin, &[changeset(2, 3), changeset(3, 4)], DEFAULT_LIMIT).unwrap();
+        append(
+            &path,
+            &origin,
+            &[changeset(2, 3), changeset(3, 4)],
+            DEFAULT_LIMIT,
+        )
+        .unwrap();
         let read_back = read(&path).unwrap();
-        assert_eq!(read_back, vec![changeset(1, 2), changeset(2, 3), changeset(3, 4)]);
+        assert_eq!(
+            read_back,
+            vec![changeset(1, 2), changeset(2, 3), changeset(3, 4)]
+        );
         // A small limit keeps only the newest changesets.
         append(&path, &origin, &[changeset(4, 5)], 400).unwrap();
         let kept = read(&path).unwrap();

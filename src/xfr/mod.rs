@@ -49,7 +49,9 @@ pub enum XfrError {
     Local(PathBuf, String),
     #[error("writing the zone: {0}")]
     Output(#[source] io::Error),
-    #[error("the received zone fails DNSSEC verification ({count} problems), the local copy is kept:\n{first}")]
+    #[error(
+        "the received zone fails DNSSEC verification ({count} problems), the local copy is kept:\n{first}"
+    )]
     Dnssec { count: usize, first: String },
 }
 
@@ -59,9 +61,14 @@ impl XfrError {
     fn calls_for_axfr(&self) -> bool {
         match self {
             XfrError::Rcode { rcode, .. } => {
-                matches!(rcode.as_str(), "NOTIMP" | "FORMERR" | "REFUSED" | "SERVFAIL")
+                matches!(
+                    rcode.as_str(),
+                    "NOTIMP" | "FORMERR" | "REFUSED" | "SERVFAIL"
+                )
             }
-            XfrError::Protocol(_) | XfrError::Broken(_) | XfrError::Empty | XfrError::Wire(_) => true,
+            XfrError::Protocol(_) | XfrError::Broken(_) | XfrError::Empty | XfrError::Wire(_) => {
+                true
+            }
             _ => false,
         }
     }
@@ -113,7 +120,11 @@ fn record_key(r: &Record) -> RecordKey {
 /// `local_serial`. A sequence that does not start where the previous one
 /// ended, or that deletes a record the zone does not have, is an error:
 /// the copy would silently diverge from the primary's.
-pub fn apply(records: Vec<Record>, local_serial: u32, changesets: &[Changeset]) -> Result<Vec<Record>, XfrError> {
+pub fn apply(
+    records: Vec<Record>,
+    local_serial: u32,
+    changesets: &[Changeset],
+) -> Result<Vec<Record>, XfrError> {
     let mut expected = local_serial;
     for c in changesets {
         if c.from_serial() != expected {
@@ -166,7 +177,11 @@ pub fn apply(records: Vec<Record>, local_serial: u32, changesets: &[Changeset]) 
     let new_soa = changesets.last().map(|c| c.to.clone());
     let mut out = Vec::with_capacity(records.len());
     for r in records {
-        if r.rtype == RType::SOA && new_soa.as_ref().is_some_and(|s| r.owner.eq_ignore_case(&s.owner)) {
+        if r.rtype == RType::SOA
+            && new_soa
+                .as_ref()
+                .is_some_and(|s| r.owner.eq_ignore_case(&s.owner))
+        {
             continue;
         }
         let key = record_key(&r);
@@ -291,7 +306,8 @@ fn local_soa(path: &Path, zone: &Name) -> Result<Option<Record>, String> {
         .map_err(|e| e.to_string())?;
     if let Some(end) = head.iter().rposition(|&b| b == b'\n') {
         head.truncate(end + 1);
-        let outcome = reader::read_bytes(&path.display().to_string(), &head, local_read_options(zone));
+        let outcome =
+            reader::read_bytes(&path.display().to_string(), &head, local_read_options(zone));
         if let Some(soa) = apex_soa(outcome.records, zone) {
             return Ok(Some(soa));
         }
@@ -305,7 +321,11 @@ fn local_soa(path: &Path, zone: &Name) -> Result<Option<Record>, String> {
 /// Every record of the local copy; an error if it does not read cleanly.
 fn read_local(path: &Path, zone: &Name) -> Result<Vec<Record>, String> {
     let outcome = reader::read_file(path, local_read_options(zone));
-    match outcome.diagnostics.iter().find(|d| d.severity == Severity::Error) {
+    match outcome
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+    {
         Some(d) => Err(d.to_string()),
         None => Ok(outcome.records),
     }
@@ -328,10 +348,16 @@ fn header_comment(client: &Client, serial: u32, how: &str) -> String {
 }
 
 fn check_dnssec(zone: &Zone, now: u32) -> Result<(), XfrError> {
-    let mut problems: Vec<String> = verify_zone(zone, &VerifyOptions { now, ..Default::default() })
-        .iter()
-        .map(|p| format!("{} {}: {}", p.owner, p.code, p.message))
-        .collect();
+    let mut problems: Vec<String> = verify_zone(
+        zone,
+        &VerifyOptions {
+            now,
+            ..Default::default()
+        },
+    )
+    .iter()
+    .map(|p| format!("{} {}: {}", p.owner, p.code, p.message))
+    .collect();
     if !is_signed(zone) {
         problems.push(format!("{}: the zone has no signatures", zone.origin));
     }
@@ -340,14 +366,27 @@ fn check_dnssec(zone: &Zone, now: u32) -> Result<(), XfrError> {
     }
     Err(XfrError::Dnssec {
         count: problems.len(),
-        first: problems.iter().take(10).cloned().collect::<Vec<_>>().join("\n"),
+        first: problems
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n"),
     })
 }
 
 /// Writes a zone held in memory (after IXFR, or an AXFR-style answer).
-fn store_zone(path: &Path, client: &Client, records: Vec<Record>, how: &str, options: &RefreshOptions) -> Result<(u32, u64), XfrError> {
+fn store_zone(
+    path: &Path,
+    client: &Client,
+    records: Vec<Record>,
+    how: &str,
+    options: &RefreshOptions,
+) -> Result<(u32, u64), XfrError> {
     let (zone, _) = Zone::from_records(client.zone.clone(), client.class, records);
-    let serial = zone.serial().ok_or_else(|| XfrError::Protocol("the zone has no SOA".into()))?;
+    let serial = zone
+        .serial()
+        .ok_or_else(|| XfrError::Protocol("the zone has no SOA".into()))?;
     if let Some(now) = options.verify_dnssec {
         check_dnssec(&zone, now)?;
     }
@@ -364,7 +403,11 @@ fn store_zone(path: &Path, client: &Client, records: Vec<Record>, how: &str, opt
 /// Receives the zone by AXFR straight into a temporary file beside `path`
 /// (one message in memory at a time) and renames it into place once the
 /// closing SOA has arrived and every check passed.
-fn axfr_to_file(path: &Path, client: &Client, options: &RefreshOptions) -> Result<(u32, Stats), XfrError> {
+fn axfr_to_file(
+    path: &Path,
+    client: &Client,
+    options: &RefreshOptions,
+) -> Result<(u32, Stats), XfrError> {
     let mut file = AtomicFile::create(path).map_err(XfrError::Output)?;
     let placeholder = header_comment(client, 0, "AXFR");
     // The header names the serial, known only with the first record.
@@ -386,10 +429,19 @@ fn axfr_to_file(path: &Path, client: &Client, options: &RefreshOptions) -> Resul
     if let Some(now) = options.verify_dnssec {
         let outcome = reader::read_file(
             file.temp_path(),
-            ReadOptions { origin: Some(client.zone.clone()), ..Default::default() },
+            ReadOptions {
+                origin: Some(client.zone.clone()),
+                ..Default::default()
+            },
         );
-        if let Some(d) = outcome.diagnostics.iter().find(|d| d.severity == Severity::Error) {
-            return Err(XfrError::Protocol(format!("the received zone does not read back: {d}")));
+        if let Some(d) = outcome
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == Severity::Error)
+        {
+            return Err(XfrError::Protocol(format!(
+                "the received zone does not read back: {d}"
+            )));
         }
         let (zone, _) = Zone::from_records(client.zone.clone(), client.class, outcome.records);
         check_dnssec(&zone, now)?;
@@ -402,20 +454,29 @@ fn axfr_to_file(path: &Path, client: &Client, options: &RefreshOptions) -> Resul
 /// Brings the zone file at `path` up to date from the primary `client`
 /// names: IXFR when a usable local copy exists (falling back to AXFR),
 /// AXFR otherwise. The file is replaced atomically, or not at all.
-pub fn refresh(client: &Client, path: &Path, options: &RefreshOptions) -> Result<Outcome, XfrError> {
+pub fn refresh(
+    client: &Client,
+    path: &Path,
+    options: &RefreshOptions,
+) -> Result<Outcome, XfrError> {
     let started = Instant::now();
     let wants_ixfr = options.mode != Mode::Axfr;
     let mut fallback = None;
     let local = match local_soa(path, &client.zone) {
         Ok(local) => local,
-        Err(message) if options.mode == Mode::Ixfr => return Err(XfrError::Local(path.to_path_buf(), message)),
+        Err(message) if options.mode == Mode::Ixfr => {
+            return Err(XfrError::Local(path.to_path_buf(), message));
+        }
         Err(message) => {
             fallback = Some(format!("local copy unusable ({message})"));
             None
         }
     };
     if options.mode == Mode::Ixfr && local.is_none() {
-        return Err(XfrError::Local(path.to_path_buf(), "no local copy to take an IXFR onto".into()));
+        return Err(XfrError::Local(
+            path.to_path_buf(),
+            "no local copy to take an IXFR onto".into(),
+        ));
     }
     let serial_before = local.as_ref().and_then(|soa| soa_serial(&soa.rdata));
     let unchanged = |status, serial_after, stats| Outcome {
@@ -451,7 +512,8 @@ pub fn refresh(client: &Client, path: &Path, options: &RefreshOptions) -> Result
                 return Ok(unchanged(status, Some(serial), stats));
             }
             Ok((IxfrAnswer::Full { records }, stats)) => {
-                let (serial, count) = store_zone(path, client, records, "AXFR-style IXFR", options)?;
+                let (serial, count) =
+                    store_zone(path, client, records, "AXFR-style IXFR", options)?;
                 let _ = std::fs::remove_file(journal_path(path));
                 return Ok(Outcome {
                     status: Status::Updated,
@@ -465,30 +527,39 @@ pub fn refresh(client: &Client, path: &Path, options: &RefreshOptions) -> Result
                     duration: started.elapsed(),
                 });
             }
-            Ok((IxfrAnswer::Incremental { changesets }, stats)) => match read_local(path, &client.zone)
-                .map_err(|e| XfrError::Local(path.to_path_buf(), e))
-                .and_then(|records| apply(records, local_serial, &changesets))
-            {
-                Ok(records) => {
-                    let (serial, count) = store_zone(path, client, records, "IXFR", options)?;
-                    journal::append(&journal_path(path), &client.zone, &changesets, options.journal_limit)
+            Ok((IxfrAnswer::Incremental { changesets }, stats)) => {
+                match read_local(path, &client.zone)
+                    .map_err(|e| XfrError::Local(path.to_path_buf(), e))
+                    .and_then(|records| apply(records, local_serial, &changesets))
+                {
+                    Ok(records) => {
+                        let (serial, count) = store_zone(path, client, records, "IXFR", options)?;
+                        journal::append(
+                            &journal_path(path),
+                            &client.zone,
+                            &changesets,
+                            options.journal_limit,
+                        )
                         .map_err(XfrError::Output)?;
-                    return Ok(Outcome {
-                        status: Status::Updated,
-                        transfer: TransferKind::Ixfr,
-                        serial_before,
-                        serial_after: Some(serial),
-                        records: count,
-                        changesets: changesets.len(),
-                        stats,
-                        fallback: None,
-                        duration: started.elapsed(),
-                    });
+                        return Ok(Outcome {
+                            status: Status::Updated,
+                            transfer: TransferKind::Ixfr,
+                            serial_before,
+                            serial_after: Some(serial),
+                            records: count,
+                            changesets: changesets.len(),
+                            stats,
+                            fallback: None,
+                            duration: started.elapsed(),
+                        });
+                    }
+                    Err(e) if options.mode == Mode::Ixfr => return Err(e),
+                    Err(e) => fallback = Some(e.to_string()),
                 }
-                Err(e) if options.mode == Mode::Ixfr => return Err(e),
-                Err(e) => fallback = Some(e.to_string()),
-            },
-            Err(e) if e.calls_for_axfr() && options.mode != Mode::Ixfr => fallback = Some(format!("IXFR failed: {e}")),
+            }
+            Err(e) if e.calls_for_axfr() && options.mode != Mode::Ixfr => {
+                fallback = Some(format!("IXFR failed: {e}"))
+            }
             Err(e) => return Err(e),
         }
     }
@@ -512,7 +583,15 @@ mod tests {
     use super::*;
 
     fn rec(text: &str) -> Vec<Record> {
-        reader::read_bytes("t", text.as_bytes(), ReadOptions { origin: Some(Name::parse(b"example.", None).unwrap()), ..Default::default() }).records
+        reader::read_bytes(
+            "t",
+            text.as_bytes(),
+            ReadOptions {
+                origin: Some(Name::parse(b"example.", None).unwrap()),
+                ..Default::default()
+            },
+        )
+        .records
     }
 
     fn soa(serial: u32) -> Record {
@@ -537,8 +616,18 @@ mod tests {
         let mut zone = rec("a 60 A 192.0.2.1\nb 60 A 192.0.2.2\nc 60 TXT x");
         zone.push(soa(1));
         let changesets = vec![
-            Changeset { from: soa(1), to: soa(2), deleted: rec("a 60 A 192.0.2.1"), added: rec("d 60 A 192.0.2.4\nA.example. 30 A 192.0.2.1") },
-            Changeset { from: soa(2), to: soa(3), deleted: rec("d 60 A 192.0.2.4\nb 60 A 192.0.2.2"), added: rec("b 60 A 192.0.2.2\ne 60 A 192.0.2.5") },
+            Changeset {
+                from: soa(1),
+                to: soa(2),
+                deleted: rec("a 60 A 192.0.2.1"),
+                added: rec("d 60 A 192.0.2.4\nA.example. 30 A 192.0.2.1"),
+            },
+            Changeset {
+                from: soa(2),
+                to: soa(3),
+                deleted: rec("d 60 A 192.0.2.4\nb 60 A 192.0.2.2"),
+                added: rec("b 60 A 192.0.2.2\ne 60 A 192.0.2.5"),
+            },
         ];
         let out = apply(zone, 1, &changesets).unwrap();
         let mut expected = rec("a 30 A 192.0.2.1\nb 60 A 192.0.2.2\nc 60 TXT x\ne 60 A 192.0.2.5");
@@ -546,7 +635,10 @@ mod tests {
         // `A.example.` re-added with TTL 30 keeps the added record's case.
         let got = sorted(out);
         assert_eq!(got.len(), 5);
-        assert!(got.iter().any(|l| l.starts_with("A.example. 30")), "{got:?}");
+        assert!(
+            got.iter().any(|l| l.starts_with("A.example. 30")),
+            "{got:?}"
+        );
         assert!(got.iter().any(|l| l.starts_with("e.example. 60")));
         assert!(!got.iter().any(|l| l.starts_with("d.")));
         assert!(got.iter().any(|l| l.contains(" 3 1 1 1 1")));
@@ -556,9 +648,22 @@ mod tests {
     fn broken_sequences_are_refused() {
         let mut zone = rec("a 60 A 192.0.2.1");
         zone.push(soa(1));
-        let gap = vec![Changeset { from: soa(2), to: soa(3), deleted: vec![], added: vec![] }];
-        assert!(matches!(apply(zone.clone(), 1, &gap), Err(XfrError::Broken(_))));
-        let missing = vec![Changeset { from: soa(1), to: soa(2), deleted: rec("z 60 A 192.0.2.9"), added: vec![] }];
+        let gap = vec![Changeset {
+            from: soa(2),
+            to: soa(3),
+            deleted: vec![],
+            added: vec![],
+        }];
+        assert!(matches!(
+            apply(zone.clone(), 1, &gap),
+            Err(XfrError::Broken(_))
+        ));
+        let missing = vec![Changeset {
+            from: soa(1),
+            to: soa(2),
+            deleted: rec("z 60 A 192.0.2.9"),
+            added: vec![],
+        }];
         assert!(matches!(apply(zone, 1, &missing), Err(XfrError::Broken(_))));
     }
 }

@@ -62,13 +62,20 @@ fn message(options: &NotifyOptions) -> (Vec<u8>, Option<Vec<u8>>) {
 
 /// Checks an answer: it must be a NOTIFY response to our message, and
 /// carry a valid signature when we signed.
-fn judge(answer: &[u8], options: &NotifyOptions, mac: Option<&Vec<u8>>) -> (String, Option<String>) {
+fn judge(
+    answer: &[u8],
+    options: &NotifyOptions,
+    mac: Option<&Vec<u8>>,
+) -> (String, Option<String>) {
     let parsed = match Message::parse(answer) {
         Ok(p) => p,
         Err(e) => return ("error".into(), Some(format!("malformed answer: {e}"))),
     };
     if parsed.header.opcode() != opcode::NOTIFY {
-        return ("error".into(), Some("the answer is not a NOTIFY response".into()));
+        return (
+            "error".into(),
+            Some("the answer is not a NOTIFY response".into()),
+        );
     }
     let rcode = wire::rcode_name(parsed.full_rcode().unwrap_or(parsed.header.rcode()));
     if let (Some(key), Some(mac)) = (&options.key, mac) {

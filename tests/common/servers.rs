@@ -74,7 +74,7 @@ impl Server {
         SocketAddr::new(self.ip, self.port)
     }
 
-    pub fn from_arg(&self) -> String {
+    pub fn address_arg(&self) -> String {
         self.addr().to_string()
     }
 
@@ -110,7 +110,10 @@ impl Server {
 
     /// The zone's serial as the server answers it, if it does.
     pub fn serial(&self, zone: &str) -> Option<u32> {
-        let mut client = Client::new(Name::parse(format!("{zone}.").as_bytes(), None).ok()?, self.addr());
+        let mut client = Client::new(
+            Name::parse(format!("{zone}.").as_bytes(), None).ok()?,
+            self.addr(),
+        );
         client.timeout = Duration::from_millis(500);
         client.soa_serial().ok()
     }
@@ -150,9 +153,16 @@ impl Drop for Server {
 }
 
 fn descendants(pid: u32) -> Vec<u32> {
-    let out = Command::new("pgrep").args(["-P", &pid.to_string()]).output();
+    let out = Command::new("pgrep")
+        .args(["-P", &pid.to_string()])
+        .output();
     let children: Vec<u32> = out
-        .map(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().filter_map(|p| p.parse().ok()).collect())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect()
+        })
         .unwrap_or_default();
     let mut all = Vec::new();
     for c in children {
@@ -179,7 +189,11 @@ pub struct ZoneSpec<'a> {
 /// Every key the zones and secondaries name, once each.
 fn all_keys<'a>(zones: &[ZoneSpec<'a>], secondaries: &[SecondarySpec<'a>]) -> Vec<&'a TestKey> {
     let mut keys: Vec<&TestKey> = Vec::new();
-    for k in zones.iter().filter_map(|z| z.key).chain(secondaries.iter().filter_map(|s| s.key)) {
+    for k in zones
+        .iter()
+        .filter_map(|z| z.key)
+        .chain(secondaries.iter().filter_map(|s| s.key))
+    {
         if !keys.iter().any(|seen| seen.name == k.name) {
             keys.push(k);
         }
@@ -194,7 +208,13 @@ pub struct SecondarySpec<'a> {
     pub key: Option<&'a TestKey>,
 }
 
-fn spawn(kind: &'static str, dir: tempfile::TempDir, port: u16, config: PathBuf, mut cmd: Command) -> Server {
+fn spawn(
+    kind: &'static str,
+    dir: tempfile::TempDir,
+    port: u16,
+    config: PathBuf,
+    mut cmd: Command,
+) -> Server {
     let log = std::fs::File::create(dir.path().join(format!("{kind}.stderr"))).unwrap();
     let child = cmd
         .stdin(Stdio::null())
@@ -215,7 +235,8 @@ fn spawn(kind: &'static str, dir: tempfile::TempDir, port: u16, config: PathBuf,
 fn started(server: Server, zones: &[&str]) -> Server {
     for zone in zones {
         if !server.wait_serial(zone, None, Duration::from_secs(20)) {
-            let stderr = std::fs::read_to_string(server.path(&format!("{}.stderr", server.kind))).unwrap_or_default();
+            let stderr = std::fs::read_to_string(server.path(&format!("{}.stderr", server.kind)))
+                .unwrap_or_default();
             panic!(
                 "{} did not serve {zone} on port {}:\n{}\n{}",
                 server.kind,
@@ -239,12 +260,18 @@ pub fn nsd_on(addresses: &[&str], port: u16, zones: &[ZoneSpec]) -> Option<Serve
     let binary = super::peer("nsd")?;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display();
-    let listen: String = addresses.iter().map(|a| format!("  ip-address: {a}@{port}\n")).collect();
+    let listen: String = addresses
+        .iter()
+        .map(|a| format!("  ip-address: {a}@{port}\n"))
+        .collect();
     let mut conf = format!(
         "server:\n{listen}  port: {port}\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  database: \"\"\n  zonelistfile: \"{d}/zone.list\"\n  pidfile: \"{d}/nsd.pid\"\n  xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n  logfile: \"{d}/nsd.log\"\n  server-count: 1\n  verbosity: 2\n  tcp-count: 64\nremote-control:\n  control-enable: no\n"
     );
     for k in all_keys(zones, &[]) {
-        conf += &format!("key:\n  name: \"{}\"\n  algorithm: {}\n  secret: \"{}\"\n", k.name, k.algorithm, k.secret);
+        conf += &format!(
+            "key:\n  name: \"{}\"\n  algorithm: {}\n  secret: \"{}\"\n",
+            k.name, k.algorithm, k.secret
+        );
     }
     for z in zones {
         std::fs::write(dir.path().join(format!("{}.zone", z.name)), z.text).unwrap();
@@ -292,11 +319,16 @@ pub fn unbound(stubs: &[(&str, String)]) -> Option<Server> {
             .finish();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let answer = zonectl::net::exchange(server.addr(), &query, Duration::from_millis(500), false);
+            let answer =
+                zonectl::net::exchange(server.addr(), &query, Duration::from_millis(500), false);
             if answer.is_ok_and(|a| a.len() > 12 && a[3] & 0xf == 0 && a[7] > 0) {
                 break;
             }
-            assert!(Instant::now() < deadline, "unbound does not resolve {zone}:\n{}", server.log());
+            assert!(
+                Instant::now() < deadline,
+                "unbound does not resolve {zone}:\n{}",
+                server.log()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -304,7 +336,10 @@ pub fn unbound(stubs: &[(&str, String)]) -> Option<Server> {
 }
 
 fn knot_key(k: &TestKey) -> String {
-    format!("  - id: {}\n    algorithm: {}\n    secret: {}\n", k.name, k.algorithm, k.secret)
+    format!(
+        "  - id: {}\n    algorithm: {}\n    secret: {}\n",
+        k.name, k.algorithm, k.secret
+    )
 }
 
 /// Knot as a primary of `zones` (IXFR from zone-file differences) and a
@@ -326,7 +361,11 @@ pub fn knotd(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server
     }
     conf += "remote:\n  - id: dummy\n    address: 127.0.0.1@1\n";
     for (i, s) in secondaries.iter().enumerate() {
-        conf += &format!("  - id: primary{i}\n    address: {}@{}\n", s.primary.ip(), s.primary.port());
+        conf += &format!(
+            "  - id: primary{i}\n    address: {}@{}\n",
+            s.primary.ip(),
+            s.primary.port()
+        );
         if let Some(k) = s.key {
             conf += &format!("    key: {}\n", k.name);
         }
@@ -335,7 +374,10 @@ pub fn knotd(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server
     // rule without a key only to unsigned messages.
     conf += "acl:\n  - id: open\n    address: 127.0.0.0/8\n    action: [transfer, notify]\n";
     for k in &keys {
-        conf += &format!("  - id: acl-{0}\n    address: 127.0.0.0/8\n    key: {0}\n    action: [transfer, notify]\n", k.name);
+        conf += &format!(
+            "  - id: acl-{0}\n    address: 127.0.0.0/8\n    key: {0}\n    action: [transfer, notify]\n",
+            k.name
+        );
     }
     let acl = |key: Option<&TestKey>| key.map_or("open".to_string(), |k| format!("acl-{}", k.name));
     conf += &format!(
@@ -344,7 +386,12 @@ pub fn knotd(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server
     conf += "zone:\n";
     for z in zones {
         std::fs::write(dir.path().join(format!("{}.zone", z.name)), z.text).unwrap();
-        conf += &format!("  - domain: {}\n    file: \"{}.zone\"\n    acl: {}\n", z.name, z.name, acl(z.key));
+        conf += &format!(
+            "  - domain: {}\n    file: \"{}.zone\"\n    acl: {}\n",
+            z.name,
+            z.name,
+            acl(z.key)
+        );
     }
     for (i, s) in secondaries.iter().enumerate() {
         conf += &format!(
@@ -381,7 +428,10 @@ impl Server {
 }
 
 fn bind_key(k: &TestKey) -> String {
-    format!("key \"{}\" {{ algorithm {}; secret \"{}\"; }};\n", k.name, k.algorithm, k.secret)
+    format!(
+        "key \"{}\" {{ algorithm {}; secret \"{}\"; }};\n",
+        k.name, k.algorithm, k.secret
+    )
 }
 
 /// BIND as a primary of `zones` (ixfr-from-differences) and a secondary
@@ -399,14 +449,18 @@ pub fn named(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server
     }
     for z in zones {
         std::fs::write(dir.path().join(format!("{}.zone", z.name)), z.text).unwrap();
-        let transfer = z.key.map_or("any;".to_string(), |k| format!("key \"{}\";", k.name));
+        let transfer = z
+            .key
+            .map_or("any;".to_string(), |k| format!("key \"{}\";", k.name));
         conf += &format!(
             "zone \"{}\" {{ type primary; file \"{}.zone\"; allow-transfer {{ {transfer} }}; }};\n",
             z.name, z.name
         );
     }
     for s in secondaries {
-        let key = s.key.map_or(String::new(), |k| format!(" key \"{}\"", k.name));
+        let key = s
+            .key
+            .map_or(String::new(), |k| format!(" key \"{}\"", k.name));
         conf += &format!(
             "zone \"{}\" {{ type secondary; file \"{}.secondary.zone\"; primaries {{ {} port {}{key}; }}; }};\n",
             s.name,
@@ -434,7 +488,13 @@ pub fn canonical_records(path: &Path, origin: &str) -> Vec<String> {
             ..Default::default()
         },
     );
-    assert_eq!(outcome.error_count(), 0, "{}: {:?}", path.display(), outcome.diagnostics);
+    assert_eq!(
+        outcome.error_count(),
+        0,
+        "{}: {:?}",
+        path.display(),
+        outcome.diagnostics
+    );
     let mut lines: Vec<String> = outcome
         .records
         .iter()
