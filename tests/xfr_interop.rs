@@ -897,3 +897,54 @@ fn verify_dnssec_refuses_a_zone_whose_signatures_fail() {
     let result = xfr(&["example.com", "--from", &from, "-o", o, "--axfr"]);
     assert_eq!(exit_code(&result), 0);
 }
+
+#[test]
+fn transfer_and_notify_over_ipv6() {
+    if !servers::ipv6_loopback() {
+        eprintln!("SKIPPED: ::1 is not available on this machine");
+        return;
+    }
+    let key = TestKey::new("v6-key", "hmac-sha512");
+    let initial = zone_text("six.test", 3, 100);
+    let zones = [ZoneSpec {
+        name: "six.test",
+        text: &initial,
+        key: Some(&key),
+    }];
+    let Some(server) = servers::knotd(&zones, &[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("six.test.zone");
+    let from = format!("[::1]:{}", server.port);
+    let result = xfr(&[
+        "six.test",
+        "--from",
+        &from,
+        "--tsig",
+        &key.spec(),
+        "-o",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(exit_code(&result), 0, "{}", text(&result.stderr));
+    assert_eq!(json(&result)["server"], format!("[::1]:{}", server.port));
+    assert_same_zone(&server, "six.test", &out);
+    let result = zonectl()
+        .args([
+            "notify",
+            "six.test",
+            "--to",
+            &format!("::1#{}", server.port),
+            "--tsig",
+            &key.spec(),
+        ])
+        .output()
+        .unwrap();
+    // Knot answers a NOTIFY for a zone it is primary of: NOERROR or NOTAUTH,
+    // but it answers, over IPv6.
+    let table = text(&result.stdout);
+    assert!(table.contains("[::1]"), "{table}");
+    assert!(!table.contains("timeout"), "{table}");
+}

@@ -189,6 +189,7 @@ fn print_report(r: &DomainReport) {
         for a in &ns.addresses {
             let (serial, answer) = match &a.query {
                 None => ("-".to_string(), "not asked".to_string()),
+                Some(q) if q.skipped => ("-".into(), "not asked: no route from here".into()),
                 Some(q) if !q.udp && !q.tcp => ("-".into(), "unreachable".into()),
                 Some(q) => (
                     q.serial.map_or("-".into(), |s| s.to_string()),

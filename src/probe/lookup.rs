@@ -272,10 +272,29 @@ fn parent_view(
     (view, glue)
 }
 
+/// Whether this machine has a route to `target` (an IPv6 address from a
+/// host without IPv6, say): a UDP connect fails at once if not.
+fn routable(target: SocketAddr) -> bool {
+    let local: SocketAddr = if target.is_ipv4() {
+        (Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    std::net::UdpSocket::bind(local)
+        .and_then(|s| s.connect(target))
+        .is_ok()
+}
+
 /// Asks one address for the zone's SOA over UDP and over TCP.
 fn query_soa(addr: IpAddr, zone: &Name, options: &ProbeOptions) -> QueryResult {
     let target = SocketAddr::new(addr, options.ns_port);
     let mut result = QueryResult::default();
+    if !routable(target) {
+        // Our network's limit, not the server's fault.
+        result.skipped = true;
+        result.error = Some("no route from this machine to the address".into());
+        return result;
+    }
     let mut errors = Vec::new();
     for tcp in [false, true] {
         match ask(target, zone, RType::SOA, false, tcp, options) {

@@ -84,6 +84,8 @@ pub fn block(address: IpAddr, prefix: u8) -> String {
 /// What asking one nameserver address for the zone's SOA gave.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct QueryResult {
+    /// Not asked: this machine has no route to the address.
+    pub skipped: bool,
     pub udp: bool,
     pub tcp: bool,
     pub authoritative: bool,

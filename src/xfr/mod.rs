@@ -644,6 +644,77 @@ mod tests {
         assert!(got.iter().any(|l| l.contains(" 3 1 1 1 1")));
     }
 
+    /// A primary that refuses IXFR (NOTIMP) and answers AXFR.
+    fn primary_without_ixfr(zone: Vec<Record>) -> std::net::SocketAddr {
+        use crate::wire::{Message, MessageBuilder, Section, flag, opcode, rcode};
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().take(2) {
+                let mut conn = conn.unwrap();
+                let mut len = [0u8; 2];
+                conn.read_exact(&mut len).unwrap();
+                let mut query = vec![0u8; u16::from_be_bytes(len) as usize];
+                conn.read_exact(&mut query).unwrap();
+                let parsed = Message::parse(&query).unwrap();
+                let (qname, qtype, _) = parsed.question.clone().unwrap();
+                let id = parsed.header.id;
+                let msg = if qtype == RType::IXFR {
+                    MessageBuilder::new(id, opcode::QUERY, flag::QR | rcode::NOTIMP)
+                        .question(&qname, qtype, 1)
+                        .finish()
+                } else {
+                    let mut b = MessageBuilder::new(id, opcode::QUERY, flag::QR | flag::AA)
+                        .question(&qname, qtype, 1);
+                    for r in zone.iter().chain(zone.first()) {
+                        b = b.record(
+                            Section::Answer,
+                            r.owner.as_wire(),
+                            r.rtype,
+                            r.class,
+                            r.ttl,
+                            &r.rdata,
+                        );
+                    }
+                    b.finish()
+                };
+                conn.write_all(&(msg.len() as u16).to_be_bytes()).unwrap();
+                conn.write_all(&msg).unwrap();
+            }
+        });
+        addr
+    }
+
+    #[test]
+    fn a_refused_ixfr_becomes_an_axfr() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("example.zone");
+        std::fs::write(
+            &path,
+            "example. 3600 IN SOA ns hm 1 1 1 1 1\nold.example. 60 IN A 192.0.2.1\n",
+        )
+        .unwrap();
+        let mut zone = vec![soa(2)];
+        zone.extend(rec("new 60 A 192.0.2.2"));
+        let client = Client::new(
+            Name::parse(b"example.", None).unwrap(),
+            primary_without_ixfr(zone),
+        );
+        let outcome = refresh(&client, &path, &RefreshOptions::default()).unwrap();
+        assert_eq!(outcome.transfer, TransferKind::Axfr);
+        assert_eq!(
+            (outcome.serial_before, outcome.serial_after),
+            (Some(1), Some(2))
+        );
+        assert!(outcome.fallback.unwrap().contains("NOTIMP"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("new.example. 60 IN A 192.0.2.2") && !text.contains("old.example."),
+            "{text}"
+        );
+    }
+
     #[test]
     fn broken_sequences_are_refused() {
         let mut zone = rec("a 60 A 192.0.2.1");

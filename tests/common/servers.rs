@@ -11,12 +11,16 @@ use std::time::{Duration, Instant};
 use zonectl::xfr::Client;
 use zonectl::zone::Name;
 
-/// A port free on 127.0.0.1 for both UDP and TCP.
+/// A port free on 127.0.0.1 for both UDP and TCP, and not handed out
+/// before in this process (tests run in parallel and bind later).
 pub fn free_port() -> u16 {
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
     loop {
         let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
         let port = udp.local_addr().unwrap().port();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        let mut given = GIVEN.lock().unwrap();
+        if !given.contains(&port) && TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.push(port);
             return port;
         }
     }
@@ -335,6 +339,11 @@ pub fn unbound(stubs: &[(&str, String)]) -> Option<Server> {
     Some(server)
 }
 
+/// Whether ::1 can be bound here.
+pub fn ipv6_loopback() -> bool {
+    UdpSocket::bind("[::1]:0").is_ok()
+}
+
 fn knot_key(k: &TestKey) -> String {
     format!(
         "  - id: {}\n    algorithm: {}\n    secret: {}\n",
@@ -349,8 +358,14 @@ pub fn knotd(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let d = dir.path().display();
+    // Also on ::1 where the machine has it.
+    let v6 = if ipv6_loopback() {
+        format!(", ::1@{port}")
+    } else {
+        String::new()
+    };
     let mut conf = format!(
-        "server:\n  listen: 127.0.0.1@{port}\n  rundir: \"{d}\"\n  pidfile: \"{d}/knot.pid\"\nlog:\n  - target: \"{d}/knotd.log\"\n    any: debug\ndatabase:\n  storage: \"{d}\"\ncontrol:\n  listen: \"{d}/knot.sock\"\n"
+        "server:\n  listen: [127.0.0.1@{port}{v6}]\n  rundir: \"{d}\"\n  pidfile: \"{d}/knot.pid\"\nlog:\n  - target: \"{d}/knotd.log\"\n    any: debug\ndatabase:\n  storage: \"{d}\"\ncontrol:\n  listen: \"{d}/knot.sock\"\n"
     );
     let keys = all_keys(zones, secondaries);
     if !keys.is_empty() {
@@ -372,10 +387,10 @@ pub fn knotd(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server
     }
     // One ACL per key (and one for unsigned requests): Knot matches a
     // rule without a key only to unsigned messages.
-    conf += "acl:\n  - id: open\n    address: 127.0.0.0/8\n    action: [transfer, notify]\n";
+    conf += "acl:\n  - id: open\n    address: [127.0.0.0/8, ::1]\n    action: [transfer, notify]\n";
     for k in &keys {
         conf += &format!(
-            "  - id: acl-{0}\n    address: 127.0.0.0/8\n    key: {0}\n    action: [transfer, notify]\n",
+            "  - id: acl-{0}\n    address: [127.0.0.0/8, ::1]\n    key: {0}\n    action: [transfer, notify]\n",
             k.name
         );
     }
