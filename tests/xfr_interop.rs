@@ -58,12 +58,21 @@ fn assert_same_zone(server: &Server, zone: &str, ours: &Path) {
 
 type Starter = fn(&[ZoneSpec]) -> Option<Server>;
 
-fn primaries() -> [(&'static str, Starter); 3] {
-    [
-        ("nsd", |z| servers::nsd(z)),
-        ("knotd", |z| servers::knotd(z, &[])),
-        ("named", |z| servers::named(z, &[])),
-    ]
+/// Runs `body` against NSD, Knot and BIND in turn, each serving `zones`,
+/// with a fresh directory for the test's files.
+fn for_each_primary(zones: &[ZoneSpec], mut body: impl FnMut(&Server, &Path)) {
+    let starters: [Starter; 3] = [
+        |z| servers::nsd(z),
+        |z| servers::knotd(z, &[]),
+        |z| servers::named(z, &[]),
+    ];
+    for start in starters {
+        let Some(server) = start(zones) else {
+            continue;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        body(&server, dir.path());
+    }
 }
 
 #[test]
@@ -90,13 +99,10 @@ fn axfr_from_every_primary_with_every_tsig_algorithm() {
         text: &open_text,
         key: None,
     });
-    for (kind, start) in primaries() {
-        let Some(server) = start(&zones) else {
-            continue;
-        };
-        let dir = tempfile::tempdir().unwrap();
+    for_each_primary(&zones, |server, dir| {
+        let kind = server.kind;
         for (zone, key) in names.iter().zip(&keys) {
-            let out = dir.path().join(format!("{kind}-{zone}"));
+            let out = dir.join(format!("{kind}-{zone}"));
             let result = xfr(&[
                 zone,
                 "--from",
@@ -130,7 +136,7 @@ fn axfr_from_every_primary_with_every_tsig_algorithm() {
         }
         // Without TSIG where the primary allows it; and a key file
         // instead of the command line, in the primary's own format.
-        let out = dir.path().join(format!("{kind}-open"));
+        let out = dir.join(format!("{kind}-open"));
         let result = xfr(&[
             "open.test",
             "--from",
@@ -140,7 +146,7 @@ fn axfr_from_every_primary_with_every_tsig_algorithm() {
         ]);
         assert_eq!(exit_code(&result), 0, "{kind}: {}", text(&result.stderr));
         assert_same_zone(&server, "open.test", &out);
-        let key_file = dir.path().join("key.conf");
+        let key_file = dir.join("key.conf");
         let k = &keys[3];
         let content = if kind == "knotd" {
             format!(
@@ -154,7 +160,7 @@ fn axfr_from_every_primary_with_every_tsig_algorithm() {
             )
         };
         std::fs::write(&key_file, content).unwrap();
-        let out = dir.path().join(format!("{kind}-file"));
+        let out = dir.join(format!("{kind}-file"));
         let result = xfr(&[
             &names[3],
             "--from",
@@ -166,7 +172,7 @@ fn axfr_from_every_primary_with_every_tsig_algorithm() {
         ]);
         assert_eq!(exit_code(&result), 0, "{kind}: {}", text(&result.stderr));
         assert_same_zone(&server, &names[3], &out);
-    }
+    });
 }
 
 /// Edits the primary's zone file: new serial, some records gone, some new.
@@ -195,12 +201,9 @@ fn ixfr_after_a_change_on_every_primary() {
         text: &initial,
         key: Some(&key),
     }];
-    for (kind, start) in primaries() {
-        let Some(server) = start(&zones) else {
-            continue;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("ixfr.test.zone");
+    for_each_primary(&zones, |server, dir| {
+        let kind = server.kind;
+        let out = dir.join("ixfr.test.zone");
         let o = out.to_str().unwrap();
         let spec = key.spec();
         let args = [
@@ -265,7 +268,7 @@ fn ixfr_after_a_change_on_every_primary() {
                 .len(),
             2
         );
-    }
+    });
 }
 
 #[test]
@@ -350,12 +353,9 @@ fn tsig_failures_name_the_cause_and_keep_the_old_copy() {
         text: &initial,
         key: Some(&key),
     }];
-    for (kind, start) in primaries() {
-        let Some(server) = start(&zones) else {
-            continue;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("tsig.test.zone");
+    for_each_primary(&zones, |server, dir| {
+        let kind = server.kind;
+        let out = dir.join("tsig.test.zone");
         let o = out.to_str().unwrap();
         let from = server.address_arg();
         std::fs::write(&out, "; the old copy\n").unwrap();
@@ -384,11 +384,7 @@ fn tsig_failures_name_the_cause_and_keep_the_old_copy() {
             assert!(stderr.contains(cause), "{kind}: expected {cause}: {stderr}");
             assert!(!stderr.contains(&bad.secret), "{kind}: secret in the error");
             assert_eq!(std::fs::read_to_string(&out).unwrap(), "; the old copy\n");
-            assert_eq!(
-                files_in(dir.path()),
-                ["tsig.test.zone"],
-                "{kind}: leftovers"
-            );
+            assert_eq!(files_in(dir), ["tsig.test.zone"], "{kind}: leftovers");
         }
         // A clock an hour fast: the server answers BADTIME.
         if let Some(faketime) = common::peer("faketime") {
@@ -430,7 +426,7 @@ fn tsig_failures_name_the_cause_and_keep_the_old_copy() {
             "--axfr",
         ]);
         assert_eq!(exit_code(&result), 0, "{kind}: {}", text(&result.stderr));
-    }
+    });
 }
 
 #[test]

@@ -449,141 +449,99 @@ impl Client {
         self.read_ixfr(stream, local_serial, false)
     }
 
+    /// The next answer record, checked to belong to the zone, as an owned
+    /// record.
+    fn next_record(
+        &self,
+        stream: &mut AnswerStream<'_>,
+        scratch: &mut (Vec<u8>, Vec<u8>),
+    ) -> Result<Record, XfrError> {
+        let (owner, rdata) = scratch;
+        let header = stream.next(owner, rdata)?.ok_or(XfrError::Empty)?;
+        self.check_record(owner, &header)?;
+        RecordRef {
+            owner,
+            rtype: header.rtype,
+            class: header.class,
+            ttl: header.ttl,
+            rdata,
+        }
+        .to_record()
+    }
+
+    /// Records up to the next SOA; returns them and the SOA.
+    fn records_until_soa(
+        &self,
+        stream: &mut AnswerStream<'_>,
+        scratch: &mut (Vec<u8>, Vec<u8>),
+        mut first: Option<Record>,
+    ) -> Result<(Vec<Record>, Record), XfrError> {
+        let mut records = Vec::new();
+        loop {
+            let record = match first.take() {
+                Some(r) => r,
+                None => self.next_record(stream, scratch)?,
+            };
+            if record.rtype == RType::SOA {
+                return Ok((records, record));
+            }
+            self.count();
+            records.push(record);
+        }
+    }
+
     fn read_ixfr(
         &self,
         mut stream: AnswerStream<'_>,
         local_serial: u32,
         udp: bool,
     ) -> Result<(IxfrAnswer, Stats), XfrError> {
-        let (mut owner, mut rdata) = (Vec::new(), Vec::new());
-        let first = stream
-            .next(&mut owner, &mut rdata)?
-            .ok_or(XfrError::Empty)?;
-        if !self.is_apex_soa(&owner, &first) {
+        let mut scratch = (Vec::new(), Vec::new());
+        let newest = self.next_record(&mut stream, &mut scratch)?;
+        if newest.rtype != RType::SOA || !newest.owner.eq_ignore_case(&self.zone) {
             return Err(XfrError::Protocol(
                 "the answer does not start with the zone's SOA".into(),
             ));
         }
-        let newest = RecordRef {
-            owner: &owner,
-            rtype: first.rtype,
-            class: first.class,
-            ttl: first.ttl,
-            rdata: &rdata,
-        }
-        .to_record()?;
         let new_serial =
             soa_serial(&newest.rdata).ok_or_else(|| XfrError::Protocol("malformed SOA".into()))?;
         let newer = serial::compare(new_serial, local_serial) == Some(std::cmp::Ordering::Greater);
         // A lone SOA: up to date (or, over UDP, "ask again over TCP").
-        let alone = stream.cursor_at_answer_end();
-        if alone && (!newer || udp) {
+        if stream.cursor_at_answer_end() && (!newer || udp) {
             let stats = stream.finish()?;
             return Ok((IxfrAnswer::UpToDate { serial: new_serial }, stats));
         }
-        let Some(second) = stream.next(&mut owner, &mut rdata)? else {
-            return Err(XfrError::Empty);
-        };
-        self.check_record(&owner, &second)?;
-        let mut pending = Some(
-            RecordRef {
-                owner: &owner,
-                rtype: second.rtype,
-                class: second.class,
-                ttl: second.ttl,
-                rdata: &rdata,
-            }
-            .to_record()?,
-        );
-        if second.rtype != RType::SOA || soa_serial(&rdata) == Some(new_serial) {
+        let second = self.next_record(&mut stream, &mut scratch)?;
+        if second.rtype != RType::SOA || soa_serial(&second.rdata) == Some(new_serial) {
             // AXFR-style: the zone follows, up to the closing SOA (which
             // may be the second record, for a zone of one SOA).
-            let mut records = vec![newest.clone()];
-            loop {
-                let record = match pending.take() {
-                    Some(r) => r,
-                    None => {
-                        let header = stream
-                            .next(&mut owner, &mut rdata)?
-                            .ok_or(XfrError::Empty)?;
-                        self.check_record(&owner, &header)?;
-                        RecordRef {
-                            owner: &owner,
-                            rtype: header.rtype,
-                            class: header.class,
-                            ttl: header.ttl,
-                            rdata: &rdata,
-                        }
-                        .to_record()?
-                    }
-                };
-                if record.rtype == RType::SOA {
-                    if record.rdata != newest.rdata {
-                        return Err(XfrError::Protocol(
-                            "the closing SOA differs from the opening one".into(),
-                        ));
-                    }
-                    break;
-                }
-                self.count();
-                records.push(record);
+            let (rest, closing) =
+                self.records_until_soa(&mut stream, &mut scratch, Some(second))?;
+            if closing.rdata != newest.rdata {
+                return Err(XfrError::Protocol(
+                    "the closing SOA differs from the opening one".into(),
+                ));
             }
+            let mut records = vec![newest];
+            records.extend(rest);
             let stats = stream.finish()?;
             return Ok((IxfrAnswer::Full { records }, stats));
         }
         // Incremental: (old SOA, deletions, new SOA, additions)+, then the
         // newest SOA again.
         let mut changesets = Vec::new();
-        let mut from = pending.take().unwrap();
+        let mut from = second;
         loop {
-            let mut deleted = Vec::new();
-            let to = loop {
-                let header = stream
-                    .next(&mut owner, &mut rdata)?
-                    .ok_or(XfrError::Empty)?;
-                self.check_record(&owner, &header)?;
-                let record = RecordRef {
-                    owner: &owner,
-                    rtype: header.rtype,
-                    class: header.class,
-                    ttl: header.ttl,
-                    rdata: &rdata,
-                }
-                .to_record()?;
-                if record.rtype == RType::SOA {
-                    break record;
-                }
-                self.count();
-                deleted.push(record);
-            };
-            let mut added = Vec::new();
-            let next = loop {
-                let header = stream
-                    .next(&mut owner, &mut rdata)?
-                    .ok_or(XfrError::Empty)?;
-                self.check_record(&owner, &header)?;
-                let record = RecordRef {
-                    owner: &owner,
-                    rtype: header.rtype,
-                    class: header.class,
-                    ttl: header.ttl,
-                    rdata: &rdata,
-                }
-                .to_record()?;
-                if record.rtype == RType::SOA {
-                    break record;
-                }
-                self.count();
-                added.push(record);
-            };
-            let to_serial = soa_serial(&to.rdata);
+            let (deleted, to) = self.records_until_soa(&mut stream, &mut scratch, None)?;
+            let (added, next) = self.records_until_soa(&mut stream, &mut scratch, None)?;
+            let last = soa_serial(&to.rdata) == Some(new_serial) && next.rdata == newest.rdata;
             changesets.push(Changeset {
                 from,
                 to,
                 deleted,
                 added,
             });
-            if to_serial == Some(new_serial) && next.rdata == newest.rdata {
+            if last {
                 break;
             }
             from = next;
