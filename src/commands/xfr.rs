@@ -79,6 +79,8 @@ struct XfrReport {
     serial_after: Option<u32>,
     records: u64,
     changesets: usize,
+    deleted: u64,
+    added: u64,
     messages: u64,
     bytes: u64,
     duration_ms: u64,
@@ -146,6 +148,8 @@ pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
         serial_after: None,
         records: 0,
         changesets: 0,
+        deleted: 0,
+        added: 0,
         messages: 0,
         bytes: 0,
         duration_ms: 0,
@@ -184,6 +188,8 @@ fn fill_report(report: &mut XfrReport, outcome: &Outcome) {
     report.serial_after = outcome.serial_after;
     report.records = outcome.records;
     report.changesets = outcome.changesets;
+    report.deleted = outcome.deleted;
+    report.added = outcome.added;
     report.messages = outcome.stats.messages;
     report.bytes = outcome.stats.bytes;
     report.duration_ms = outcome.duration.as_millis() as u64;
@@ -226,7 +232,10 @@ fn print_summary(r: &XfrReport) {
         _ => {
             let kind = match r.transfer {
                 TransferKind::Axfr => "AXFR".to_string(),
-                TransferKind::Ixfr => format!("IXFR ({} changesets)", r.changesets),
+                TransferKind::Ixfr => format!(
+                    "IXFR ({} changesets: {} records deleted, {} added)",
+                    r.changesets, r.deleted, r.added
+                ),
                 TransferKind::None => "no transfer".to_string(),
             };
             println!(

@@ -266,7 +266,10 @@ pub struct Outcome {
     pub serial_after: Option<u32>,
     /// Records in the zone written (0 when nothing was written).
     pub records: u64,
+    /// IXFR: difference sequences applied, and records they deleted and added.
     pub changesets: usize,
+    pub deleted: u64,
+    pub added: u64,
     pub stats: Stats,
     /// Why an IXFR became an AXFR, or why the local copy was not used.
     pub fallback: Option<String>,
@@ -479,17 +482,22 @@ pub fn refresh(
         ));
     }
     let serial_before = local.as_ref().and_then(|soa| soa_serial(&soa.rdata));
-    let unchanged = |status, serial_after, stats| Outcome {
+    // What every outcome shares; the cases below fill in the rest.
+    let outcome = |status, transfer, serial_after, stats| Outcome {
         status,
-        transfer: TransferKind::None,
+        transfer,
         serial_before,
         serial_after,
         records: 0,
         changesets: 0,
+        deleted: 0,
+        added: 0,
         stats,
         fallback: None,
         duration: started.elapsed(),
     };
+    let unchanged =
+        |status, serial_after, stats| outcome(status, TransferKind::None, serial_after, stats);
     let compare = |primary: u32| match serial_before {
         Some(local) => match serial::compare(primary, local) {
             Some(std::cmp::Ordering::Greater) => None,
@@ -516,15 +524,9 @@ pub fn refresh(
                     store_zone(path, client, records, "AXFR-style IXFR", options)?;
                 let _ = std::fs::remove_file(journal_path(path));
                 return Ok(Outcome {
-                    status: Status::Updated,
-                    transfer: TransferKind::Axfr,
-                    serial_before,
-                    serial_after: Some(serial),
                     records: count,
-                    changesets: 0,
-                    stats,
                     fallback: Some("the primary answered the IXFR with the whole zone".into()),
-                    duration: started.elapsed(),
+                    ..outcome(Status::Updated, TransferKind::Axfr, Some(serial), stats)
                 });
             }
             Ok((IxfrAnswer::Incremental { changesets }, stats)) => {
@@ -542,15 +544,11 @@ pub fn refresh(
                         )
                         .map_err(XfrError::Output)?;
                         return Ok(Outcome {
-                            status: Status::Updated,
-                            transfer: TransferKind::Ixfr,
-                            serial_before,
-                            serial_after: Some(serial),
                             records: count,
                             changesets: changesets.len(),
-                            stats,
-                            fallback: None,
-                            duration: started.elapsed(),
+                            deleted: changesets.iter().map(|c| c.deleted.len() as u64).sum(),
+                            added: changesets.iter().map(|c| c.added.len() as u64).sum(),
+                            ..outcome(Status::Updated, TransferKind::Ixfr, Some(serial), stats)
                         });
                     }
                     Err(e) if options.mode == Mode::Ixfr => return Err(e),
@@ -566,15 +564,9 @@ pub fn refresh(
     let (serial, stats) = axfr_to_file(path, client, options)?;
     let _ = std::fs::remove_file(journal_path(path));
     Ok(Outcome {
-        status: Status::Updated,
-        transfer: TransferKind::Axfr,
-        serial_before,
-        serial_after: Some(serial),
         records: stats.records,
-        changesets: 0,
-        stats,
         fallback,
-        duration: started.elapsed(),
+        ..outcome(Status::Updated, TransferKind::Axfr, Some(serial), stats)
     })
 }
 
