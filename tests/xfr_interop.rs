@@ -948,3 +948,131 @@ fn transfer_and_notify_over_ipv6() {
     assert!(table.contains("[::1]"), "{table}");
     assert!(!table.contains("timeout"), "{table}");
 }
+
+/// A zone as a list of record lines; random edits between serials.
+struct RandomZone {
+    origin: &'static str,
+    lines: Vec<String>,
+    state: u64,
+    next_host: usize,
+}
+
+impl RandomZone {
+    fn new(origin: &'static str) -> RandomZone {
+        let mut zone = RandomZone {
+            origin,
+            lines: Vec::new(),
+            state: 0x2545_f491_4f6c_dd1d,
+            next_host: 0,
+        };
+        for _ in 0..150 {
+            zone.add_host();
+        }
+        zone
+    }
+
+    fn random(&mut self, n: usize) -> usize {
+        // xorshift64*: deterministic, so a failure can be replayed.
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        (self.state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+    }
+
+    fn add_host(&mut self) {
+        let i = self.next_host;
+        self.next_host += 1;
+        let ttl = [60, 300, 3600][self.random(3)];
+        self.lines
+            .push(format!("h{i} {ttl} A 10.1.{}.{}", i / 250, i % 250));
+        if self.random(2) == 0 {
+            self.lines.push(format!("h{i} {ttl} TXT \"host {i}\""));
+        }
+        if self.random(4) == 0 {
+            self.lines.push(format!("m{i} {ttl} MX 10 h{i}"));
+        }
+    }
+
+    /// Deletes, adds and changes about a tenth of the records.
+    fn mutate(&mut self) {
+        for _ in 0..self.lines.len() / 20 {
+            let victim = self.random(self.lines.len());
+            self.lines.remove(victim);
+        }
+        for _ in 0..10 {
+            self.add_host();
+        }
+        for _ in 0..5 {
+            // A new address for a host: same owner and type, other rdata.
+            let at = self.random(self.lines.len());
+            if self.lines[at].contains(" A 10.") {
+                let line = self.lines[at].clone();
+                let (head, _) = line.rsplit_once(' ').unwrap();
+                self.lines[at] = format!("{head} 10.2.{}.{}", self.random(250), self.random(250));
+            }
+        }
+    }
+
+    fn text(&self, serial: u32) -> String {
+        let mut text = format!(
+            "$ORIGIN {}.\n@ 3600 SOA ns1 hm {serial} 3600 600 604800 300\n@ 3600 NS ns1\nns1 3600 A 192.0.2.53\n",
+            self.origin
+        );
+        for line in &self.lines {
+            text += line;
+            text.push('\n');
+        }
+        text
+    }
+}
+
+#[test]
+fn random_changes_arrive_by_ixfr_and_match() {
+    let mut zone = RandomZone::new("random.test");
+    let initial = zone.text(1);
+    let zones = [ZoneSpec {
+        name: "random.test",
+        text: &initial,
+        key: None,
+    }];
+    for_each_primary(&zones, |server, dir| {
+        let kind = server.kind;
+        let out = dir.join("random.test.zone");
+        let args = [
+            "random.test",
+            "--from",
+            &server.address_arg(),
+            "-o",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        assert_eq!(json(&xfr(&args))["transfer"], "axfr");
+        for serial in 2..=5 {
+            zone.mutate();
+            std::fs::write(server.path("random.test.zone"), zone.text(serial)).unwrap();
+            server.reload_zones();
+            assert!(
+                server.wait_serial("random.test", Some(serial), Duration::from_secs(20)),
+                "{kind}: {}",
+                server.log()
+            );
+            let result = xfr(&args);
+            let report = json(&result);
+            assert_eq!(
+                report["transfer"], "ixfr",
+                "{kind} serial {serial}: {report}"
+            );
+            assert_same_zone(server, "random.test", &out);
+        }
+        // The journal holds every change, in order.
+        let journal = zonectl::xfr::journal::read(&zonectl::xfr::journal_path(&out)).unwrap();
+        let serials: Vec<(u32, u32)> = journal
+            .iter()
+            .map(|c| (c.from_serial(), c.to_serial()))
+            .collect();
+        assert_eq!(serials, [(1, 2), (2, 3), (3, 4), (4, 5)], "{kind}");
+        // Start over from the same zone for the next primary.
+        zone = RandomZone::new("random.test");
+    });
+}
