@@ -234,6 +234,32 @@ fn probe_against_nsd_behind_unbound() {
     assert_eq!(cf["verdict"], "warn");
     assert_eq!(exit_code(&out), 0);
 
+    // Domains from a file, probed two at a time, reported in the file's order.
+    let list = dir.path().join("domains.txt");
+    std::fs::write(
+        &list,
+        "# ours\ncf.test\naws.test  # the bad one\n\ngood.test\n",
+    )
+    .unwrap();
+    let mut args = base.to_vec();
+    args.extend([
+        "--no-query",
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+        "--file",
+        list.to_str().unwrap(),
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&probe(&args).stdout).unwrap();
+    let order: Vec<&str> = report["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["domain"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["cf.test.", "aws.test.", "good.test."]);
+
     // A domain that does not resolve is reported, not fatal.
     let mut args = base.to_vec();
     args.extend(["--no-query", "--format", "json", "missing.test", "cf.test"]);

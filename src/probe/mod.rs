@@ -162,6 +162,7 @@ pub struct Finding {
 /// Diversity of one address family.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FamilyDiversity {
+    pub block_count: usize,
     pub blocks: Vec<String>,
     pub routable_blocks: Vec<String>,
     /// Nameserver names with an address of this family.
@@ -178,6 +179,9 @@ pub struct FamilyDiversity {
 pub struct Diversity {
     pub v4: FamilyDiversity,
     pub v6: FamilyDiversity,
+    /// For dual-stack resolvers: a name is down only when every address it
+    /// has, of either family, is in the failed block.
+    pub largest_share: f64,
     /// Whether one block failure leaves no nameserver reachable at all.
     pub single_block_failure: bool,
     /// Origin ASes of the addresses (with --asn-db).
@@ -200,8 +204,9 @@ pub struct DomainReport {
     pub error: Option<String>,
 }
 
-fn family_diversity(nameservers: &[Nameserver], v4: bool) -> FamilyDiversity {
-    let of_family = |a: &&Address| a.address.is_ipv4() == v4;
+/// Diversity of the addresses `keep` selects (one family, or all).
+fn diversity_of(nameservers: &[Nameserver], keep: impl Fn(&Address) -> bool) -> FamilyDiversity {
+    let of_family = |a: &&Address| keep(a);
     let mut blocks = BTreeSet::new();
     let mut routable = BTreeSet::new();
     // For each block: the names all of whose addresses of this family it holds.
@@ -227,6 +232,7 @@ fn family_diversity(nameservers: &[Nameserver], v4: bool) -> FamilyDiversity {
     let worst = taken.iter().max_by_key(|(_, n)| **n);
     let largest = worst.map_or(0, |(_, n)| *n);
     FamilyDiversity {
+        block_count: blocks.len(),
         blocks: blocks.into_iter().collect(),
         routable_blocks: routable.into_iter().collect(),
         nameservers: names,
@@ -238,16 +244,6 @@ fn family_diversity(nameservers: &[Nameserver], v4: bool) -> FamilyDiversity {
         worst_block: worst.map(|(b, _)| b.clone()),
         single_block_failure: names > 0 && largest == names,
     }
-}
-
-/// Whether one block (of either family) holds every address of every
-/// nameserver that has addresses.
-fn one_block_holds_all(nameservers: &[Nameserver]) -> bool {
-    let blocks: BTreeSet<&str> = nameservers
-        .iter()
-        .flat_map(|ns| ns.addresses.iter().map(|a| a.block.as_str()))
-        .collect();
-    blocks.len() == 1
 }
 
 fn percent(share: f64) -> String {
@@ -359,8 +355,9 @@ pub fn analyze(
             }
         }
     }
-    let v4 = family_diversity(&nameservers, true);
-    let v6 = family_diversity(&nameservers, false);
+    let v4 = diversity_of(&nameservers, |a| a.address.is_ipv4());
+    let v6 = diversity_of(&nameservers, |a| a.address.is_ipv6());
+    let both = diversity_of(&nameservers, |_| true);
     let with_addresses = nameservers
         .iter()
         .filter(|ns| !ns.addresses.is_empty())
@@ -456,7 +453,8 @@ pub fn analyze(
     }
     query_findings(&nameservers, &mut add);
     let diversity = Diversity {
-        single_block_failure: with_addresses > 0 && one_block_holds_all(&nameservers),
+        largest_share: both.largest_share,
+        single_block_failure: both.single_block_failure,
         v4,
         v6,
         asns: asns.into_iter().collect(),
@@ -665,7 +663,9 @@ mod tests {
                 .contains(&"2606:4700:58::/45".to_string())
         );
         assert_eq!(report.diversity.v4.largest_share, 0.0);
+        assert_eq!(report.diversity.v4.block_count, 3);
         assert!(!report.diversity.single_block_failure);
+        assert_eq!(report.diversity.largest_share, 0.0);
     }
 
     #[test]
@@ -732,6 +732,8 @@ mod tests {
         ]);
         assert_eq!(report.verdict, Verdict::Warn);
         assert_eq!(report.diversity.v4.largest_share, 0.75);
+        // Dual-stack resolvers still reach every name.
+        assert_eq!(report.diversity.largest_share, 0.0);
         // No nameserver has an address.
         let report = judge(vec![ns("a.", &[]), ns("b.", &[])]);
         assert!(codes(&report).contains(&"no-addresses"));
