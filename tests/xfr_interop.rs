@@ -132,7 +132,7 @@ fn axfr_from_every_primary_with_every_tsig_algorithm() {
                 !text(&result.stdout).contains(&key.secret),
                 "secret in the report"
             );
-            assert_same_zone(&server, zone, &out);
+            assert_same_zone(server, zone, &out);
         }
         // Without TSIG where the primary allows it; and a key file
         // instead of the command line, in the primary's own format.
@@ -145,7 +145,7 @@ fn axfr_from_every_primary_with_every_tsig_algorithm() {
             out.to_str().unwrap(),
         ]);
         assert_eq!(exit_code(&result), 0, "{kind}: {}", text(&result.stderr));
-        assert_same_zone(&server, "open.test", &out);
+        assert_same_zone(server, "open.test", &out);
         let key_file = dir.join("key.conf");
         let k = &keys[3];
         let content = if kind == "knotd" {
@@ -171,7 +171,7 @@ fn axfr_from_every_primary_with_every_tsig_algorithm() {
             out.to_str().unwrap(),
         ]);
         assert_eq!(exit_code(&result), 0, "{kind}: {}", text(&result.stderr));
-        assert_same_zone(&server, &names[3], &out);
+        assert_same_zone(server, &names[3], &out);
     });
 }
 
@@ -230,7 +230,7 @@ fn ixfr_after_a_change_on_every_primary() {
         assert_eq!(json(&same)["transfer"], "none", "{kind}");
         assert_eq!(json(&same)["status"], "up-to-date");
 
-        change_zone(&server, "ixfr.test", 2);
+        change_zone(server, "ixfr.test", 2);
         let second = xfr(&args);
         let report = json(&second);
         assert_eq!(exit_code(&second), 0, "{kind}: {report}");
@@ -246,7 +246,7 @@ fn ixfr_after_a_change_on_every_primary() {
         // and the SOA in (each side may count the SOA as a record).
         assert!(report["deleted"].as_u64().unwrap() >= 2, "{report}");
         assert!(report["added"].as_u64().unwrap() >= 3, "{report}");
-        assert_same_zone(&server, "ixfr.test", &out);
+        assert_same_zone(server, "ixfr.test", &out);
         // The journal holds the change, readable as changesets.
         let journal = zonectl::xfr::journal::read(&zonectl::xfr::journal_path(&out)).unwrap();
         assert_eq!(journal.len(), 1, "{kind}");
@@ -259,13 +259,13 @@ fn ixfr_after_a_change_on_every_primary() {
         );
 
         // A second change, asked over UDP first.
-        change_zone(&server, "ixfr.test", 3);
+        change_zone(server, "ixfr.test", 3);
         let mut udp_args = args.to_vec();
         udp_args.push("--udp");
         let third = xfr(&udp_args);
         let report = json(&third);
         assert_eq!(report["transfer"], "ixfr", "{kind}: {report}");
-        assert_same_zone(&server, "ixfr.test", &out);
+        assert_same_zone(server, "ixfr.test", &out);
         assert_eq!(
             zonectl::xfr::journal::read(&zonectl::xfr::journal_path(&out))
                 .unwrap()

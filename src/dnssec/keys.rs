@@ -14,7 +14,7 @@ use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
 
 use super::digest::key_tag;
 use crate::zone::encoding::{base64_decode, base64_encode};
-use crate::zone::reader::{ReadOptions, read_bytes};
+use crate::zone::reader::read_absolute;
 use crate::zone::rtype::algorithm_name;
 use crate::zone::{Name, RType};
 
@@ -361,23 +361,8 @@ impl SigningKey {
             file: file.to_string(),
             message,
         };
-        let outcome = read_bytes(
-            file,
-            key_text.as_bytes(),
-            ReadOptions {
-                origin: Some(Name::root()),
-                ..Default::default()
-            },
-        );
-        if let Some(d) = outcome
-            .diagnostics
-            .iter()
-            .find(|d| d.severity == crate::zone::Severity::Error)
-        {
-            return Err(bad(d.message.clone()));
-        }
-        let record = outcome
-            .records
+        let records = read_absolute(file, key_text).map_err(|d| bad(d.message))?;
+        let record = records
             .into_iter()
             .find(|r| r.rtype == RType::DNSKEY)
             .ok_or_else(|| bad("no DNSKEY record".into()))?;

@@ -25,8 +25,8 @@ use thiserror::Error;
 
 use super::Changeset;
 use crate::fsutil::write_atomically;
-use crate::zone::reader::{self, ReadOptions};
-use crate::zone::{Name, RType, Record, Severity, writer};
+use crate::zone::reader;
+use crate::zone::{Name, RType, Record, writer};
 
 pub const DEFAULT_LIMIT: u64 = 64 << 20;
 const MAGIC: &str = "; zonectl journal 1";
@@ -140,22 +140,9 @@ pub fn read(path: &Path) -> Result<Vec<Changeset>, JournalError> {
         }
     }
     let parse = |line: usize, text: &str| -> Result<(Record, Vec<Record>), JournalError> {
-        let outcome = reader::read_bytes(
-            &file,
-            text.as_bytes(),
-            ReadOptions {
-                origin: Some(Name::root()),
-                ..Default::default()
-            },
-        );
-        if let Some(d) = outcome
-            .diagnostics
-            .iter()
-            .find(|d| d.severity == Severity::Error)
-        {
-            return Err(error(line, &format!("bad record: {}", d.message)));
-        }
-        let mut records = outcome.records.into_iter();
+        let records = reader::read_absolute(&file, text)
+            .map_err(|d| error(line, &format!("bad record: {}", d.message)))?;
+        let mut records = records.into_iter();
         match records.next() {
             // Positions in the journal mean nothing to its users.
             Some(soa) if soa.rtype == RType::SOA => Ok((
@@ -204,7 +191,7 @@ mod tests {
             reader::read_bytes(
                 "t",
                 t.as_bytes(),
-                ReadOptions {
+                reader::ReadOptions {
                     origin: Some(origin.clone()),
                     ..Default::default()
                 },

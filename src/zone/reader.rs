@@ -463,6 +463,27 @@ pub fn read_file(path: &Path, options: ReadOptions) -> ReadOutcome {
     reader.finish()
 }
 
+/// Reads records written with absolute names (key files, journals): the
+/// records, or the first error.
+pub fn read_absolute(name: &str, text: &str) -> Result<Vec<Record>, Diagnostic> {
+    let outcome = read_bytes(
+        name,
+        text.as_bytes(),
+        ReadOptions {
+            origin: Some(Name::root()),
+            ..Default::default()
+        },
+    );
+    match outcome
+        .diagnostics
+        .into_iter()
+        .find(|d| d.severity == Severity::Error)
+    {
+        Some(d) => Err(d),
+        None => Ok(outcome.records),
+    }
+}
+
 /// Reads zone text from memory (tests, stdin); `name` is used in messages.
 pub fn read_bytes(name: &str, data: &[u8], options: ReadOptions) -> ReadOutcome {
     let mut reader = Reader::new(options);
