@@ -637,8 +637,8 @@ fn update_prior_mac(mac: &mut MacContext, prior: &[u8]) {
     mac.update(prior);
 }
 
-fn append_record(msg: &mut Vec<u8>, key: &Key, rdata: &TsigRdata) {
-    msg.extend_from_slice(key.name.as_wire());
+fn append_record(msg: &mut Vec<u8>, key_name: &[u8], rdata: &TsigRdata) {
+    msg.extend_from_slice(key_name);
     msg.extend_from_slice(&TSIG.0.to_be_bytes());
     msg.extend_from_slice(&CLASS_ANY.to_be_bytes());
     msg.extend_from_slice(&0u32.to_be_bytes());
@@ -681,7 +681,7 @@ pub fn sign_request_at(msg: &mut Vec<u8>, key: &Key, fudge: u16, time: u64) -> V
     let mut full = mac.finish();
     full.truncate(key.mac_len);
     rdata.mac = full.clone();
-    append_record(msg, key, &rdata);
+    append_record(msg, key.name.as_wire(), &rdata);
     full
 }
 
@@ -901,16 +901,7 @@ pub fn error_response(response: &mut Vec<u8>, keys: &[Key], rejected: &RequestCh
         .filter(|_| matches!(*error, error::BADTIME | error::BADTRUNC));
     let Some(key) = signing_key else {
         // Unsigned: echo the key name the request used.
-        let owner = tsig.key_name.clone();
-        response.extend_from_slice(&owner);
-        response.extend_from_slice(&TSIG.0.to_be_bytes());
-        response.extend_from_slice(&CLASS_ANY.to_be_bytes());
-        response.extend_from_slice(&0u32.to_be_bytes());
-        let encoded = rdata.encode();
-        response.extend_from_slice(&(encoded.len() as u16).to_be_bytes());
-        response.extend_from_slice(&encoded);
-        let arcount = u16::from_be_bytes([response[10], response[11]]) + 1;
-        response[10..12].copy_from_slice(&arcount.to_be_bytes());
+        append_record(response, &tsig.key_name, &rdata);
         return;
     };
     if *error == error::BADTIME {
@@ -923,7 +914,7 @@ pub fn error_response(response: &mut Vec<u8>, keys: &[Key], rejected: &RequestCh
     let mut full = mac.finish();
     full.truncate(key.mac_len);
     rdata.mac = full;
-    append_record(response, key, &rdata);
+    append_record(response, key.name.as_wire(), &rdata);
 }
 
 /// Signs the responses to a verified request: one answer, or each message
@@ -964,7 +955,7 @@ impl<'k> ResponseSigner<'k> {
         rdata.mac = full;
         self.prior_mac = rdata.mac.clone();
         self.first = false;
-        append_record(msg, self.key, &rdata);
+        append_record(msg, self.key.name.as_wire(), &rdata);
     }
 }
 
@@ -1094,7 +1085,7 @@ mod tests {
         update_variables(&mut mac, &key, &rdata, true);
         append_record(
             &mut last,
-            &key,
+            key.name.as_wire(),
             &TsigRdata {
                 mac: mac.finish(),
                 ..rdata
