@@ -1,15 +1,13 @@
 //! `zonectl probe`: nameserver diversity and delegation health.
 
 use std::process::ExitCode;
-use std::sync::Mutex;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use zonectl::net::parse_server;
-use zonectl::probe::lookup::{ProbeOptions, probe};
-use zonectl::probe::{AsnDb, BlockSizes, DomainReport, Thresholds, Verdict, analyze};
+use zonectl::probe::lookup::{ProbeOptions, probe_all};
+use zonectl::probe::{AsnDb, BlockSizes, DomainReport, Thresholds, Verdict};
 
 use super::parse_origin;
 use super::progress::{Progress, Unit};
@@ -69,47 +67,15 @@ pub fn execute(args: ProbeArgs) -> Result<ExitCode> {
             min_v6_blocks: args.min_v6_blocks,
         },
     };
-    // Domains in parallel, a bounded number at once; reports keep the
-    // order of the arguments.
     let progress = Progress::start(parsed.len() as u64, Unit::Domains);
-    let done = progress.counter();
-    let next = Mutex::new(0usize);
-    let slots: Vec<Mutex<Option<DomainReport>>> = parsed.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..args.jobs.clamp(1, 256).min(parsed.len().max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let i = {
-                        let mut n = next.lock().unwrap();
-                        let i = *n;
-                        *n += 1;
-                        i
-                    };
-                    let Some(domain) = parsed.get(i) else { break };
-                    let report = probe(domain, &options, asn.as_ref());
-                    *slots[i].lock().unwrap() = Some(report);
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
-            });
-        }
-    });
+    let reports = probe_all(
+        &parsed,
+        &options,
+        asn.as_ref(),
+        args.jobs,
+        &progress.counter(),
+    );
     drop(progress);
-    let reports: Vec<DomainReport> = slots
-        .into_iter()
-        .zip(&parsed)
-        .map(|(slot, d)| {
-            slot.into_inner().unwrap().unwrap_or_else(|| {
-                analyze(
-                    &d.to_string(),
-                    Default::default(),
-                    Vec::new(),
-                    Vec::new(),
-                    &options.thresholds,
-                    None,
-                )
-            })
-        })
-        .collect();
     match args.format {
         Format::Json => {
             #[derive(serde::Serialize)]

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{
@@ -394,4 +396,39 @@ pub fn probe(domain: &Name, options: &ProbeOptions, asn: Option<&AsnDb>) -> Doma
         &options.thresholds,
         asn,
     )
+}
+
+/// Probes many domains, `jobs` at a time; reports in the order given.
+/// `done` counts finished domains, for a progress display.
+pub fn probe_all(
+    domains: &[Name],
+    options: &ProbeOptions,
+    asn: Option<&AsnDb>,
+    jobs: usize,
+    done: &AtomicU64,
+) -> Vec<DomainReport> {
+    let next = Mutex::new(0usize);
+    let slots: Vec<Mutex<Option<DomainReport>>> =
+        domains.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, 256).min(domains.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = {
+                        let mut n = next.lock().unwrap();
+                        *n += 1;
+                        *n - 1
+                    };
+                    let Some(domain) = domains.get(i) else { break };
+                    let report = probe(domain, options, asn);
+                    *slots[i].lock().unwrap() = Some(report);
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| slot.into_inner().unwrap().expect("every domain probed"))
+        .collect()
 }
