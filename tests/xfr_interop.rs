@@ -265,6 +265,10 @@ fn ixfr_after_a_change_on_every_primary() {
         let third = xfr(&udp_args);
         let report = json(&third);
         assert_eq!(report["transfer"], "ixfr", "{kind}: {report}");
+        eprintln!(
+            "{kind}: IXFR asked over UDP came over {}",
+            report["transport"]
+        );
         assert_same_zone(server, "ixfr.test", &out);
         assert_eq!(
             zonectl::xfr::journal::read(&zonectl::xfr::journal_path(&out))

@@ -83,6 +83,8 @@ struct XfrReport {
     added: u64,
     messages: u64,
     bytes: u64,
+    /// "udp" or "tcp" for the answer; null when nothing was asked.
+    transport: Option<&'static str>,
     duration_ms: u64,
     output: String,
     tsig_key: Option<String>,
@@ -152,6 +154,7 @@ pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
         added: 0,
         messages: 0,
         bytes: 0,
+        transport: None,
         duration_ms: 0,
         output: path.display().to_string(),
         tsig_key: key.as_ref().map(|k| k.name.to_string()),
@@ -192,6 +195,8 @@ fn fill_report(report: &mut XfrReport, outcome: &Outcome) {
     report.added = outcome.added;
     report.messages = outcome.stats.messages;
     report.bytes = outcome.stats.bytes;
+    report.transport =
+        (outcome.stats.messages > 0).then_some(if outcome.stats.udp { "udp" } else { "tcp" });
     report.duration_ms = outcome.duration.as_millis() as u64;
     report.fallback = outcome.fallback.clone();
 }

@@ -56,8 +56,11 @@ impl RecordRef<'_> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
     pub messages: u64,
+    /// Bytes received (with TCP's two-octet length prefixes).
     pub bytes: u64,
     pub records: u64,
+    /// Whether the answer came over UDP.
+    pub udp: bool,
 }
 
 /// The answer to an IXFR query.
@@ -185,8 +188,10 @@ impl<'k> AnswerStream<'k> {
                 None => return Ok(false),
             },
         }
+        let udp = matches!(self.source, Source::Udp(_));
         self.stats.messages += 1;
-        self.stats.bytes += self.msg.len() as u64 + 2;
+        self.stats.bytes += self.msg.len() as u64 + if udp { 0 } else { 2 };
+        self.stats.udp = udp;
         let parsed = Message::parse(&self.msg)?;
         let header = parsed.header;
         if header.id != self.id || !header.has(flag::QR) {
