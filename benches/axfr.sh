@@ -126,16 +126,34 @@ template:
   - id: default
     storage: "$work/knot"
     zonefile-sync: -1
-    journal-content: none
+    zonefile-load: difference
+    journal-content: changes
     semantic-checks: off
 zone:
   - domain: $origin
     file: $origin.zone
     acl: all
 EOF
+  printf 'control:\n  listen: "%s"\n' "$work/knot/knot.sock" >> "$work/knot/knot.conf"
   knotd -c "$work/knot/knot.conf" >"$work/knot/knotd.log" 2>&1 & pids+=($!)
   wait_for "$port"
   run_clients knotd "$port"
+
+  # For information (no peer applies an IXFR to a file): the copy brought
+  # up to date by an IXFR of 100 changed addresses.
+  "$zonectl" xfr "$origin" --from "127.0.0.1:$port" -o "$work/copy" >/dev/null
+  awk 'NR == 3 { sub(/2026112501/, "2026112502") } /^host[0-9]+ A / && n < 100 { sub(/ A 10[.]/, " A 172."); n++ } { print }' \
+    "$work/$origin.zone" > "$work/knot/$origin.zone"
+  knotc -c "$work/knot/knot.conf" zone-reload >/dev/null
+  for _ in $(seq 100); do
+    if "$zonectl" xfr "$origin" --from "127.0.0.1:$port" --timeout 1 2>/dev/null | grep -q 2026112502; then break; fi
+    sleep 0.2
+  done
+  /usr/bin/time -f "%e %M" -o "$work/time" "$zonectl" xfr "$origin" --from "127.0.0.1:$port" -o "$work/copy" --format json > "$work/ixfr.json"
+  read -r t m < "$work/time"
+  printf 'IXFR of %s onto the %s-record copy: %.2f s, peak %.1f MiB (transfer: %s)\n' \
+    "$(grep -o '"added": [0-9]*' "$work/ixfr.json" | grep -o '[0-9]*') added records" "$records" "$t" \
+    "$(awk "BEGIN{print $m/1024}")" "$(grep -o '"transfer": "[a-z]*"' "$work/ixfr.json" | cut -d'"' -f4)"
 else
   echo "SKIPPED: knotd not installed"
 fi

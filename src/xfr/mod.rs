@@ -3,11 +3,11 @@
 //! changes, and [`refresh`], which brings a local copy of a zone up to date
 //! the way a secondary does.
 
+pub mod apply;
 pub mod client;
 pub mod journal;
 pub mod notify;
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -23,6 +23,7 @@ use crate::wire::WireError;
 use crate::zone::reader::{self, ReadOptions};
 use crate::zone::{Name, RType, Record, Severity, Zone, serial, writer};
 
+pub use apply::apply;
 pub use client::{Client, IxfrAnswer, RecordRef, Stats};
 
 #[derive(Debug, Error)]
@@ -102,106 +103,6 @@ impl Changeset {
     pub fn to_serial(&self) -> u32 {
         soa_serial(&self.to.rdata).unwrap_or(0)
     }
-}
-
-/// Identity of a record for IXFR: owner (case-folded), type, class, rdata.
-type RecordKey = (Box<[u8]>, u16, u16, Box<[u8]>);
-
-fn record_key(r: &Record) -> RecordKey {
-    (
-        r.owner.to_lowercase().as_wire().into(),
-        r.rtype.0,
-        r.class,
-        r.rdata.clone(),
-    )
-}
-
-/// Applies difference sequences, in order, to the records of the zone at
-/// `local_serial`. A sequence that does not start where the previous one
-/// ended, or that deletes a record the zone does not have, is an error:
-/// the copy would silently diverge from the primary's.
-pub fn apply(
-    records: Vec<Record>,
-    local_serial: u32,
-    changesets: &[Changeset],
-) -> Result<Vec<Record>, XfrError> {
-    let mut expected = local_serial;
-    for c in changesets {
-        if c.from_serial() != expected {
-            return Err(XfrError::Broken(format!(
-                "a difference sequence starts at serial {}, expected {expected}",
-                c.from_serial()
-            )));
-        }
-        expected = c.to_serial();
-    }
-    // The records the sequences touch, and what became of each.
-    enum Slot {
-        Original,
-        Deleted,
-        Added(Record),
-    }
-    let mut touched: HashMap<RecordKey, Slot> = HashMap::new();
-    for c in changesets {
-        for r in c.deleted.iter().chain(&c.added) {
-            if r.rtype != RType::SOA {
-                touched.entry(record_key(r)).or_insert(Slot::Deleted);
-            }
-        }
-    }
-    if !touched.is_empty() {
-        for r in &records {
-            if let Some(slot) = touched.get_mut(&record_key(r)) {
-                *slot = Slot::Original;
-            }
-        }
-    }
-    for c in changesets {
-        for r in c.deleted.iter().filter(|r| r.rtype != RType::SOA) {
-            let slot = touched.get_mut(&record_key(r)).expect("collected above");
-            if matches!(slot, Slot::Deleted) {
-                return Err(XfrError::Broken(format!(
-                    "serial {} → {} deletes {} {}, which the local copy does not have",
-                    c.from_serial(),
-                    c.to_serial(),
-                    r.owner,
-                    r.rtype
-                )));
-            }
-            *slot = Slot::Deleted;
-        }
-        for r in c.added.iter().filter(|r| r.rtype != RType::SOA) {
-            *touched.get_mut(&record_key(r)).expect("collected above") = Slot::Added(r.clone());
-        }
-    }
-    let new_soa = changesets.last().map(|c| c.to.clone());
-    let mut out = Vec::with_capacity(records.len());
-    for r in records {
-        if r.rtype == RType::SOA
-            && new_soa
-                .as_ref()
-                .is_some_and(|s| r.owner.eq_ignore_case(&s.owner))
-        {
-            continue;
-        }
-        let key = record_key(&r);
-        match touched.get(&key) {
-            None | Some(Slot::Original) => out.push(r),
-            Some(Slot::Deleted) => {}
-            // Deleted and added again, perhaps with another TTL.
-            Some(Slot::Added(_)) => {
-                if let Some(Slot::Added(added)) = touched.remove(&key) {
-                    out.push(added);
-                }
-            }
-        }
-    }
-    out.extend(touched.into_values().filter_map(|slot| match slot {
-        Slot::Added(r) => Some(r),
-        _ => None,
-    }));
-    out.extend(new_soa);
-    Ok(out)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -335,19 +236,12 @@ fn read_local(path: &Path, zone: &Name) -> Result<Vec<Record>, String> {
 }
 
 fn header_comment(client: &Client, serial: u32, how: &str) -> String {
-    format!(
-        "; {} serial {serial}, transferred from {} by {how} at {}\n",
-        client.zone,
-        client.server,
-        {
-            let mut when = String::new();
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as u32);
-            crate::zone::rdata::format_time(now, &mut when);
-            when
-        }
-    )
+    let mut when = String::new();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as u32);
+    crate::zone::rdata::format_time(now, &mut when);
+    apply::header_line(&client.zone, serial, &client.server.to_string(), how, &when)
 }
 
 fn check_dnssec(zone: &Zone, now: u32) -> Result<(), XfrError> {
@@ -378,29 +272,91 @@ fn check_dnssec(zone: &Zone, now: u32) -> Result<(), XfrError> {
     })
 }
 
-/// Writes a zone held in memory (after IXFR, or an AXFR-style answer).
+/// Writes a zone held in memory (after IXFR, or an AXFR-style answer):
+/// the SOA first, then the records in the order given. Sorting a large
+/// zone would cost more than the transfer; with --verify-dnssec the zone is
+/// built (sorted) anyway, and written in canonical order.
 fn store_zone(
     path: &Path,
     client: &Client,
-    records: Vec<Record>,
+    mut records: Vec<Record>,
     how: &str,
     options: &RefreshOptions,
 ) -> Result<(u32, u64), XfrError> {
-    let (zone, _) = Zone::from_records(client.zone.clone(), client.class, records);
-    let serial = zone
-        .serial()
+    let soa_at = records
+        .iter()
+        .position(|r| r.rtype == RType::SOA && r.owner.eq_ignore_case(&client.zone))
         .ok_or_else(|| XfrError::Protocol("the zone has no SOA".into()))?;
-    if let Some(now) = options.verify_dnssec {
-        check_dnssec(&zone, now)?;
-    }
+    let serial = soa_serial(&records[soa_at].rdata)
+        .ok_or_else(|| XfrError::Protocol("malformed SOA".into()))?;
     let mut file = AtomicFile::create(path).map_err(XfrError::Output)?;
     file.writer()
         .write_all(header_comment(client, serial, how).as_bytes())
-        .and_then(|()| writer::write_zone(&zone, file.writer()))
         .map_err(XfrError::Output)?;
+    let count = if let Some(now) = options.verify_dnssec {
+        let (zone, _) = Zone::from_records(client.zone.clone(), client.class, records);
+        check_dnssec(&zone, now)?;
+        writer::write_zone(&zone, file.writer()).map_err(XfrError::Output)?;
+        zone.record_count()
+    } else {
+        records.swap(0, soa_at);
+        let mut line = String::with_capacity(512);
+        for r in &records {
+            line.clear();
+            writer::format_record(
+                r.owner.as_wire(),
+                r.ttl,
+                r.class,
+                r.rtype,
+                &r.rdata,
+                &mut line,
+            );
+            line.push('\n');
+            file.writer()
+                .write_all(line.as_bytes())
+                .map_err(XfrError::Output)?;
+        }
+        records.len()
+    };
     rotate_versions(path, options.keep).map_err(XfrError::Output)?;
     file.commit().map_err(XfrError::Output)?;
-    Ok((serial, zone.record_count() as u64))
+    Ok((serial, count as u64))
+}
+
+/// Applies an incremental transfer to the local copy and writes it. A
+/// file zonectl wrote is patched line by line; any other is read in full.
+fn apply_incremental(
+    path: &Path,
+    client: &Client,
+    local_serial: u32,
+    changesets: &[Changeset],
+    options: &RefreshOptions,
+) -> Result<(u32, u64), XfrError> {
+    let serial = changesets.last().map_or(local_serial, |c| c.to_serial());
+    if options.verify_dnssec.is_none()
+        && let Ok(text) = std::fs::read_to_string(path)
+    {
+        let mut file = AtomicFile::create(path).map_err(XfrError::Output)?;
+        let header = header_comment(client, serial, "IXFR");
+        let patched = apply::patch_file(
+            &text,
+            path,
+            &client.zone,
+            local_serial,
+            changesets,
+            &header,
+            file.writer(),
+        )?;
+        if let Some(count) = patched {
+            rotate_versions(path, options.keep).map_err(XfrError::Output)?;
+            file.commit().map_err(XfrError::Output)?;
+            return Ok((serial, count));
+        }
+    }
+    let records =
+        read_local(path, &client.zone).map_err(|e| XfrError::Local(path.to_path_buf(), e))?;
+    let records = apply(records, local_serial, changesets)?;
+    store_zone(path, client, records, "IXFR", options)
 }
 
 /// Receives the zone by AXFR straight into a temporary file beside `path`
@@ -530,12 +486,8 @@ pub fn refresh(
                 });
             }
             Ok((IxfrAnswer::Incremental { changesets }, stats)) => {
-                match read_local(path, &client.zone)
-                    .map_err(|e| XfrError::Local(path.to_path_buf(), e))
-                    .and_then(|records| apply(records, local_serial, &changesets))
-                {
-                    Ok(records) => {
-                        let (serial, count) = store_zone(path, client, records, "IXFR", options)?;
+                match apply_incremental(path, client, local_serial, &changesets, options) {
+                    Ok((serial, count)) => {
                         journal::append(
                             &journal_path(path),
                             &client.zone,
@@ -551,8 +503,12 @@ pub fn refresh(
                             ..outcome(Status::Updated, TransferKind::Ixfr, Some(serial), stats)
                         });
                     }
-                    Err(e) if options.mode == Mode::Ixfr => return Err(e),
-                    Err(e) => fallback = Some(e.to_string()),
+                    Err(e @ (XfrError::Broken(_) | XfrError::Local(..)))
+                        if options.mode != Mode::Ixfr =>
+                    {
+                        fallback = Some(e.to_string())
+                    }
+                    Err(e) => return Err(e),
                 }
             }
             Err(e) if e.calls_for_axfr() && options.mode != Mode::Ixfr => {
