@@ -20,6 +20,8 @@ pub enum Unit {
     Zones,
     Rrsets,
     Domains,
+    /// NOTIFY targets.
+    Targets,
     /// Records received; the total is unknown.
     Records,
 }
@@ -38,6 +40,7 @@ impl Progress {
                     }
                     Unit::Zones => "{spinner} {bar:40} {pos}/{len} zones ({eta} left)",
                     Unit::Domains => "{spinner} {bar:40} {pos}/{len} domains ({eta} left)",
+                    Unit::Targets => "{spinner} {bar:40} {pos}/{len} targets answered or given up",
                     Unit::Rrsets => {
                         "{spinner} {bar:40} {pos}/{len} RRsets signed ({per_sec}, {eta} left)"
                     }

@@ -299,7 +299,9 @@ pub fn notify(args: NotifyArgs) -> Result<ExitCode> {
         timeout: Duration::from_secs(args.timeout.max(1)),
         tries: args.tries,
     };
-    let reports = notify_all(&targets, &options);
+    let progress = Progress::start(targets.len() as u64, Unit::Targets);
+    let reports = notify_all(&targets, &options, &progress.counter());
+    drop(progress);
     match args.format {
         Format::Json => {
             #[derive(Serialize)]

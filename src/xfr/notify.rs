@@ -3,6 +3,7 @@
 //! until it answers or the tries run out.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::net::{self, NetError};
@@ -134,12 +135,23 @@ pub fn notify(target: SocketAddr, options: &NotifyOptions) -> NotifyReport {
     report
 }
 
-/// Notifies every target at once; reports in the targets' order.
-pub fn notify_all(targets: &[SocketAddr], options: &NotifyOptions) -> Vec<NotifyReport> {
+/// Notifies every target at once; reports in the targets' order. `done`
+/// counts the targets finished, for a progress display.
+pub fn notify_all(
+    targets: &[SocketAddr],
+    options: &NotifyOptions,
+    done: &AtomicU64,
+) -> Vec<NotifyReport> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = targets
             .iter()
-            .map(|&t| scope.spawn(move || notify(t, options)))
+            .map(|&t| {
+                scope.spawn(move || {
+                    let report = notify(t, options);
+                    done.fetch_add(1, Ordering::Relaxed);
+                    report
+                })
+            })
             .collect();
         handles
             .into_iter()
