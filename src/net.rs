@@ -14,6 +14,7 @@ use crate::wire::{self, Header};
 pub const DEFAULT_PORT: u16 = 53;
 
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum NetError {
     #[error("{server}: {source}")]
     Io {

@@ -68,6 +68,7 @@ pub fn rcode_name(rcode: u16) -> String {
 }
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum WireError {
     #[error("message truncated at offset {0}")]
     Truncated(usize),
@@ -518,7 +519,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decompresses_names_and_rdata() {
+    fn rfc1035_4_1_4_and_rfc3597_4_names_and_rdata_are_decompressed() {
         // example.com. MX 10 mail.example.com. with the owner and the
         // target's suffix compressed.
         let mut msg = MessageBuilder::new(7, opcode::QUERY, flag::QR)
@@ -539,7 +540,7 @@ mod tests {
     }
 
     #[test]
-    fn rejects_pointer_loops_and_forward_pointers() {
+    fn rfc1035_4_1_4_pointer_loops_and_forward_pointers_are_refused() {
         let mut msg = vec![0u8; 12];
         msg.extend_from_slice(&[0xc0, 12]);
         assert!(matches!(

@@ -8,6 +8,7 @@ use std::path::Path;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum AsnError {
     #[error("{0}: {1}")]
     Io(String, std::io::Error),

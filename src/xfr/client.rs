@@ -635,7 +635,7 @@ mod tests {
     }
 
     #[test]
-    fn axfr_over_several_messages() {
+    fn rfc5936_2_2_axfr_over_several_messages() {
         let open = (ZONE.to_vec(), RType::SOA, soa(7));
         let (serial, stats) = run(vec![
             vec![open.clone(), a(b"\x03www\x07example\x00")],
@@ -647,7 +647,7 @@ mod tests {
     }
 
     #[test]
-    fn transfers_that_break_the_rules_fail() {
+    fn rfc5936_2_2_transfers_that_break_the_rules_fail() {
         let open = (ZONE.to_vec(), RType::SOA, soa(7));
         let www = a(b"\x03www\x07example\x00");
         let cases: Vec<(Script, &str)> = vec![
@@ -692,7 +692,7 @@ mod tests {
     }
 
     #[test]
-    fn a_signed_request_needs_a_signed_answer() {
+    fn rfc8945_5_3_1_a_signed_request_needs_a_signed_answer() {
         let open = (ZONE.to_vec(), RType::SOA, soa(7));
         let mut c = client(fake_primary(vec![vec![open.clone(), open]], 0));
         c.key = Some(crate::tsig::Key::parse_spec("k:hmac-sha256:c2VjcmV0").unwrap());

@@ -32,6 +32,7 @@ pub const DEFAULT_LIMIT: u64 = 64 << 20;
 const MAGIC: &str = "; zonectl journal 1";
 
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum JournalError {
     #[error("{0}")]
     Io(#[from] io::Error),

@@ -27,6 +27,7 @@ pub use apply::apply;
 pub use client::{Client, IxfrAnswer, RecordRef, Stats};
 
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum XfrError {
     #[error(transparent)]
     Net(#[from] NetError),
@@ -560,7 +561,7 @@ mod tests {
     }
 
     #[test]
-    fn applies_sequences_in_order() {
+    fn rfc1995_4_applies_sequences_in_order() {
         let mut zone = rec("a 60 A 192.0.2.1\nb 60 A 192.0.2.2\nc 60 TXT x");
         zone.push(soa(1));
         let changesets = vec![
@@ -635,7 +636,7 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_ixfr_becomes_an_axfr() {
+    fn rfc1995_4_a_refused_ixfr_becomes_an_axfr() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("example.zone");
         std::fs::write(
@@ -664,7 +665,7 @@ mod tests {
     }
 
     #[test]
-    fn broken_sequences_are_refused() {
+    fn rfc1995_4_broken_sequences_are_refused() {
         let mut zone = rec("a 60 A 192.0.2.1");
         zone.push(soa(1));
         let gap = vec![Changeset {
