@@ -517,4 +517,121 @@ mod tests {
         assert!(Cli::try_parse_from(["zonectl", "check"]).is_err());
         assert!(Cli::try_parse_from(["zonectl", "check", "--format", "xml", "a"]).is_err());
     }
+
+    fn parses(args: &[&str]) -> bool {
+        Cli::try_parse_from(std::iter::once("zonectl").chain(args.iter().copied())).is_ok()
+    }
+
+    #[test]
+    fn xfr_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "zonectl",
+            "xfr",
+            "example.com",
+            "--from",
+            "192.0.2.1:5353",
+            "-o",
+            "z",
+            "--tsig-file",
+            "k.conf",
+            "--tsig-key",
+            "xfr",
+            "--if-newer",
+            "--keep",
+            "3",
+            "--udp",
+            "--format",
+            "json",
+        ])
+        .unwrap();
+        let Command::Xfr(args) = cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            (args.keep, args.if_newer, args.udp, args.format),
+            (3, true, true, Format::Json)
+        );
+        assert_eq!(args.tsig.tsig_fudge, 300);
+        assert!(parses(&[
+            "xfr",
+            "example.com",
+            "--from",
+            "192.0.2.1",
+            "--axfr"
+        ]));
+        // No local copy: no IXFR-only, no serial check, no versions, no JSON summary.
+        for bad in [
+            &["--ixfr"][..],
+            &["--if-newer"],
+            &["--keep", "2"],
+            &["--format", "json"],
+        ] {
+            let mut args = vec!["xfr", "example.com", "--from", "192.0.2.1"];
+            args.extend_from_slice(bad);
+            assert!(!parses(&args), "{bad:?}");
+        }
+        assert!(!parses(&[
+            "xfr",
+            "example.com",
+            "--from",
+            "a",
+            "-o",
+            "z",
+            "--axfr",
+            "--ixfr"
+        ]));
+        assert!(!parses(&[
+            "xfr",
+            "example.com",
+            "--from",
+            "a",
+            "-y",
+            "k:s",
+            "-k",
+            "file"
+        ]));
+        assert!(!parses(&["xfr", "example.com"]));
+    }
+
+    #[test]
+    fn notify_and_probe_flags_parse() {
+        assert!(parses(&[
+            "notify",
+            "example.com",
+            "--to",
+            "192.0.2.2",
+            "--to",
+            "[2001:db8::2]:53"
+        ]));
+        assert!(!parses(&["notify", "example.com"]));
+        assert!(parses(&[
+            "probe",
+            "example.com",
+            "--no-query",
+            "--v4-prefix",
+            "16",
+            "--v6-prefix",
+            "48"
+        ]));
+        assert!(parses(&["probe", "--file", "domains.txt"]));
+        assert!(!parses(&["probe"]));
+        assert!(!parses(&["probe", "--v4-prefix", "33", "example.com"]));
+        assert!(!parses(&["probe", "--v6-prefix", "0", "example.com"]));
+        let Command::Probe(args) = Cli::try_parse_from(["zonectl", "probe", "example.com"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                args.min_v4_blocks,
+                args.min_v6_blocks,
+                args.v4_prefix,
+                args.v6_prefix
+            ),
+            (2, 2, 8, 45)
+        );
+        assert!(!args.no_query);
+    }
 }
