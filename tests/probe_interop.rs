@@ -161,6 +161,11 @@ fn probe_against_nsd_behind_unbound() {
         "{stale_finding}"
     );
     assert_eq!(exit_code(&out), 1);
+    let mut args = base.to_vec();
+    args.push("good.test");
+    let table = text(&probe(&args).stdout);
+    assert!(table.contains("NOERROR not authoritative"), "{table}");
+    assert!(table.contains("serial-mismatch"), "{table}");
 
     // Public-looking addresses, as data: Cloudflare passes, AWS fails.
     let mut args = base.to_vec();
