@@ -692,6 +692,45 @@ mod tests {
     }
 
     #[test]
+    fn rfc1995_2_a_truncated_udp_answer_is_asked_again_over_tcp() {
+        let soa_rr = |n| (ZONE.to_vec(), RType::SOA, soa(n));
+        let addr = fake_primary(
+            vec![vec![
+                soa_rr(8),
+                soa_rr(7),
+                soa_rr(8),
+                a(b"\x03www\x07example\x00"),
+                soa_rr(8),
+            ]],
+            0,
+        );
+        // Over UDP the same port answers with TC set and nothing else.
+        let udp = std::net::UdpSocket::bind(addr).unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 512];
+            let (n, peer) = udp.recv_from(&mut buf).unwrap();
+            let mut answer = buf[..n].to_vec();
+            answer[2] |= 0x80 | 0x02;
+            udp.send_to(&answer, peer).unwrap();
+        });
+        let local = Record {
+            owner: Name::from_wire(ZONE).unwrap(),
+            rtype: RType::SOA,
+            class: 1,
+            ttl: 3600,
+            rdata: soa(7).into(),
+            pos: Default::default(),
+        };
+        let (answer, stats) = client(addr).ixfr(&local, true).unwrap();
+        let IxfrAnswer::Incremental { changesets } = answer else {
+            panic!("{answer:?}")
+        };
+        assert_eq!(changesets.len(), 1);
+        assert_eq!(changesets[0].added.len(), 1);
+        assert!(!stats.udp);
+    }
+
+    #[test]
     fn rfc8945_5_3_1_a_signed_request_needs_a_signed_answer() {
         let open = (ZONE.to_vec(), RType::SOA, soa(7));
         let mut c = client(fake_primary(vec![vec![open.clone(), open]], 0));
