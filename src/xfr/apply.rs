@@ -245,8 +245,12 @@ pub fn patch_file(
         }
     };
     let is_touched = |line: &str| {
-        let owner = line.split_once(' ').map_or(line, |(o, _)| o);
-        printed.contains(&owner.as_bytes().to_ascii_lowercase())
+        let owner = line.split_once(' ').map_or(line, |(o, _)| o).as_bytes();
+        if owner.iter().any(u8::is_ascii_uppercase) {
+            printed.contains(&owner.to_ascii_lowercase())
+        } else {
+            printed.contains(owner)
+        }
     };
     let records = text
         .lines()

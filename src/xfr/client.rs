@@ -151,7 +151,7 @@ impl<'k> AnswerStream<'k> {
                     ((header.ttl >> 24) as u16) << 4 | wire::Header::parse(&self.msg)?.rcode();
                 return Err(XfrError::Rcode {
                     server: self.server,
-                    rcode: wire::rcode_name(rcode),
+                    rcode,
                 });
             }
             _ => {}
@@ -210,7 +210,7 @@ impl<'k> AnswerStream<'k> {
             }
             return Err(XfrError::Rcode {
                 server: self.server,
-                rcode: wire::rcode_name(header.rcode()),
+                rcode: header.rcode(),
             });
         }
         if header.has(flag::TC) {

@@ -19,7 +19,7 @@ use crate::dnssec::verify::{VerifyOptions, is_signed, verify_zone};
 use crate::fsutil::{AtomicFile, rotate_versions};
 use crate::net::NetError;
 use crate::tsig::TsigError;
-use crate::wire::WireError;
+use crate::wire::{WireError, rcode};
 use crate::zone::reader::{self, ReadOptions};
 use crate::zone::{Name, RType, Record, Severity, Zone, serial, writer};
 
@@ -35,8 +35,8 @@ pub enum XfrError {
     Wire(#[from] WireError),
     #[error("TSIG: {0}")]
     Tsig(#[from] TsigError),
-    #[error("{server} answered {rcode}")]
-    Rcode { server: SocketAddr, rcode: String },
+    #[error("{server} answered {}", crate::wire::rcode_name(*rcode))]
+    Rcode { server: SocketAddr, rcode: u16 },
     #[error("{0}")]
     Protocol(String),
     #[error("the answer ended before the closing SOA")]
@@ -62,12 +62,10 @@ impl XfrError {
     /// not do IXFR, or sent changes that do not fit our copy.
     fn calls_for_axfr(&self) -> bool {
         match self {
-            XfrError::Rcode { rcode, .. } => {
-                matches!(
-                    rcode.as_str(),
-                    "NOTIMP" | "FORMERR" | "REFUSED" | "SERVFAIL"
-                )
-            }
+            XfrError::Rcode { rcode, .. } => matches!(
+                *rcode,
+                rcode::NOTIMP | rcode::FORMERR | rcode::REFUSED | rcode::SERVFAIL
+            ),
             XfrError::Protocol(_) | XfrError::Broken(_) | XfrError::Empty | XfrError::Wire(_) => {
                 true
             }
