@@ -308,63 +308,33 @@ pub fn patch_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::zone::reader::{ReadOptions, read_bytes};
 
-    fn records(text: &str) -> Vec<Record> {
-        read_bytes(
-            "t",
-            text.as_bytes(),
-            ReadOptions {
-                origin: Some(Name::parse(b"example.", None).unwrap()),
-                ..Default::default()
-            },
-        )
-        .records
-        .into_iter()
-        .map(|r| Record {
-            pos: Default::default(),
-            ..r
-        })
-        .collect()
-    }
-
-    fn lines(records: &[Record]) -> Vec<String> {
-        let mut out: Vec<String> = records
-            .iter()
-            .map(|r| {
-                let mut s = String::new();
-                writer::format_record(r.owner.as_wire(), r.ttl, r.class, r.rtype, &r.rdata, &mut s);
-                s
-            })
-            .collect();
-        out.sort();
-        out
-    }
+    use crate::xfr::test_records::{rec, sorted_lines};
 
     #[test]
     fn patching_the_file_equals_applying_in_memory() {
         let zone = Name::parse(b"example.", None).unwrap();
-        let soa = |n: u32| records(&format!("@ 60 SOA ns hm {n} 1 1 1 1")).remove(0);
-        let local = records(
+        let soa = |n: u32| rec(&format!("@ 60 SOA ns hm {n} 1 1 1 1")).remove(0);
+        let local = rec(
             "@ 60 SOA ns hm 1 1 1 1 1\n@ 60 NS ns\nns 60 A 192.0.2.1\nWWW 60 A 192.0.2.80\nwww 60 TXT \"a b\"\nmail 60 MX 10 ns\nx\\.y 60 TXT dotted",
         );
         let changesets = vec![
             Changeset {
                 from: soa(1),
                 to: soa(2),
-                deleted: records("www 60 A 192.0.2.80\nmail 60 MX 10 ns"),
-                added: records("www 300 A 192.0.2.80\n@ 60 NS ns2\nns2 60 A 192.0.2.2"),
+                deleted: rec("www 60 A 192.0.2.80\nmail 60 MX 10 ns"),
+                added: rec("www 300 A 192.0.2.80\n@ 60 NS ns2\nns2 60 A 192.0.2.2"),
             },
             Changeset {
                 from: soa(2),
                 to: soa(3),
-                deleted: records("x\\.y 60 TXT dotted"),
-                added: records("x\\.y 60 TXT again\nmail 60 MX 20 ns2"),
+                deleted: rec("x\\.y 60 TXT dotted"),
+                added: rec("x\\.y 60 TXT again\nmail 60 MX 20 ns2"),
             },
         ];
         let in_memory = apply(local.clone(), 1, &changesets).unwrap();
         let mut file_text = header_line(&zone, 1, "192.0.2.53:53", "AXFR", "20260101000000");
-        for line in lines(&local) {
+        for line in sorted_lines(&local) {
             file_text += &line;
             file_text.push('\n');
         }
@@ -382,12 +352,12 @@ mod tests {
         .expect("a file zonectl wrote");
         let patched = String::from_utf8(out).unwrap();
         assert!(patched.starts_with("; new\nexample. 60 IN SOA ns.example. hm.example. 3 "));
-        let reread = records(&patched);
+        let reread = rec(&patched);
         assert_eq!(count as usize, reread.len());
-        assert_eq!(lines(&reread), lines(&in_memory));
+        assert_eq!(sorted_lines(&reread), sorted_lines(&in_memory));
         // Deleted and added again with a new TTL: the added record wins.
         assert!(
-            lines(&reread)
+            sorted_lines(&reread)
                 .iter()
                 .any(|l| l == "www.example. 300 IN A 192.0.2.80"),
             "{patched}"
@@ -411,7 +381,7 @@ mod tests {
         let missing = vec![Changeset {
             from: soa(1),
             to: soa(2),
-            deleted: records("gone 60 A 192.0.2.9"),
+            deleted: rec("gone 60 A 192.0.2.9"),
             added: vec![],
         }];
         assert!(matches!(

@@ -188,23 +188,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("z.jnl");
         let origin = Name::parse(b"example.", None).unwrap();
-        let rec = |t: &str| -> Vec<Record> {
-            reader::read_bytes(
-                "t",
-                t.as_bytes(),
-                reader::ReadOptions {
-                    origin: Some(origin.clone()),
-                    ..Default::default()
-                },
-            )
-            .records
-            .into_iter()
-            .map(|r| Record {
-                pos: Default::default(),
-                ..r
-            })
-            .collect()
-        };
+        let rec = crate::xfr::test_records::rec;
         let changeset = |from: u32, to: u32| Changeset {
             from: rec(&format!("@ 60 SOA ns hm {from} 1 1 1 1")).remove(0),
             to: rec(&format!("@ 60 SOA ns hm {to} 1 1 1 1")).remove(0),

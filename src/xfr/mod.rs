@@ -7,6 +7,8 @@ pub mod apply;
 pub mod client;
 pub mod journal;
 pub mod notify;
+#[cfg(test)]
+mod test_records;
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -529,33 +531,10 @@ pub fn refresh(
 mod tests {
     use super::*;
 
-    fn rec(text: &str) -> Vec<Record> {
-        reader::read_bytes(
-            "t",
-            text.as_bytes(),
-            ReadOptions {
-                origin: Some(Name::parse(b"example.", None).unwrap()),
-                ..Default::default()
-            },
-        )
-        .records
-    }
+    use super::test_records::{rec, sorted_lines};
 
     fn soa(serial: u32) -> Record {
         rec(&format!("@ 3600 IN SOA ns hm {serial} 1 1 1 1"))[0].clone()
-    }
-
-    fn sorted(records: Vec<Record>) -> Vec<String> {
-        let mut lines: Vec<String> = records
-            .iter()
-            .map(|r| {
-                let mut s = String::new();
-                writer::format_record(r.owner.as_wire(), r.ttl, r.class, r.rtype, &r.rdata, &mut s);
-                s
-            })
-            .collect();
-        lines.sort();
-        lines
     }
 
     #[test]
@@ -580,7 +559,7 @@ mod tests {
         let mut expected = rec("a 30 A 192.0.2.1\nb 60 A 192.0.2.2\nc 60 TXT x\ne 60 A 192.0.2.5");
         expected.push(soa(3));
         // `A.example.` re-added with TTL 30 keeps the added record's case.
-        let got = sorted(out);
+        let got = sorted_lines(&out);
         assert_eq!(got.len(), 5);
         assert!(
             got.iter().any(|l| l.starts_with("A.example. 30")),
