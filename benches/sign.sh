@@ -72,13 +72,13 @@ fi
 
 echo "== sign, NSEC"
 measure zonectl-sign-nsec $zonectl sign "$work/zone" --keys "$work/zk" -o "$work/z-nsec"
-measure dnssec-signzone-nsec dnssec-signzone -q -n 2 -S -K "$work/bk" -o $origin -f "$work/b-nsec" "$work/zone"
+measure dnssec-signzone-nsec dnssec-signzone -q -n 2 -S -K "$work/bk" -d "$work" -o $origin -f "$work/b-nsec" "$work/zone"
 [ -n "${ldns_keys:-}" ] && (cd "$work/lk" && measure ldns-signzone-nsec ldns-signzone -f "$work/l-nsec" "$work/zone" $ldns_keys) | tee -a "$work/ldns.out"
 knot_conf off; mkdir -p "$work/k-nsec"
 measure kzonesign-nsec kzonesign -c "$work/kt/knot.conf" -o "$work/k-nsec" $origin
 echo "== sign, NSEC3 (0 iterations, no salt)"
 measure zonectl-sign-nsec3 $zonectl sign "$work/zone" --keys "$work/zk" --nsec3 -o "$work/z-nsec3"
-measure dnssec-signzone-nsec3 dnssec-signzone -q -n 2 -S -K "$work/bk" -3 - -H 0 -o $origin -f "$work/b-nsec3" "$work/zone"
+measure dnssec-signzone-nsec3 dnssec-signzone -q -n 2 -S -K "$work/bk" -d "$work" -3 - -H 0 -o $origin -f "$work/b-nsec3" "$work/zone"
 [ -n "${ldns_keys:-}" ] && (cd "$work/lk" && measure ldns-signzone-nsec3 ldns-signzone -n -t 0 -f "$work/l-nsec3" "$work/zone" $ldns_keys) | tee -a "$work/ldns.out"
 knot_conf on; mkdir -p "$work/k-nsec3"
 measure kzonesign-nsec3 kzonesign -c "$work/kt/knot.conf" -o "$work/k-nsec3" $origin

@@ -1,6 +1,7 @@
 //! The client side of zone transfers: SOA queries, AXFR and IXFR, each
 //! request optionally TSIG-signed and every answer message checked.
 
+use crate::zone::validate::validate_rdata;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -117,8 +118,20 @@ impl<'k> AnswerStream<'k> {
                 continue;
             }
             match self.cursor.next_into(&self.msg, owner, rdata)? {
-                Some(header) if header.section == Section::Answer => {
+                Some(mut header) if header.section == Section::Answer => {
                     self.stats.records += 1;
+                    if let Err(reason) = validate_rdata(header.rtype, rdata) {
+                        return Err(XfrError::BadRdata {
+                            owner: crate::zone::Name::from_wire(owner)
+                                .map_or_else(|_| "?".into(), |n| n.to_string()),
+                            rtype: header.rtype,
+                            reason,
+                        });
+                    }
+                    // RFC 2181 §8: a TTL with the top bit set is taken as 0.
+                    if header.ttl > i32::MAX as u32 {
+                        header.ttl = 0;
+                    }
                     return Ok(Some(header));
                 }
                 Some(header) => self.side_record(header, owner, rdata)?,

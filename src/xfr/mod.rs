@@ -43,6 +43,14 @@ pub enum XfrError {
     Protocol(String),
     #[error("the answer ended before the closing SOA")]
     Empty,
+    /// Rdata that is not its type's wire form (RFC 3597 §5): refused
+    /// rather than written to the copy, where it would mislead every tool.
+    #[error("the server sent a malformed {rtype} record for {owner}: {reason}")]
+    BadRdata {
+        owner: String,
+        rtype: crate::zone::RType,
+        reason: String,
+    },
     #[error("UDP answer truncated")]
     Truncated,
     #[error("{server} closed the connection after {records} records, before the closing SOA")]

@@ -14,6 +14,7 @@ pub mod reader;
 pub mod rtype;
 pub mod serial;
 pub mod svcb;
+pub mod validate;
 pub mod writer;
 
 use std::cmp::Ordering;

@@ -92,7 +92,16 @@ pub fn parse(rtype: RType, tokens: &[Token<'_>], origin: &Name, out: &mut Vec<u8
         && first.text == b"\\#"
     {
         cur.next("\\#")?;
-        return parse_generic(&mut cur, out);
+        let start = out.len();
+        parse_generic(&mut cur, out)?;
+        // RFC 3597 §5: the generic form of a known type must be that
+        // type's wire form.
+        return super::validate::validate_rdata(rtype, &out[start..]).map_err(|message| {
+            RdataError {
+                token: 0,
+                message: format!("\\# data is not valid {rtype} rdata: {message}"),
+            }
+        });
     }
     match rtype.layout() {
         Layout::Fields(fields) => {
@@ -168,6 +177,14 @@ pub fn parse(rtype: RType, tokens: &[Token<'_>], origin: &Name, out: &mut Vec<u8
 
 fn parse_generic(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
     let len_tok = cur.next("rdata length")?;
+    if len_tok.quoted || !len_tok.text.iter().all(u8::is_ascii_digit) {
+        // As BIND reads it: an unquoted \# always starts the generic form.
+        return Err(cur.error(
+            "\\# must be followed by the rdata length in octets (RFC 3597 §5); \
+             to write the text \\#, quote it: \"\\#\""
+                .to_string(),
+        ));
+    }
     let len: usize = parse_number(len_tok.text, 65535).map_err(|m| cur.error(m))? as usize;
     let start = out.len();
     for tok in cur.rest() {

@@ -1,7 +1,7 @@
 //! Hostile input: each case gets a clear error, a non-zero exit (never the
 //! 101 of a panic), and finishes quickly with bounded memory.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! The binary as users and scripts see it: exit codes, messages, JSON,
 //! fmt idempotence, and generated files kept in sync.
 
-mod common;
+use crate::common;
 
 use common::*;
 

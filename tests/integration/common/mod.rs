@@ -26,6 +26,23 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Set by `.ci/run`: there a missing peer is a failure, not a skip, so
+/// that a CI machine without the peers cannot pass without interop tests.
+pub const REQUIRE_PEERS: &str = "ZONECTL_REQUIRE_PEERS";
+
+fn peers_required() -> bool {
+    std::env::var_os(REQUIRE_PEERS).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Skips the calling test with a printed reason, or fails it when
+/// [`REQUIRE_PEERS`] is set.
+pub fn skip(reason: &str) {
+    if peers_required() {
+        panic!("{reason}, and {REQUIRE_PEERS} is set: the test cannot be skipped");
+    }
+    eprintln!("SKIPPED: {reason}");
+}
+
 /// The path of a peer tool, or `None` after printing that the test skips it.
 pub fn peer(tool: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
@@ -34,7 +51,9 @@ pub fn peer(tool: &str) -> Option<PathBuf> {
             .find(|p| p.is_file())
     });
     if found.is_none() {
-        eprintln!("SKIPPED: {tool} is not installed; the comparison with it did not run");
+        skip(&format!(
+            "{tool} is not installed; the comparison with it did not run"
+        ));
     }
     found
 }
@@ -45,7 +64,10 @@ pub fn peer_suites() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED: {} is absent", dir.display());
+        skip(&format!(
+            "{} is absent; the peers' own test zones were not run",
+            dir.display()
+        ));
         None
     }
 }

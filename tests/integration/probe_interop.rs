@@ -1,7 +1,7 @@
 //! `zonectl probe` end to end: a parent zone and child zones served by NSD
 //! on several loopback addresses, Unbound as the resolver in front of them.
 
-mod common;
+use crate::common;
 
 use std::process::Output;
 

@@ -3,7 +3,7 @@
 //! ldns-signzone pass zonectl verify, and fail it (as they fail
 //! dnssec-verify) once tampered with; keys move both ways.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Zone transfers against real primaries and secondaries on loopback:
 //! NSD, Knot and BIND, with every TSIG algorithm each supports.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -922,7 +922,7 @@ fn verify_dnssec_refuses_a_zone_whose_signatures_fail() {
 #[test]
 fn transfer_and_notify_over_ipv6() {
     if !servers::ipv6_loopback() {
-        eprintln!("SKIPPED: ::1 is not available on this machine");
+        common::skip("::1 is not available on this machine");
         return;
     }
     let key = TestKey::new("v6-key", "hmac-sha512");

@@ -2,7 +2,7 @@
 //! finding with that code, `CODE.good.zone` must not. Adding a case is
 //! adding a file.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -2,7 +2,7 @@
 //! `../shared/peer-suites/` in place. Each row's upstream verdict must be
 //! ours, except the rows in `DIFFERENCES`, each with the reason we differ.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

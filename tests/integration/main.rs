@@ -1,0 +1,16 @@
+//! The integration tests, one binary: they drive the real `zonectl`
+//! binary, and talk to real peers (BIND, Knot, NSD, ldns, Unbound) where
+//! a test needs them. One binary links once, which matters on a small
+//! machine; the modules run in parallel as separate test binaries did.
+
+mod common;
+
+mod bad_input;
+mod check_cases;
+mod cli;
+mod differential;
+mod dnssec_interop;
+mod peer_suites;
+mod probe_interop;
+mod roundtrip;
+mod xfr_interop;
