@@ -29,7 +29,7 @@ pub enum Command {
     /// that are CNAMEs, DS/NSEC3PARAM/CDS placement, CDS/CDNSKEY consistency,
     /// TTL conflicts within RRsets, SOA timers, host-name syntax and more.
     #[command(
-        after_help = "Examples:\n  zonectl check example.com.zone\n  zonectl check --origin example.com db.example\n  zonectl check --format json zones/ | jq '.zones[].errors'\n  zonectl check --strict --max-ttl 86400 --check-names fail zones/\n\nExit status: 0 clean (warnings allowed), 1 errors (or warnings with --strict), 2 unreadable input or usage error."
+        after_help = "Examples:\n  zonectl check example.com.zone\n  zonectl check -z example.com db.example\n  zonectl check --format json zones/ | jq '.zones[].errors'\n  zonectl check --strict --max-ttl 86400 --check-names fail zones/\n  zonectl fmt db.example | zonectl check -z example.com -\n\nA directory stands for every regular file below it except hidden files, journals (*.jnl), key files (*.key, *.private), editor backups (*~, *.bak, *.orig, *.swp) and files that another zone of the same run includes with $INCLUDE.\n\nExit status: 0 clean (warnings and info allowed), 1 errors (or warnings with --strict), 2 a file could not be read, or usage error."
     )]
     Check(CheckArgs),
     /// Rewrite a zone in canonical presentation format
@@ -137,18 +137,41 @@ pub enum CheckNamesMode {
     Fail,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum CheckFormat {
+    /// One line per finding, file:line:column: severity[code]: message
+    #[default]
+    Text,
+    /// A table of findings
+    Table,
+    /// JSON with stable field names
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    /// Colour when standard output is a terminal and NO_COLOR is unset
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Zone files, or directories whose files are all checked
-    #[arg(required = true, value_name = "ZONEFILE")]
+    /// Zone files, directories whose zone files are all checked, or - for standard input
+    #[arg(required = true, value_name = "ZONEFILE|DIR|-")]
     pub paths: Vec<PathBuf>,
     /// Zone origin (default: the owner of the SOA, else the file name)
-    #[arg(long, short = 'o', value_name = "NAME")]
+    #[arg(long, short = 'z', visible_short_alias = 'n', value_name = "NAME")]
     pub origin: Option<String>,
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Exit 1 on warnings too
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// When to colour the text output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Exit 1 on warnings too (info findings never fail)
     #[arg(long)]
     pub strict: bool,
     /// Host-name syntax checks of owners and targets (RFC 952/1123)
@@ -177,7 +200,7 @@ pub struct FmtArgs {
     #[arg(value_name = "ZONEFILE")]
     pub path: PathBuf,
     /// Zone origin (default: the owner of the SOA, else the file name)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, short = 'z', visible_short_alias = 'n', value_name = "NAME")]
     pub origin: Option<String>,
     /// Write here (atomically) instead of standard output
     #[arg(long, short = 'o', value_name = "OUT")]
@@ -233,14 +256,14 @@ pub struct SignArgs {
     /// The zone file to sign
     #[arg(value_name = "ZONEFILE")]
     pub path: PathBuf,
-    /// Key files (.key or .private), or directories of them
-    #[arg(long, required = true, num_args = 1.., value_name = "DIR|KEYFILE")]
+    /// A key file (.key or .private), or a directory of them; repeat for more
+    #[arg(long, short = 'K', required = true, value_name = "DIR|KEYFILE")]
     pub keys: Vec<PathBuf>,
     /// The signed zone (written atomically)
     #[arg(long, short = 'o', value_name = "OUTFILE")]
     pub output: PathBuf,
     /// Zone origin (default: the owner of the SOA, else the file name)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, short = 'z', visible_short_alias = 'n', value_name = "NAME")]
     pub origin: Option<String>,
     /// Authenticated denial with NSEC3 (RFC 5155) instead of NSEC
     #[arg(long)]
@@ -255,10 +278,10 @@ pub struct SignArgs {
     #[arg(long, requires = "nsec3")]
     pub opt_out: bool,
     /// Signature inception
-    #[arg(long, default_value = "-1h", value_name = "TIME")]
+    #[arg(long, allow_hyphen_values = true, default_value = "-1h", value_name = "TIME")]
     pub inception: String,
     /// Signature expiration
-    #[arg(long, default_value = "+30d", value_name = "TIME")]
+    #[arg(long, allow_hyphen_values = true, default_value = "+30d", value_name = "TIME")]
     pub expiration: String,
     /// Spread expirations over this much before --expiration (e.g. 1d)
     #[arg(long, default_value = "0", value_name = "DURATION")]
@@ -289,10 +312,10 @@ pub struct VerifyArgs {
     #[arg(value_name = "SIGNEDZONE")]
     pub path: PathBuf,
     /// Zone origin (default: the owner of the SOA, else the file name)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, short = 'z', visible_short_alias = 'n', value_name = "NAME")]
     pub origin: Option<String>,
     /// Check signature validity at this time instead of now
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, allow_hyphen_values = true, value_name = "TIME")]
     pub time: Option<String>,
     /// A file of DS or DNSKEY records that must match a key signing the DNSKEY RRset
     #[arg(long, value_name = "FILE")]
@@ -311,7 +334,7 @@ pub struct DsArgs {
     #[arg(long, value_enum, default_value = "sha256")]
     pub digest: DigestArg,
     /// Zone origin for a zone file
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, short = 'z', visible_short_alias = 'n', value_name = "NAME")]
     pub origin: Option<String>,
 }
 
@@ -372,8 +395,8 @@ pub struct XfrArgs {
     /// Seconds to wait for the server at each step
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub timeout: u64,
-    /// Output format of the summary
-    #[arg(long, value_enum, default_value_t = Format::Table, requires = "output")]
+    /// Output format of the summary (to standard error when the zone goes to standard output)
+    #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
@@ -509,7 +532,7 @@ mod tests {
         let Command::Check(args) = cli.command else {
             panic!()
         };
-        assert_eq!(args.format, Format::Json);
+        assert_eq!(args.format, CheckFormat::Json);
         assert!(args.strict);
         assert_eq!(args.check_names, CheckNamesMode::Fail);
         assert_eq!(args.paths.len(), 2);
@@ -564,7 +587,6 @@ mod tests {
             &["--ixfr"][..],
             &["--if-newer"],
             &["--keep", "2"],
-            &["--format", "json"],
         ] {
             let mut args = vec!["xfr", "example.com", "--from", "192.0.2.1"];
             args.extend_from_slice(bad);

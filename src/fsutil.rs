@@ -72,6 +72,16 @@ impl Drop for AtomicFile {
     }
 }
 
+/// The operating system's reason for an I/O error, in words and without
+/// the error number Rust appends (`No such file or directory`).
+pub fn io_reason(error: &io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
 /// Writes `path` atomically with the bytes `fill` produces.
 pub fn write_atomically(
     path: &Path,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use zonectl::dnssec::digest::{ds_digest, key_tag};
 use zonectl::dnssec::keys::{FLAG_SEP, FLAG_ZONE, SigningKey, algorithm_from_name};
 use zonectl::dnssec::sign::{Denial, SerialPolicy, SignOptions, sign_zone};
-use zonectl::dnssec::verify::{VerifyOptions, verify_zone};
+use zonectl::dnssec::verify::VerifyOptions;
 use zonectl::zone::rdata::{parse_period, parse_time};
 use zonectl::zone::{RType, writer};
 
@@ -47,6 +47,12 @@ pub fn keygen(args: KeygenArgs) -> Result<ExitCode> {
     let owner = parse_origin(&args.zone)?;
     let algorithm = algorithm_from_name(&args.algorithm)
         .ok_or_else(|| anyhow!("unknown algorithm \"{}\"", args.algorithm))?;
+    if args.bits.is_some() && !matches!(algorithm, 8 | 10) {
+        bail!(
+            "--bits is for RSA keys; {} keys have a fixed size",
+            args.algorithm
+        );
+    }
     let flags = if args.ksk || args.csk {
         FLAG_ZONE | FLAG_SEP
     } else {
@@ -137,17 +143,13 @@ fn load_keys(paths: &[PathBuf], zone: &zonectl::zone::Name) -> Result<Vec<Signin
                 .collect();
             files.sort();
             for file in files {
-                let key = SigningKey::read_files(&file)
-                    .with_context(|| format!("while reading key file {}", file.display()))?;
+                let key = SigningKey::read_files(&file)?;
                 if key.owner.eq_ignore_case(zone) {
                     keys.push(key);
                 }
             }
         } else {
-            keys.push(
-                SigningKey::read_files(path)
-                    .with_context(|| format!("while reading key file {}", path.display()))?,
-            );
+            keys.push(SigningKey::read_files(path)?);
         }
     }
     if keys.is_empty() {
@@ -202,6 +204,7 @@ pub fn sign(args: SignArgs) -> Result<ExitCode> {
         cds: args.cds,
         cds_delete: args.cds_delete,
         progress: None,
+        progress_total: None,
     };
     if options.expiration.wrapping_sub(options.inception) >= 1 << 31 {
         bail!("the expiration is not after the inception");
@@ -210,10 +213,17 @@ pub fn sign(args: SignArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     };
     let keys = load_keys(&args.keys, &zone.origin)?;
-    // Denial records roughly double the RRsets to sign.
-    let progress = Progress::start(zone.rrsets().len() as u64 * 2, Unit::Rrsets);
+    for algorithm in zonectl::dnssec::keys::algorithms_without_ksk(&keys) {
+        eprintln!(
+            "zonectl: warning: algorithm {} has a ZSK but no KSK: the ZSK signs the DNSKEY RRset too, and BIND's dnssec-verify rejects the zone (\"Missing self-signed KSK\"); add a KSK (zonectl keygen --ksk) or use a CSK",
+            zonectl::zone::rtype::algorithm_name(algorithm).map_or_else(|| algorithm.to_string(), str::to_string)
+        );
+    }
+    // The signer sets the total once it knows what it signs.
+    let progress = Progress::start(0, Unit::Rrsets);
     let options = SignOptions {
         progress: Some(progress.counter()),
+        progress_total: Some(progress.total()),
         ..options
     };
     let (signed, stats) = sign_zone(zone, &keys, &options)?;
@@ -252,21 +262,13 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
     let Some(zone) = read_zone(&args.path, args.origin.as_deref())? else {
         return Ok(ExitCode::from(2));
     };
-    let mut problems = verify_zone(
+    let mut problems = zonectl::dnssec::verify::verify_signed_zone(
         &zone,
         &VerifyOptions {
             now,
             ..Default::default()
         },
     );
-    if !zonectl::dnssec::verify::is_signed(&zone) {
-        problems.push(zonectl::dnssec::verify::Problem {
-            owner: zone.origin.clone(),
-            pos: Default::default(),
-            code: "unsigned",
-            message: "the zone has no signatures".into(),
-        });
-    }
     if let Some(anchor) = &args.trust_anchor {
         let Some(anchors) = read_zone(anchor, Some(&zone.origin.to_string()))? else {
             return Ok(ExitCode::from(2));
@@ -334,9 +336,17 @@ pub fn ds(args: DsArgs) -> Result<ExitCode> {
         DigestArg::Sha256 => 2,
         DigestArg::Sha384 => 4,
     };
-    let is_key_file = args.path.extension().is_some_and(|e| e == "key");
+    // A key given by its .private file is read from its .key file, as
+    // `sign --keys` takes either.
+    let is_private = args.path.extension().is_some_and(|e| e == "private");
+    let path = if is_private {
+        args.path.with_extension("key")
+    } else {
+        args.path.clone()
+    };
+    let is_key_file = is_private || args.path.extension().is_some_and(|e| e == "key");
     let Some(zone) = read_zone(
-        &args.path,
+        &path,
         if is_key_file {
             Some(".")
         } else {

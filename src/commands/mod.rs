@@ -122,3 +122,35 @@ pub fn origin_from_file_name(path: &std::path::Path) -> Option<Name> {
     }
     parse_origin(stem).ok()
 }
+
+/// Text for a terminal: control characters (from zone data, file names,
+/// or a server's answer) are shown as `\DDD` escapes, as in presentation
+/// format, so that nothing printed can move the cursor or change colours.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if c.is_control() && (c as u32) < 256 => {
+                out.push_str(&format!("\\{:03}", c as u32));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn terminal_escapes_are_shown_not_sent() {
+        assert_eq!(printable("a\x1b[2Jb"), "a\\027[2Jb");
+        assert_eq!(printable("plain"), "plain");
+        assert_eq!(printable("\u{9b}x"), "\\155x");
+    }
+}

@@ -103,8 +103,33 @@ pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
     let progress = Progress::start(0, Unit::Records);
     client.progress = Some(progress.counter());
 
+    let started = std::time::Instant::now();
+    let mut report = XfrReport {
+        zone: zone.to_string(),
+        server: server.to_string(),
+        status: None,
+        transfer: TransferKind::None,
+        serial_before: None,
+        serial_after: None,
+        records: 0,
+        changesets: 0,
+        deleted: 0,
+        added: 0,
+        messages: 0,
+        bytes: 0,
+        transport: None,
+        duration_ms: 0,
+        output: args
+            .output
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |p| p.display().to_string()),
+        tsig_key: key.as_ref().map(|k| k.name.to_string()),
+        fallback: None,
+        error: None,
+    };
     let Some(path) = &args.output else {
-        // To standard output: AXFR, streamed as it arrives.
+        // To standard output: AXFR, streamed as it arrives. The zone has
+        // standard output, so a JSON report goes to standard error.
         let stdout = io::stdout();
         let mut out = BufWriter::with_capacity(1 << 18, stdout.lock());
         let mut line = String::with_capacity(512);
@@ -116,14 +141,33 @@ pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
         });
         drop(progress);
         out.flush()?;
-        return match result {
-            Ok(_) => Ok(ExitCode::SUCCESS),
-            Err(XfrError::Output(e)) => Err(e.into()),
+        report.duration_ms = started.elapsed().as_millis() as u64;
+        let code = match result {
+            Ok((serial, stats)) => {
+                report.status = Some(Status::Updated);
+                report.transfer = TransferKind::Axfr;
+                report.serial_after = Some(serial);
+                report.records = stats.records;
+                report.messages = stats.messages;
+                report.bytes = stats.bytes;
+                report.transport = Some("tcp");
+                0
+            }
+            Err(XfrError::Output(e)) => return Err(e.into()),
             Err(e) => {
-                eprintln!("zonectl: {zone}: transfer from {server} failed: {e}");
-                Ok(ExitCode::from(1))
+                report.error = Some(e.to_string());
+                1
             }
         };
+        match args.format {
+            Format::Json => eprintln!("{}", serde_json::to_string_pretty(&report)?),
+            Format::Table => {
+                if let Some(error) = &report.error {
+                    eprintln!("zonectl: {zone}: transfer from {server} failed: {error}");
+                }
+            }
+        }
+        return Ok(ExitCode::from(code));
     };
     let options = RefreshOptions {
         mode: if args.axfr {
@@ -141,26 +185,6 @@ pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
     };
     let result = refresh(&client, path, &options);
     drop(progress);
-    let mut report = XfrReport {
-        zone: zone.to_string(),
-        server: server.to_string(),
-        status: None,
-        transfer: TransferKind::None,
-        serial_before: None,
-        serial_after: None,
-        records: 0,
-        changesets: 0,
-        deleted: 0,
-        added: 0,
-        messages: 0,
-        bytes: 0,
-        transport: None,
-        duration_ms: 0,
-        output: path.display().to_string(),
-        tsig_key: key.as_ref().map(|k| k.name.to_string()),
-        fallback: None,
-        error: None,
-    };
     let code = match &result {
         Ok(outcome) => {
             fill_report(&mut report, outcome);

@@ -25,7 +25,9 @@ pub enum KeyError {
         "algorithm {0} cannot sign here (use ECDSAP256SHA256, ECDSAP384SHA384, ED25519, RSASHA256 or RSASHA512)"
     )]
     UnsupportedAlgorithm(u8),
-    #[error("RSA key size {0} is outside 2048..=4096 bits (the range ring signs with)")]
+    #[error(
+        "RSA keys of {0} bits cannot be made here: give --bits from 2048 to 4096 (RFC 8624 asks at least 2048), or use ECDSAP256SHA256 or ED25519 for a short key"
+    )]
     BadKeySize(usize),
     #[error("key generation failed: {0}")]
     Generate(String),
@@ -35,11 +37,10 @@ pub enum KeyError {
     Mismatch(String),
     #[error("signing failed")]
     Sign,
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    /// The path once, and the operating system's reason without its
+    /// error number: this is the whole message.
+    #[error("{path}: {}", crate::fsutil::io_reason(error))]
+    Io { path: String, error: std::io::Error },
 }
 
 /// `.private` fields: name and value, in file order.
@@ -309,9 +310,9 @@ impl SigningKey {
         // The stem has dots in it: append, never `with_extension`.
         let with = |ext: &str| PathBuf::from(format!("{}.{ext}", stem.display()));
         let write = |path: PathBuf, content: &str, mode: u32| -> Result<(), KeyError> {
-            let io = |source| KeyError::Io {
+            let io = |error| KeyError::Io {
                 path: path.display().to_string(),
-                source,
+                error,
             };
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create_new(true);
@@ -337,9 +338,9 @@ impl SigningKey {
         let key_path = PathBuf::from(format!("{stem}.key"));
         let private_path = PathBuf::from(format!("{stem}.private"));
         let read = |p: &Path| {
-            std::fs::read_to_string(p).map_err(|source| KeyError::Io {
+            std::fs::read_to_string(p).map_err(|error| KeyError::Io {
                 path: p.display().to_string(),
-                source,
+                error,
             })
         };
         let mut key = SigningKey::from_texts(
@@ -686,4 +687,22 @@ mod tests {
             assert!(!format!("{key:?}").contains("PrivateKey"));
         }
     }
+}
+
+/// Algorithms among `keys` that have a zone-signing key but no key with the
+/// SEP flag: such a ZSK must sign the DNSKEY RRset itself, which RFC 4035
+/// allows but BIND's `dnssec-verify` refuses ("Missing self-signed KSK").
+pub fn algorithms_without_ksk(keys: &[SigningKey]) -> Vec<u8> {
+    let mut out: Vec<u8> = keys
+        .iter()
+        .map(|k| k.algorithm)
+        .filter(|&a| {
+            !keys
+                .iter()
+                .any(|k| k.algorithm == a && k.flags & FLAG_SEP != 0)
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }

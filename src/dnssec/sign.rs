@@ -37,6 +37,15 @@ pub enum SignError {
     HashCollision(String, String),
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// A signature that could not be made: never an RRset left unsigned
+    /// without a word.
+    #[error("signing {owner}/{rtype} with key {tag} failed: {reason}")]
+    Signing {
+        owner: String,
+        rtype: RType,
+        tag: u16,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +85,9 @@ pub struct SignOptions {
     pub cds_delete: bool,
     /// RRsets signed so far, for a caller's progress display.
     pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// RRsets to sign in all, raised as each signing pass learns its share,
+    /// so that a progress display ends at its total.
+    pub progress_total: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// What signing did, for the report.
@@ -180,6 +192,7 @@ pub fn sign_zone(
             rdatas
         },
         pos: Pos::default(),
+        rdata_pos: Vec::new(),
     };
     let mut added: Vec<RRset> = Vec::new();
     let new_keys: Vec<Vec<u8>> = keys
@@ -249,7 +262,7 @@ pub fn sign_zone(
         &old_signatures,
         &mut stats,
         |s| s.rtype != RType::ZONEMD,
-    );
+    )?;
     drop(old_signatures);
     let mut signed = Zone::from_sorted_rrsets(
         apex.clone(),
@@ -257,7 +270,7 @@ pub fn sign_zone(
         merge_rrsets(with_denial.into_rrsets(), signatures),
     );
     if options.zonemd {
-        signed = fill_zonemd(signed, keys, options, &mut stats);
+        signed = fill_zonemd(signed, keys, options, &mut stats)?;
     }
     Ok((signed, stats))
 }
@@ -306,6 +319,7 @@ fn denial_records(zone: &Zone, options: &SignOptions, ttl: u32) -> Result<Vec<RR
         ttl,
         rdatas: vec![rdata.into_boxed_slice()],
         pos: Pos::default(),
+        rdata_pos: Vec::new(),
     };
     match options.denial {
         Denial::Nsec => {
@@ -428,7 +442,7 @@ fn sign_rrsets(
     old: &HashMap<(Name, u16), Vec<Box<[u8]>>>,
     stats: &mut SignStats,
     include: impl Fn(&RRset) -> bool + Sync,
-) -> Vec<RRset> {
+) -> Result<Vec<RRset>, SignError> {
     let mut jobs: Vec<&RRset> = Vec::new();
     for node in nodes(zone) {
         for set in node.sets {
@@ -442,13 +456,16 @@ fn sign_rrsets(
             }
         }
     }
-    let results: Vec<(RRset, usize, usize)> = jobs
+    if let Some(total) = &options.progress_total {
+        total.fetch_add(jobs.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    let results: Result<Vec<(RRset, usize, usize)>, SignError> = jobs
         .par_iter()
         .map(|set| {
             let mut made = 0;
             let mut reused = 0;
             let mut out = Vec::new();
-            let labels = set.owner.labels().filter(|l| *l != b"*").count() as u8;
+            let labels = super::verify::rrsig_labels(&set.owner) as u8;
             let expiration =
                 options
                     .expiration
@@ -487,9 +504,12 @@ fn sign_rrsets(
                 header.extend_from_slice(&tag.to_be_bytes());
                 header.extend_from_slice(&zone.origin.as_wire().to_ascii_lowercase());
                 let data = signed_data(&header, 18, &set.owner, labels, set, set.ttl);
-                let Ok(signature) = key.sign(&data) else {
-                    continue;
-                };
+                let signature = key.sign(&data).map_err(|e| SignError::Signing {
+                    owner: set.owner.to_string(),
+                    rtype: set.rtype,
+                    tag,
+                    reason: e.to_string(),
+                })?;
                 header.extend_from_slice(&signature);
                 out.push(header.into_boxed_slice());
                 made += 1;
@@ -498,7 +518,7 @@ fn sign_rrsets(
                 progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             out.sort();
-            (
+            Ok((
                 RRset {
                     owner: set.owner.clone(),
                     rtype: RType::RRSIG,
@@ -506,12 +526,14 @@ fn sign_rrsets(
                     ttl: set.ttl,
                     rdatas: out,
                     pos: Pos::default(),
+                    rdata_pos: Vec::new(),
                 },
                 made,
                 reused,
-            )
+            ))
         })
         .collect();
+    let results = results?;
     stats.rrsets_signed += jobs.len();
     let mut sets = Vec::with_capacity(results.len());
     for (set, made, reused) in results {
@@ -523,7 +545,7 @@ fn sign_rrsets(
     }
     // Jobs come in zone order already; this only settles the covered types within a node.
     sets.sort_by(rrset_order);
-    sets
+    Ok(sets)
 }
 
 /// Whether an old RRSIG still verifies over the RRset as it is now.
@@ -543,7 +565,7 @@ fn fill_zonemd(
     keys: &[SigningKey],
     options: &SignOptions,
     stats: &mut SignStats,
-) -> Zone {
+) -> Result<Zone, SignError> {
     let digest = zonemd_digest(&zone, 1).expect("SHA-384 is known");
     let (apex, class) = (zone.origin.clone(), zone.class);
     let mut rrsets = zone.into_rrsets();
@@ -560,8 +582,12 @@ fn fill_zonemd(
     let filled = Zone::from_sorted_rrsets(apex.clone(), class, rrsets);
     let signatures = sign_rrsets(&filled, keys, options, &HashMap::new(), stats, |s| {
         s.rtype == RType::ZONEMD
-    });
-    Zone::from_sorted_rrsets(apex, class, merge_rrsets(filled.into_rrsets(), signatures))
+    })?;
+    Ok(Zone::from_sorted_rrsets(
+        apex,
+        class,
+        merge_rrsets(filled.into_rrsets(), signatures),
+    ))
 }
 
 /// RFC 8976 §3.3.1: the digest (hash 1 SHA-384, 2 SHA-512) over the

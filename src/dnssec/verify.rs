@@ -171,7 +171,117 @@ pub fn verify_zone(zone: &Zone, options: &VerifyOptions) -> Vec<Problem> {
     check_zonemd(zone, &mut problems);
     problems.sort_by(|a, b| a.pos.cmp(&b.pos).then_with(|| a.code.cmp(b.code)));
     problems.dedup();
-    problems
+    group_expired(problems)
+}
+
+/// The problems of [`verify_zone`], and for a zone with no signatures at
+/// all one problem saying so (at its SOA): what `verify` reports, where
+/// `check` only verifies zones that are signed.
+pub fn verify_signed_zone(zone: &Zone, options: &VerifyOptions) -> Vec<Problem> {
+    if is_signed(zone) {
+        return verify_zone(zone, options);
+    }
+    vec![Problem {
+        owner: zone.origin.clone(),
+        pos: zone.soa().map_or(Pos::default(), |s| s.pos),
+        code: "unsigned",
+        message: "the zone has no signatures (no RRSIG records)".into(),
+    }]
+}
+
+/// RRSIGs that expired at the same moment become one problem that counts
+/// them, names the first few and stands at the first one's position: a
+/// lapsed re-signing shows as one line, not as one per RRset.
+fn group_expired(problems: Vec<Problem>) -> Vec<Problem> {
+    use std::collections::BTreeMap;
+    const NAMED: usize = 3;
+    let mut by_time: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, p) in problems.iter().enumerate() {
+        if p.code == "rrsig-expired"
+            && let Some((_, at)) = p.message.rsplit_once(" expired at ")
+        {
+            by_time.entry(at.to_string()).or_default().push(i);
+        }
+    }
+    let mut keep = vec![true; problems.len()];
+    let mut grouped: Vec<(usize, Problem)> = Vec::new();
+    for (at, members) in by_time.into_iter().filter(|(_, m)| m.len() > 1) {
+        let what: Vec<&str> = members
+            .iter()
+            .take(NAMED)
+            .map(|&i| {
+                let m = &problems[i].message;
+                m.strip_prefix("the RRSIG of ")
+                    .and_then(|m| m.split(" expired at ").next())
+                    .unwrap_or(m)
+            })
+            .collect();
+        let more = members.len().saturating_sub(NAMED);
+        let first = &problems[members[0]];
+        grouped.push((
+            members[0],
+            Problem {
+                owner: first.owner.clone(),
+                pos: first.pos,
+                code: "rrsig-expired",
+                message: format!(
+                    "{} RRSIGs expired at {at}: {}{}",
+                    members.len(),
+                    what.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ),
+            },
+        ));
+        for &i in &members {
+            keep[i] = false;
+        }
+    }
+    let mut out: Vec<Problem> = Vec::with_capacity(problems.len());
+    let mut grouped = grouped.into_iter().peekable();
+    for (i, p) in problems.into_iter().enumerate() {
+        if grouped.peek().is_some_and(|(at, _)| *at == i) {
+            out.push(grouped.next().unwrap().1);
+        }
+        if keep[i] {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// An RRSIG time as people read it: `2026-12-01 10:00:00 UTC`.
+fn show_time(secs: u32) -> String {
+    let mut compact = String::new();
+    crate::zone::rdata::format_time(secs, &mut compact);
+    let d = compact.as_bytes();
+    if d.len() != 14 {
+        return compact;
+    }
+    let part = |r: std::ops::Range<usize>| std::str::from_utf8(&d[r]).unwrap_or("?");
+    format!(
+        "{}-{}-{} {}:{}:{} UTC",
+        part(0..4),
+        part(4..6),
+        part(6..8),
+        part(8..10),
+        part(10..12),
+        part(12..14)
+    )
+}
+
+/// The RRSIG Labels field of an owner (RFC 4034 §3.1.3): its labels, not
+/// counting the root nor a leftmost wildcard label. A `*` anywhere else
+/// is an ordinary label.
+pub fn rrsig_labels(owner: &Name) -> usize {
+    let mut labels = owner.labels();
+    match labels.next() {
+        None => 0,
+        Some(first) => usize::from(first != b"*") + labels.count(),
+    }
 }
 
 /// ZONEMD (RFC 8976 §4): when present at the apex, one record of a known
@@ -406,7 +516,7 @@ pub fn signed_data(
             .map(u8::to_ascii_lowercase),
     );
     let mut owner_wire = owner.as_wire().to_ascii_lowercase();
-    let owner_labels = owner.labels().filter(|l| *l != b"*").count();
+    let owner_labels = rrsig_labels(owner);
     if (labels as usize) < owner_labels {
         // Wildcard expansion: `*.` plus the rightmost `labels` labels.
         let mut skip = owner.label_count() - labels as usize;
@@ -452,7 +562,7 @@ fn check_one(
             Name::from_wire(sig.signer).map_or("?".into(), |n| n.to_string())
         ));
     }
-    if sig.labels as usize > owner.labels().filter(|l| *l != b"*").count() {
+    if sig.labels as usize > rrsig_labels(owner) {
         return Some(format!(
             "labels field {} exceeds the owner's label count",
             sig.labels
@@ -465,10 +575,13 @@ fn check_one(
         ));
     }
     if !not_after(sig.inception, now) {
-        return Some("signature not yet valid (inception in the future)".into());
+        return Some(format!(
+            "signature not yet valid: inception {}",
+            show_time(sig.inception)
+        ));
     }
     if !not_after(now, sig.expiration) {
-        return Some("signature expired".into());
+        return Some(format!("signature expired at {}", show_time(sig.expiration)));
     }
     let candidates: Vec<&Key> = keys
         .iter()
@@ -588,7 +701,7 @@ fn check_node_signatures(
                 *pos,
                 "rrsig-superfluous",
                 format!(
-                    "no valid signature for a record: RRSIG covering {covered} at {}: {why}",
+                    "superfluous RRSIG covering {covered} at {}: {why}",
                     node.owner
                 ),
             ));
@@ -616,6 +729,27 @@ fn check_node_signatures(
                     reasons.push(format!("key {} alg {}: {reason}", sig.tag, sig.algorithm))
                 }
             }
+        }
+        // Every signature of the set expired: its own finding, with the
+        // time, so that a zone whose re-signing stopped reads as one line
+        // a time rather than as broken signatures.
+        let set_sigs = || sigs.iter().filter(|(s, _)| s.covered == set.rtype.0);
+        if valid_algorithms.is_empty()
+            && set_sigs().next().is_some()
+            && set_sigs().all(|(s, _)| !not_after(now, s.expiration))
+        {
+            let expired_at = set_sigs().map(|(s, _)| s.expiration).max().unwrap_or(0);
+            out.push(problem(
+                set.pos,
+                "rrsig-expired",
+                format!(
+                    "the RRSIG of {}/{} expired at {}",
+                    node.owner,
+                    set.rtype,
+                    show_time(expired_at)
+                ),
+            ));
+            continue;
         }
         if valid_algorithms.is_empty() {
             let why = if reasons.is_empty() {

@@ -46,6 +46,8 @@ pub struct CheckReport {
     pub origin: Option<Name>,
     pub serial: Option<u32>,
     pub records: usize,
+    /// The files `$INCLUDE` brought in, as the reader opened them.
+    pub included: Vec<std::path::PathBuf>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -54,6 +56,12 @@ impl CheckReport {
         self.diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+    pub fn infos(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Info)
             .count()
     }
     pub fn warnings(&self) -> usize {
@@ -73,13 +81,23 @@ pub fn check_file(
     options: &CheckOptions,
 ) -> CheckReport {
     let outcome = reader::read_file(path, read);
-    let file = path.display().to_string();
+    check_outcome(path.display().to_string(), outcome, options)
+}
+
+/// Checks what the reader made of one zone (a file, or text from standard
+/// input named `file` in the findings).
+pub fn check_outcome(
+    file: String,
+    outcome: reader::ReadOutcome,
+    options: &CheckOptions,
+) -> CheckReport {
     let mut diagnostics = outcome.diagnostics;
     let mut report = CheckReport {
         file: file.clone(),
         origin: outcome.origin.clone(),
         serial: None,
         records: outcome.records.len(),
+        included: outcome.files.iter().skip(1).cloned().collect(),
         diagnostics: Vec::new(),
     };
     match outcome.origin {
@@ -153,6 +171,72 @@ pub fn check_file(
     report.diagnostics = diagnostics;
     report
 }
+
+/// Every finding code `check` and `verify` can report, for `--ignore` to
+/// be checked against. A unit test keeps it in step with the sources.
+pub const FINDING_CODES: &[&str] = &[
+    "cdnskey-missing",
+    "cdnskey-no-dnskey",
+    "cds-cdnskey-mismatch",
+    "cds-delete-invalid",
+    "cds-missing",
+    "cds-no-dnskey",
+    "cds-not-apex",
+    "check-names",
+    "cname-multiple",
+    "deprecated-algorithm",
+    "deprecated-digest",
+    "dname-children",
+    "dname-multiple",
+    "dnskey-invalid",
+    "dnskey-keytag-collision",
+    "dnskey-missing",
+    "ds-apex",
+    "ds-invalid",
+    "ds-not-delegation",
+    "glue-missing",
+    "glue-unneeded",
+    "inherited-owner",
+    "io",
+    "max-ttl",
+    "no-ipv4-servers",
+    "no-ipv6-servers",
+    "no-origin",
+    "no-ttl",
+    "ns-apex-missing",
+    "ns-below-dname",
+    "ns-wildcard",
+    "nsec-bitmap",
+    "nsec-chain",
+    "nsec-missing",
+    "nsec-superfluous",
+    "nsec3-chain",
+    "nsec3-hash-length",
+    "nsec3-optout",
+    "nsec3-owner",
+    "nsec3param-flags",
+    "nsec3param-not-apex",
+    "occluded",
+    "out-of-zone",
+    "rrsig-algorithm-missing",
+    "rrsig-expired",
+    "rrsig-invalid",
+    "rrsig-superfluous",
+    "soa-missing",
+    "soa-multiple",
+    "soa-not-apex",
+    "soa-timers",
+    "spf-type",
+    "svcb-invalid",
+    "syntax",
+    "target-cname",
+    "target-no-address",
+    "too-many-errors",
+    "trust-anchor",
+    "ttl-mismatch",
+    "unsigned",
+    "zonemd-mismatch",
+];
 
 struct Checker<'a> {
     zone: &'a Zone,
@@ -380,7 +464,7 @@ impl<'a> Checker<'a> {
         }
         if !advice.is_empty() {
             self.push(
-                Severity::Warning,
+                Severity::Info,
                 soa.pos,
                 "soa-timers",
                 format!(
@@ -397,7 +481,7 @@ impl<'a> Checker<'a> {
             .iter()
             .filter(|s| matches!(s.rtype, RType::DNSKEY | RType::CDNSKEY | RType::KEY))
         {
-            for rdata in &set.rdatas {
+            for (ri, rdata) in set.rdatas.iter().enumerate() {
                 if rdata.len() < 4 {
                     continue;
                 }
@@ -409,7 +493,7 @@ impl<'a> Checker<'a> {
                 if set.rtype != RType::KEY && protocol != 3 {
                     self.push(
                         Severity::Error,
-                        set.pos,
+                        set.pos_of(ri),
                         "dnskey-invalid",
                         format!(
                             "invalid {}: protocol {protocol} (must be 3, RFC 4034 §2.1.2)",
@@ -420,7 +504,7 @@ impl<'a> Checker<'a> {
                 if set.rtype == RType::DNSKEY && flags & 0x0100 == 0 {
                     self.push(
                         Severity::Error,
-                        set.pos,
+                        set.pos_of(ri),
                         "dnskey-invalid",
                         format!(
                             "invalid DNSKEY: flags {flags} lack the Zone Key bit (RFC 4034 §2.1.1)"
@@ -434,7 +518,7 @@ impl<'a> Checker<'a> {
                     let name = algorithm_name(algorithm).unwrap_or("?");
                     self.push(
                         Severity::Warning,
-                        set.pos,
+                        set.pos_of(ri),
                         "deprecated-algorithm",
                         format!(
                             "deprecated {} algorithm found: {algorithm} ({name}) (RFC 8624 §3.1)",
@@ -472,7 +556,7 @@ impl<'a> Checker<'a> {
         let mut delete = false;
         for (set, form) in [(cds, CDS_DELETE), (cdnskey, CDNSKEY_DELETE)] {
             let Some(set) = set else { continue };
-            for rdata in &set.rdatas {
+            for (ri, rdata) in set.rdatas.iter().enumerate() {
                 let algorithm = if set.rtype == RType::CDS {
                     rdata.get(2)
                 } else {
@@ -481,9 +565,9 @@ impl<'a> Checker<'a> {
                 if algorithm == Some(&0) {
                     delete = true;
                     if &rdata[..] != form {
-                        self.push(Severity::Error, set.pos, "cds-delete-invalid", format!("invalid CDNSKEY/CDS for DNSSEC delete algorithm: the {} delete form is {} (RFC 8078 §4)", set.rtype, if set.rtype == RType::CDS { "0 0 0 00" } else { "0 3 0 AA==" }));
+                        self.push(Severity::Error, set.pos_of(ri), "cds-delete-invalid", format!("invalid CDNSKEY/CDS for DNSSEC delete algorithm: the {} delete form is {} (RFC 8078 §4)", set.rtype, if set.rtype == RType::CDS { "0 0 0 00" } else { "0 3 0 AA==" }));
                     } else if set.rdatas.len() > 1 {
-                        self.push(Severity::Error, set.pos, "cds-delete-invalid", format!("the {} delete form must be the only record of its RRset (RFC 8078 §4)", set.rtype));
+                        self.push(Severity::Error, set.pos_of(ri), "cds-delete-invalid", format!("the {} delete form must be the only record of its RRset (RFC 8078 §4)", set.rtype));
                     }
                 }
             }
@@ -498,9 +582,9 @@ impl<'a> Checker<'a> {
             if cds.is_none() {
                 self.push(Severity::Warning, set.pos, "cds-missing", "CDNSKEY without CDS: publish both so that every parent can use them (RFC 7344 §4)".into());
             }
-            for rdata in &set.rdatas {
+            for (ri, rdata) in set.rdatas.iter().enumerate() {
                 if !keys.contains(&&rdata[..]) {
-                    self.push(Severity::Error, set.pos, "cdnskey-no-dnskey", format!("CDS/CDNSKEY consistency checks failed: CDNSKEY (key tag {}) matches no DNSKEY at the apex", digest::key_tag(rdata)));
+                    self.push(Severity::Error, set.pos_of(ri), "cdnskey-no-dnskey", format!("CDS/CDNSKEY consistency checks failed: CDNSKEY (key tag {}) matches no DNSKEY at the apex", digest::key_tag(rdata)));
                 }
             }
         }
@@ -508,11 +592,11 @@ impl<'a> Checker<'a> {
             if cdnskey.is_none() {
                 self.push(Severity::Warning, set.pos, "cdnskey-missing", "CDS without CDNSKEY: publish both so that every parent can use them (RFC 7344 §4)".into());
             }
-            for rdata in &set.rdatas {
+            for (ri, rdata) in set.rdatas.iter().enumerate() {
                 let matches = |key: &&[u8]| digest::ds_matches(origin, key, rdata) == Some(true);
                 if !keys.iter().any(matches) {
                     let tag = u16::from_be_bytes([rdata[0], rdata[1]]);
-                    self.push(Severity::Error, set.pos, "cds-no-dnskey", format!("CDS/CDNSKEY consistency checks failed: CDS (key tag {tag}) matches no DNSKEY at the apex"));
+                    self.push(Severity::Error, set.pos_of(ri), "cds-no-dnskey", format!("CDS/CDNSKEY consistency checks failed: CDS (key tag {tag}) matches no DNSKEY at the apex"));
                 }
                 if let Some(cdnskeys) = cdnskey
                     && !cdnskeys
@@ -520,12 +604,12 @@ impl<'a> Checker<'a> {
                         .iter()
                         .any(|k| digest::ds_matches(origin, k, rdata) == Some(true))
                 {
-                    self.push(Severity::Error, set.pos, "cds-cdnskey-mismatch", format!("CDS not match CDNSKEY: CDS (key tag {}) has no CDNSKEY (RFC 7344 §4: both MUST match)", u16::from_be_bytes([rdata[0], rdata[1]])));
+                    self.push(Severity::Error, set.pos_of(ri), "cds-cdnskey-mismatch", format!("CDS not match CDNSKEY: CDS (key tag {}) has no CDNSKEY (RFC 7344 §4: both MUST match)", u16::from_be_bytes([rdata[0], rdata[1]])));
                 }
                 if rdata.get(3) == Some(&1) {
                     self.push(
                         Severity::Warning,
-                        set.pos,
+                        set.pos_of(ri),
                         "deprecated-digest",
                         "deprecated CDS digest type 1 (SHA-1) (RFC 8624 §3.3)".into(),
                     );
@@ -749,11 +833,11 @@ impl<'a> Checker<'a> {
                 RType::NS => self.check_ns(owner, set, is_apex),
                 RType::MX | RType::SRV => self.check_target_not_cname(owner, set),
                 RType::NSEC3PARAM if !self.options.skip_dnssec => {
-                    for rdata in &set.rdatas {
+                    for (ri, rdata) in set.rdatas.iter().enumerate() {
                         if rdata.get(1).is_some_and(|f| *f != 0) {
                             self.push(
                                 Severity::Error,
-                                set.pos,
+                                set.pos_of(ri),
                                 "nsec3param-flags",
                                 format!(
                                     "invalid flags in NSEC3PARAM: {} (must be 0, RFC 5155 §4.1.2)",
@@ -764,11 +848,11 @@ impl<'a> Checker<'a> {
                     }
                 }
                 RType::DS => {
-                    for rdata in &set.rdatas {
+                    for (ri, rdata) in set.rdatas.iter().enumerate() {
                         if rdata.get(3) == Some(&1) {
                             self.push(
                                 Severity::Warning,
-                                set.pos,
+                                set.pos_of(ri),
                                 "deprecated-digest",
                                 format!(
                                     "{owner}/DS deprecated digest type 1 (SHA-1) (RFC 8624 §3.3)"
@@ -780,7 +864,7 @@ impl<'a> Checker<'a> {
                         {
                             self.push(
                                 Severity::Warning,
-                                set.pos,
+                                set.pos_of(ri),
                                 "deprecated-algorithm",
                                 format!(
                                     "{owner}/DS deprecated algorithm {alg} ({}) (RFC 8624 §3.1)",
@@ -819,9 +903,9 @@ impl<'a> Checker<'a> {
         &mut self,
         owner: &Name,
         set: &'z RRset,
-    ) -> Vec<(&'z [u8], &'a [RRset])> {
+    ) -> Vec<(Pos, &'z [u8], &'a [RRset])> {
         let mut out = Vec::new();
-        for rdata in &set.rdatas {
+        for (ri, rdata) in set.rdatas.iter().enumerate() {
             let Some(t) = target(set.rtype, rdata) else {
                 continue;
             };
@@ -832,7 +916,7 @@ impl<'a> Checker<'a> {
             if has(node, RType::CNAME) {
                 self.push(
                     Severity::Error,
-                    set.pos,
+                    set.pos_of(ri),
                     "target-cname",
                     format!(
                         "{owner}/{} target {} is a CNAME (illegal, RFC 2181 §10.3)",
@@ -842,13 +926,13 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             }
-            out.push((t, node));
+            out.push((set.pos_of(ri), t, node));
         }
         out
     }
 
     fn check_target_not_cname(&mut self, owner: &Name, set: &RRset) {
-        for (t, node) in self.in_zone_targets(owner, set) {
+        for (pos, t, node) in self.in_zone_targets(owner, set) {
             let wants_address = matches!(set.rtype, RType::MX | RType::SRV);
             if wants_address
                 && !has(node, RType::A)
@@ -859,7 +943,7 @@ impl<'a> Checker<'a> {
             {
                 self.push(
                     Severity::Warning,
-                    set.pos,
+                    pos,
                     "target-no-address",
                     format!(
                         "{owner}/{} '{}' has no address records (A or AAAA)",
@@ -919,14 +1003,14 @@ impl<'a> Checker<'a> {
 
     fn check_ns(&mut self, owner: &Name, set: &RRset, is_apex: bool) {
         // One lookup of each target serves every question about it.
-        for (t, node) in self.in_zone_targets(owner, set) {
+        for (pos, t, node) in self.in_zone_targets(owner, set) {
             if let Some(dname) = self.enclosing_dname(t) {
                 let severity = if is_apex {
                     Severity::Error
                 } else {
                     Severity::Warning
                 };
-                self.push(severity, set.pos, "ns-below-dname", format!("{owner}/NS '{}' is below a DNAME '{}' and cannot be resolved (RFC 6672 §2.3)", show(t), show(dname)));
+                self.push(severity, pos, "ns-below-dname", format!("{owner}/NS '{}' is below a DNAME '{}' and cannot be resolved (RFC 6672 §2.3)", show(t), show(dname)));
                 continue;
             }
             // A target at or below another delegation is the other zone's business.
@@ -952,7 +1036,7 @@ impl<'a> Checker<'a> {
                 } else {
                     "name server of this delegation"
                 };
-                self.push(Severity::Error, set.pos, "glue-missing", format!("missing glue record: {owner}/NS '{}' is an {what} with no A or AAAA record", show(t)));
+                self.push(Severity::Error, pos, "glue-missing", format!("missing glue record: {owner}/NS '{}' is an {what} with no A or AAAA record", show(t)));
             }
         }
     }
@@ -967,7 +1051,7 @@ impl<'a> Checker<'a> {
         if !owner_ok {
             self.push(Severity::Error, set.pos, "nsec3-owner", format!("bad NSEC3 owner name {owner}: the first label is not an unpadded Base32hex hash (RFC 5155 §3.3)"));
         }
-        for rdata in &set.rdatas {
+        for (ri, rdata) in set.rdatas.iter().enumerate() {
             let mut r = WireReader::new(rdata);
             let (Some(algorithm), Some(_), Some(_), Some(salt_len)) =
                 (r.u8(), r.u8(), r.u16(), r.u8())
@@ -978,20 +1062,20 @@ impl<'a> Checker<'a> {
                 continue;
             };
             if algorithm == 1 && (hash_len != 20 || (owner_ok && hash.len() != 20)) {
-                self.push(Severity::Error, set.pos, "nsec3-hash-length", format!("NSEC3 at {owner}: a SHA-1 hash is 20 octets, found {hash_len} (out of range, RFC 5155 §3.1.7)"));
+                self.push(Severity::Error, set.pos_of(ri), "nsec3-hash-length", format!("NSEC3 at {owner}: a SHA-1 hash is 20 octets, found {hash_len} (out of range, RFC 5155 §3.1.7)"));
             }
         }
     }
 
     /// RFC 9460 §2.4.2 (AliasMode) and RFC 9461 §5 (SVCB for DNS servers).
     fn check_svcb(&mut self, owner: &Name, set: &RRset) {
-        for rdata in &set.rdatas {
+        for (ri, rdata) in set.rdatas.iter().enumerate() {
             let Some(params) = svcb::params(rdata) else {
                 continue;
             };
             let priority = u16::from_be_bytes([rdata[0], rdata[1]]);
             if priority == 0 && !params.is_empty() {
-                self.push(Severity::Error, set.pos, "svcb-invalid", format!("{} record not valid: {owner} is in AliasMode (priority 0) and must carry no SvcParams (RFC 9460 §2.4.2)", set.rtype));
+                self.push(Severity::Error, set.pos_of(ri), "svcb-invalid", format!("{} record not valid: {owner} is in AliasMode (priority 0) and must carry no SvcParams (RFC 9460 §2.4.2)", set.rtype));
                 continue;
             }
             let labels: Vec<&[u8]> = owner.labels().collect();
@@ -1009,7 +1093,7 @@ impl<'a> Checker<'a> {
                 .find(|(k, _)| *k == svcb::ALPN)
                 .and_then(|(_, v)| svcb::alpn_ids(v));
             let Some(alpn) = alpn else {
-                self.push(Severity::Error, set.pos, "svcb-invalid", format!("SVCB record not valid: {owner} is a DNS server record (RFC 9461 §4) and needs an alpn parameter"));
+                self.push(Severity::Error, set.pos_of(ri), "svcb-invalid", format!("SVCB record not valid: {owner} is a DNS server record (RFC 9461 §4) and needs an alpn parameter"));
                 continue;
             };
             let http = alpn.iter().any(|id| {
@@ -1017,7 +1101,7 @@ impl<'a> Checker<'a> {
                     .any(|part| matches!(part, b"h2" | b"h3" | b"http/1.1"))
             });
             if http && !params.iter().any(|(k, _)| *k == svcb::DOHPATH) {
-                self.push(Severity::Error, set.pos, "svcb-invalid", format!("SVCB record not valid: {owner} offers DNS over HTTPS (alpn h2/h3/http/1.1) without dohpath (RFC 9461 §5)"));
+                self.push(Severity::Error, set.pos_of(ri), "svcb-invalid", format!("SVCB record not valid: {owner} offers DNS over HTTPS (alpn h2/h3/http/1.1) without dohpath (RFC 9461 §5)"));
             }
         }
     }
@@ -1056,14 +1140,14 @@ impl<'a> Checker<'a> {
                 _ => false,
             };
             if target_must_be_host {
-                for rdata in &set.rdatas {
+                for (ri, rdata) in set.rdatas.iter().enumerate() {
                     if let Some(t) = target(set.rtype, rdata)
                         && t.len() > 1
                         && !is_host_wire(t, &self.zone.origin)
                     {
                         self.push(
                             severity,
-                            set.pos,
+                            set.pos_of(ri),
                             "check-names",
                             format!(
                                 "{owner}/{}: '{}': bad name (check-names): not a host name",
@@ -1093,7 +1177,7 @@ impl<'a> Checker<'a> {
         let pos = ns.pos;
         if has_type(RType::A) && !served(RType::A) {
             self.push(
-                Severity::Warning,
+                Severity::Info,
                 pos,
                 "no-ipv4-servers",
                 "zone has A records but is not served by IPv4 servers".into(),
@@ -1101,7 +1185,7 @@ impl<'a> Checker<'a> {
         }
         if has_type(RType::AAAA) && !served(RType::AAAA) {
             self.push(
-                Severity::Warning,
+                Severity::Info,
                 pos,
                 "no-ipv6-servers",
                 "zone has AAAA records but is not served by IPv6 servers".into(),
@@ -1175,4 +1259,51 @@ fn dns_sd_browse(owner: &Name) -> bool {
         && matches!(labels[0].as_slice(), b"b" | b"db" | b"r" | b"dr" | b"lb")
         && labels[1] == b"_dns-sd"
         && labels[2] == b"_udp"
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::FINDING_CODES;
+
+    /// The code literals of the modules that report findings: a string of
+    /// lowercase words and dashes given as a code (`code: "x"`, the third
+    /// argument of a push, or alone on its line in a call).
+    fn codes_in(source: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for line in source.lines() {
+            let trimmed = line.trim();
+            let candidates: Vec<&str> = trimmed.split('"').skip(1).step_by(2).collect();
+            let is_code = |c: &&str| {
+                !c.is_empty()
+                    && c.contains('-')
+                    && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            };
+            let context = trimmed.contains("code: \"")
+                || trimmed.contains("push(")
+                || trimmed.contains("problem(")
+                || trimmed.contains("diag(")
+                || (trimmed.starts_with('"') && trimmed.ends_with("\","));
+            if context {
+                found.extend(candidates.into_iter().filter(is_code).map(String::from));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_reported_code_is_listed() {
+        let sources = [
+            include_str!("check.rs"),
+            include_str!("reader.rs"),
+            include_str!("../dnssec/verify.rs"),
+        ];
+        let found: Vec<String> = sources.iter().flat_map(|s| codes_in(s)).collect();
+        for code in &found {
+            assert!(
+                FINDING_CODES.contains(&code.as_str()),
+                "{code} is reported but not in FINDING_CODES"
+            );
+        }
+        assert!(found.iter().any(|c| c == "target-cname"));
+    }
 }

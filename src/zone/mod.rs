@@ -45,6 +45,8 @@ pub struct Record {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Advice: shown, but never a failure, not even with `--strict`.
+    Info,
     Warning,
     Error,
 }
@@ -52,6 +54,7 @@ pub enum Severity {
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
         })
@@ -118,6 +121,17 @@ pub struct RRset {
     pub rdatas: Vec<Box<[u8]>>,
     /// Where the first record of the set was read.
     pub pos: Pos,
+    /// Where each of `rdatas` was read, when the set has more than one
+    /// record and came from a file; empty otherwise (then `pos` is where
+    /// they all are). Findings about one record point at its own line.
+    pub rdata_pos: Vec<Pos>,
+}
+
+impl RRset {
+    /// Where the `i`th record of the set was read.
+    pub fn pos_of(&self, i: usize) -> Pos {
+        self.rdata_pos.get(i).copied().unwrap_or(self.pos)
+    }
 }
 
 /// RRsets whose records were written with different TTLs.
@@ -232,6 +246,7 @@ pub fn merge_rrsets(a: Vec<RRset>, b: Vec<RRset>) -> Vec<RRset> {
                     joined.rdatas.extend(other.rdatas);
                     joined.rdatas.sort();
                     joined.rdatas.dedup();
+                    joined.rdata_pos.clear();
                     Some(joined)
                 }
             },
@@ -340,6 +355,9 @@ impl Zone {
         let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
         let mut rrsets: Vec<RRset> = Vec::with_capacity(set_count);
         let mut conflicts = Vec::new();
+        // Where the first record of the current set was read (the set's
+        // `pos` may move to an earlier line of a later record).
+        let mut first_pos = Pos::default();
         for (_, index) in order {
             let record = slots[index as usize].take().unwrap();
             if let Some(last) = rrsets.last_mut()
@@ -367,10 +385,15 @@ impl Zone {
                     });
                 }
                 if last.rdatas.last().map(|r| &r[..]) != Some(&record.rdata[..]) {
+                    if last.rdata_pos.is_empty() {
+                        last.rdata_pos.push(first_pos);
+                    }
+                    last.rdata_pos.push(record.pos);
                     last.rdatas.push(record.rdata);
                 }
                 continue;
             }
+            first_pos = record.pos;
             rrsets.push(RRset {
                 owner: record.owner,
                 rtype: record.rtype,
@@ -378,6 +401,7 @@ impl Zone {
                 ttl: record.ttl,
                 rdatas: vec![record.rdata],
                 pos: record.pos,
+                rdata_pos: Vec::new(),
             });
         }
         (Zone::from_sorted_rrsets(origin, class, rrsets), conflicts)

@@ -11,7 +11,7 @@ fn clean_zone_exits_0_with_a_summary() {
     assert_eq!(exit_code(&out), 0, "{}", text(&out.stdout));
     assert!(
         text(&out.stdout)
-            .contains("zone example.com. serial 2026112501: 40 records, 0 errors, 0 warnings: OK")
+            .contains("zone example.com. serial 2026112501: 40 records, 0 errors, 0 warnings, 0 info: OK")
     );
 }
 
@@ -47,9 +47,9 @@ fn unreadable_input_exits_2() {
     let out = run(&["check", "/nonexistent/zone"]);
     assert_eq!(exit_code(&out), 2);
     assert!(
-        text(&out.stderr).contains("cannot read /nonexistent/zone"),
+        text(&out.stdout).contains("/nonexistent/zone: error[io]: cannot read /nonexistent/zone"),
         "{}",
-        text(&out.stderr)
+        text(&out.stdout)
     );
     let dir = tempfile::tempdir().unwrap();
     let out = run(&[

@@ -184,7 +184,10 @@ fn run_suite(dir: &Path, suite: &'static str) -> Vec<String> {
                 .map(|o| format!("'{o}.'"));
             findings.iter().any(|(s, f, m)| {
                 f == code
-                    && severity.is_none_or(|want| s == want)
+                    // BIND prints advice (servers of one address family)
+                    // as a warning; we report it as info, which --strict
+                    // does not fail on.
+                    && severity.is_none_or(|want| s == want || (want == "warning" && s == "info"))
                     && owner.as_ref().is_none_or(|o| m.contains(o.as_str()))
             })
         };
