@@ -115,7 +115,7 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__check)
-            opts="-o -j -h -V --origin --format --strict --check-names --max-ttl --ignore --no-dnssec --max-errors --jobs --help --version"
+            opts="-n -z -j -h -V --origin --format --color --strict --check-names --max-ttl --ignore --no-dnssec --max-errors --jobs --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -125,12 +125,20 @@ _zonectl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -o)
+                -z)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 --check-names)
@@ -179,7 +187,7 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__ds)
-            opts="-h -V --digest --origin --help --version"
+            opts="-n -z -h -V --digest --origin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,6 +201,14 @@ _zonectl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -z)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -201,13 +217,21 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__fmt)
-            opts="-o -h -V --origin --output --help --version"
+            opts="-n -z -o -h -V --origin --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -z)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -430,11 +454,11 @@ _zonectl() {
             fi
             case "${prev}" in
                 --algorithm)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ECDSAP256SHA256 ECDSAP384SHA384 ED25519 RSASHA256 RSASHA512" -- "${cur}"))
                     return 0
                     ;;
                 -a)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ECDSAP256SHA256 ECDSAP384SHA384 ED25519 RSASHA256 RSASHA512" -- "${cur}"))
                     return 0
                     ;;
                 --bits)
@@ -615,13 +639,17 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__sign)
-            opts="-o -h -V --keys --output --origin --nsec3 --iterations --salt --opt-out --inception --expiration --jitter --refresh --serial --zonemd --cds --cds-delete --format --help --version"
+            opts="-K -o -n -z -h -V --keys --output --origin --nsec3 --iterations --salt --opt-out --inception --expiration --jitter --refresh --serial --zonemd --cds --cds-delete --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -634,6 +662,14 @@ _zonectl() {
                     return 0
                     ;;
                 --origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -z)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -684,11 +720,11 @@ _zonectl() {
             fi
             case "${prev}" in
                 --algorithm)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "hmac-sha256 hmac-sha384 hmac-sha512 hmac-sha224 hmac-sha1 hmac-md5" -- "${cur}"))
                     return 0
                     ;;
                 -a)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "hmac-sha256 hmac-sha384 hmac-sha512 hmac-sha224 hmac-sha1 hmac-md5" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -699,13 +735,21 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__verify)
-            opts="-h -V --origin --time --trust-anchor --format --help --version"
+            opts="-n -z -h -V --origin --time --trust-anchor --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -z)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -39,9 +39,13 @@ complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "tsig-keygen" -d 'Ge
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "completions" -d 'Print shell completions to standard output'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c zonectl -n "__fish_zonectl_using_subcommand check" -s o -l origin -d 'Zone origin (default: the owner of the SOA, else the file name)' -r
-complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l format -d 'Output format' -r -f -a "table\t''
-json\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand check" -s z -s n -l origin -d 'Zone origin (default: the owner of the SOA, else the file name)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l format -d 'Output format' -r -f -a "text\t'One line per finding, file:line:column: severity[code]: message'
+table\t'A table of findings'
+json\t'JSON with stable field names'"
+complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l color -d 'When to colour the text output' -r -f -a "auto\t'Colour when standard output is a terminal and NO_COLOR is unset'
+always\t''
+never\t''"
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l check-names -d 'Host-name syntax checks of owners and targets (RFC 952/1123)' -r -f -a "ignore\t''
 warn\t''
 fail\t''"
@@ -49,15 +53,19 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l max-ttl -d 'Re
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l ignore -d 'Leave out findings with this code (repeatable), e.g. soa-timers' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l max-errors -d 'Stop reading a zone after this many syntax errors' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -s j -l jobs -d 'Zones checked at once (default: the number of cores)' -r
-complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l strict -d 'Exit 1 on warnings too'
+complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l strict -d 'Exit 1 on warnings too (info findings never fail)'
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l no-dnssec -d 'Leave out the DNSSEC checks (keys, CDS/CDNSKEY, NSEC/NSEC3 chains, signatures)'
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -s V -l version -d 'Print version'
-complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -l origin -d 'Zone origin (default: the owner of the SOA, else the file name)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -s z -s n -l origin -d 'Zone origin (default: the owner of the SOA, else the file name)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -s o -l output -d 'Write here (atomically) instead of standard output' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -s V -l version -d 'Print version'
-complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s a -l algorithm -d 'ECDSAP256SHA256, ECDSAP384SHA384, ED25519, RSASHA256 or RSASHA512' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s a -l algorithm -d 'The algorithm, by name or number' -r -f -a "ECDSAP256SHA256\t''
+ECDSAP384SHA384\t''
+ED25519\t''
+RSASHA256\t''
+RSASHA512\t''"
 complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -l bits -d 'RSA modulus size' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s K -l directory -d 'Directory for the key files' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -l import -d 'Import a PKCS #8 PEM private key (Knot\'s keystore, OpenSSL) instead of generating one' -r -F
@@ -65,9 +73,9 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -l ksk -d 'A key
 complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -l csk -d 'A combined signing key (flags 257, signs everything)'
 complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s V -l version -d 'Print version'
-complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l keys -d 'Key files (.key or .private), or directories of them' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -s K -l keys -d 'A key file (.key or .private), or a directory of them; repeat for more' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -s o -l output -d 'The signed zone (written atomically)' -r -F
-complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l origin -d 'Zone origin (default: the owner of the SOA, else the file name)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -s z -s n -l origin -d 'Zone origin (default: the owner of the SOA, else the file name)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l iterations -d 'NSEC3 extra iterations (RFC 9276: 0)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l salt -d 'NSEC3 salt in hex, or - for none (RFC 9276: none)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l inception -d 'Signature inception' -r
@@ -87,17 +95,17 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l cds -d 'Publish
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l cds-delete -d 'Publish the CDS/CDNSKEY delete form (RFC 8078 §4)'
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -s V -l version -d 'Print version'
-complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -l origin -d 'Zone origin (default: the owner of the SOA, else the file name)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -s z -s n -l origin -d 'Zone origin (default: the owner of the SOA, else the file name)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -l time -d 'Check signature validity at this time instead of now' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -l trust-anchor -d 'A file of DS or DNSKEY records that must match a key signing the DNSKEY RRset' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -l format -d 'Output format' -r -f -a "table\t''
 json\t''"
-complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -l digest -d 'Digest type' -r -f -a "sha256\t''
 sha384\t''"
-complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -l origin -d 'Zone origin for a zone file' -r
-complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -s h -l help -d 'Print help'
+complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -s z -s n -l origin -d 'Zone origin for a zone file' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -s V -l version -d 'Print version'
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l from -d 'The primary: ADDRESS, ADDRESS:PORT, [IPv6]:PORT or HOST[:PORT]' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -s p -l port -d 'Port when --from names none' -r
@@ -109,7 +117,7 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l tsig-fudge -d 'A
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l keep -d 'Keep this many previous versions as FILE.1 … FILE.N' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l journal-size -d 'Largest journal (FILE.jnl), in bytes or with a unit (k, M, G)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l timeout -d 'Seconds to wait for the server at each step' -r
-complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l format -d 'Output format of the summary' -r -f -a "table\t''
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l format -d 'Output format of the summary (to standard error when the zone goes to standard output)' -r -f -a "table\t''
 json\t''"
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l axfr -d 'Always take the whole zone'
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l ixfr -d 'Only take an IXFR (fail rather than fall back to AXFR)'
@@ -148,7 +156,12 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l query -d 'Ask 
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l no-query -d 'Do not contact the nameservers; judge the addresses only'
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -s V -l version -d 'Print version'
-complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -s a -l algorithm -d 'hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -s a -l algorithm -d 'The HMAC algorithm' -r -f -a "hmac-sha256\t''
+hmac-sha384\t''
+hmac-sha512\t''
+hmac-sha224\t''
+hmac-sha1\t''
+hmac-md5\t''"
 complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -l knot -d 'Write a Knot key: section instead of a BIND key statement'
 complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -s h -l help -d 'Print help'
 complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -s V -l version -d 'Print version'

@@ -9,8 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "zonectl",
     version,
-    about = "DNS zone operations: check, format, sign, transfer, probe and serve zones",
-    long_about = "zonectl checks and normalises DNS zone files (RFC 1035 master format).\n\nExit status: 0 success, 1 findings (errors, or warnings with --strict), 2 usage or input error.",
+    about = "DNS zone operations: check, format, sign, verify, transfer and probe zones",
+    long_about = "zonectl checks and formats DNS zone files (RFC 1035 master format), makes DNSSEC keys, signs and verifies zones, transfers them (AXFR, IXFR, TSIG, NOTIFY) and probes a domain's nameserver diversity.\n\nExit status: 0 success, 1 findings (errors, or warnings with --strict), 2 usage or input error.",
     propagate_version = true
 )]
 pub struct Cli {
@@ -60,17 +60,27 @@ pub enum Command {
     /// signs everything. With --refresh a re-sign keeps signatures that
     /// still hold and re-signs only the rest.
     #[command(
-        after_help = "Examples:\n  zonectl sign example.com.zone --keys keys/ -o example.com.signed\n  zonectl sign example.com.zone --keys keys/ --nsec3 --opt-out -o example.com.signed\n  zonectl sign example.com.signed --keys keys/ --refresh 7d --serial increment -o example.com.signed\n  zonectl sign example.com.zone --keys Kexample.com.+013+12345.key --zonemd --cds -o out.zone\n\nTimes are YYYYMMDDHHmmSS, seconds since the epoch, or relative to now (+30d, -1h)."
+        after_help = "Examples:\n  zonectl sign example.com.zone --keys keys/ -o example.com.signed\n  zonectl sign example.com.zone --keys keys/ --nsec3 --opt-out -o example.com.signed\n  zonectl sign example.com.signed --keys keys/ --refresh 7d --serial increment -o example.com.signed\n  zonectl sign example.com.zone --keys Kexample.com.+013+12345.key --zonemd --cds -o out.zone\n  zonectl sign --keys ksk/ --keys zsk/ --inception -2h -o example.com.signed example.com.zone\n\nTimes are YYYYMMDDHHmmSS, seconds since the epoch, or relative to now (+30d, -1h)."
     )]
     Sign(SignArgs),
     /// Verify the DNSSEC signatures and NSEC/NSEC3 chain of a signed zone
+    ///
+    /// Checks every RRSIG against the apex DNSKEYs, that each authoritative
+    /// RRset is signed by every algorithm of the DNSKEY RRset, that nothing
+    /// non-authoritative is signed, the NSEC or NSEC3 chain, NSEC3PARAM and
+    /// ZONEMD. Signatures that expired at the same time are reported as one
+    /// finding with that time.
     #[command(
-        after_help = "Examples:\n  zonectl verify example.com.signed\n  zonectl verify --time 20240101000000 old.signed\n  zonectl verify --trust-anchor dsset-example.com. --format json example.com.signed\n\nExit status: 0 valid, 1 problems found, 2 unreadable input or usage error."
+        after_help = "Examples:\n  zonectl verify example.com.signed\n  zonectl verify --time 20240101000000 old.signed\n  zonectl verify --time -2h example.com.signed\n  zonectl verify --trust-anchor dsset-example.com. --format json example.com.signed\n\nExit status: 0 valid, 1 problems found, 2 unreadable input or usage error."
     )]
     Verify(VerifyArgs),
     /// Print DS records for a zone's key-signing keys
+    ///
+    /// Given a key file (.key, or its .private), prints the DS record of
+    /// that key; given a zone file, the DS records of its KSKs (DNSKEYs
+    /// with the SEP flag), to hand to the parent zone.
     #[command(
-        after_help = "Examples:\n  zonectl ds Kexample.com.+013+12345.key\n  zonectl ds --digest sha384 example.com.signed"
+        after_help = "Examples:\n  zonectl ds Kexample.com.+013+12345.key\n  zonectl ds Kexample.com.+013+12345.private\n  zonectl ds --digest sha384 example.com.signed\n  zonectl ds -z example.com db.example.signed > dsset-example.com.\n\nExit status: 0 DS records printed, 2 no key-signing key found, or usage or input error."
     )]
     Ds(DsArgs),
     /// Transfer a zone from a primary (AXFR or IXFR) into a local file
@@ -122,6 +132,50 @@ pub enum Command {
     #[command(after_help = "Examples:\n  zonectl man --dir /usr/local/share/man/man1")]
     Man(ManArgs),
 }
+
+/// A free-text value with well-known names offered for completion and in
+/// `--help` (DNSSEC algorithms also go by number, TSIG algorithms may be
+/// truncated: the command checks the value itself).
+#[derive(Clone)]
+pub struct Suggested(&'static [&'static str]);
+
+impl clap::builder::TypedValueParser for Suggested {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0.iter().map(|n| clap::builder::PossibleValue::new(*n)),
+        ))
+    }
+}
+
+const DNSSEC_ALGORITHMS: Suggested = Suggested(&[
+    "ECDSAP256SHA256",
+    "ECDSAP384SHA384",
+    "ED25519",
+    "RSASHA256",
+    "RSASHA512",
+]);
+
+const TSIG_ALGORITHMS: Suggested = Suggested(&[
+    "hmac-sha256",
+    "hmac-sha384",
+    "hmac-sha512",
+    "hmac-sha224",
+    "hmac-sha1",
+    "hmac-md5",
+]);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
@@ -226,8 +280,8 @@ pub struct KeygenArgs {
     /// The zone the key is for
     #[arg(value_name = "ZONE")]
     pub zone: String,
-    /// ECDSAP256SHA256, ECDSAP384SHA384, ED25519, RSASHA256 or RSASHA512
-    #[arg(long, short = 'a', default_value = "ECDSAP256SHA256")]
+    /// The algorithm, by name or number
+    #[arg(long, short = 'a', default_value = "ECDSAP256SHA256", value_parser = DNSSEC_ALGORITHMS)]
     pub algorithm: String,
     /// A key-signing key (flags 257)
     #[arg(long, conflicts_with = "csk")]
@@ -481,8 +535,8 @@ pub struct TsigKeygenArgs {
     /// The key's name
     #[arg(value_name = "NAME", default_value = "tsig-key")]
     pub name: String,
-    /// hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512
-    #[arg(long, short = 'a', default_value = "hmac-sha256")]
+    /// The HMAC algorithm
+    #[arg(long, short = 'a', default_value = "hmac-sha256", value_parser = TSIG_ALGORITHMS)]
     pub algorithm: String,
     /// Write a Knot key: section instead of a BIND key statement
     #[arg(long)]
