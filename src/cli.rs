@@ -332,10 +332,20 @@ pub struct SignArgs {
     #[arg(long, requires = "nsec3")]
     pub opt_out: bool,
     /// Signature inception
-    #[arg(long, allow_hyphen_values = true, default_value = "-1h", value_name = "TIME")]
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        default_value = "-1h",
+        value_name = "TIME"
+    )]
     pub inception: String,
     /// Signature expiration
-    #[arg(long, allow_hyphen_values = true, default_value = "+30d", value_name = "TIME")]
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        default_value = "+30d",
+        value_name = "TIME"
+    )]
     pub expiration: String,
     /// Spread expirations over this much before --expiration (e.g. 1d)
     #[arg(long, default_value = "0", value_name = "DURATION")]
@@ -637,11 +647,7 @@ mod tests {
             "--axfr"
         ]));
         // No local copy: no IXFR-only, no serial check, no versions, no JSON summary.
-        for bad in [
-            &["--ixfr"][..],
-            &["--if-newer"],
-            &["--keep", "2"],
-        ] {
+        for bad in [&["--ixfr"][..], &["--if-newer"], &["--keep", "2"]] {
             let mut args = vec!["xfr", "example.com", "--from", "192.0.2.1"];
             args.extend_from_slice(bad);
             assert!(!parses(&args), "{bad:?}");

@@ -77,10 +77,7 @@ fn plan(args: &CheckArgs) -> Result<Plan> {
         bail!("standard input (-) can be named once");
     }
     if origin.is_some() && sources.len() > 1 {
-        bail!(
-            "--origin names one zone, but {} were given",
-            sources.len()
-        );
+        bail!("--origin names one zone, but {} were given", sources.len());
     }
     let check_names = match args.check_names {
         CheckNamesMode::Ignore => CheckNames::Ignore,
@@ -149,9 +146,7 @@ fn collect(path: &Path, named: bool, out: &mut Vec<Source>) {
     }
     // A linked directory is followed only when named: links below cannot
     // lead the walk in circles.
-    if !named
-        && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
-    {
+    if !named && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
         return;
     }
     let entries = match std::fs::read_dir(path) {
@@ -300,8 +295,9 @@ fn run(plan: &Plan) -> Result<Vec<CheckReport>> {
         .into_iter()
         .zip(&plan.sources)
         .filter(|(_, source)| match source {
-            Source::Found(path) => std::fs::canonicalize(path)
-                .map_or(true, |p| !included.contains(&p)),
+            Source::Found(path) => {
+                std::fs::canonicalize(path).map_or(true, |p| !included.contains(&p))
+            }
             _ => true,
         })
         .map(|(report, _)| report)
@@ -438,7 +434,14 @@ mod tests {
 
     #[test]
     fn directory_walk_leaves_out_journals_keys_and_backups() {
-        for name in ["a.jnl", "Kexample.+013+1.key", "K.private", "zone~", ".hidden", "db.bak"] {
+        for name in [
+            "a.jnl",
+            "Kexample.+013+1.key",
+            "K.private",
+            "zone~",
+            ".hidden",
+            "db.bak",
+        ] {
             assert!(!is_zone_file_name(name), "{name}");
         }
         for name in ["example.com.zone", "db.example", "example.com"] {

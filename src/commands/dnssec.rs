@@ -216,7 +216,8 @@ pub fn sign(args: SignArgs) -> Result<ExitCode> {
     for algorithm in zonectl::dnssec::keys::algorithms_without_ksk(&keys) {
         eprintln!(
             "zonectl: warning: algorithm {} has a ZSK but no KSK: the ZSK signs the DNSKEY RRset too, and BIND's dnssec-verify rejects the zone (\"Missing self-signed KSK\"); add a KSK (zonectl keygen --ksk) or use a CSK",
-            zonectl::zone::rtype::algorithm_name(algorithm).map_or_else(|| algorithm.to_string(), str::to_string)
+            zonectl::zone::rtype::algorithm_name(algorithm)
+                .map_or_else(|| algorithm.to_string(), str::to_string)
         );
     }
     // The signer sets the total once it knows what it signs.

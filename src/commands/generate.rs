@@ -141,7 +141,11 @@ fn write_page(cmd: &clap::Command, name: &str, typed: &str, dir: &std::path::Pat
     let mut page = Vec::new();
     man.render_title(&mut page)?;
     man.render_name_section(&mut page)?;
-    writeln!(page, ".SH SYNOPSIS\n.nh\n.ad l\n{}\n.ad\n.hy", synopsis(cmd, typed))?;
+    writeln!(
+        page,
+        ".SH SYNOPSIS\n.nh\n.ad l\n{}\n.ad\n.hy",
+        synopsis(cmd, typed)
+    )?;
     man.render_description_section(&mut page)?;
     if cmd.get_arguments().any(|a| !a.is_hide_set()) {
         man.render_options_section(&mut page)?;
@@ -182,8 +186,14 @@ mod tests {
         let sign = cmd.find_subcommand("sign").unwrap();
         let text = synopsis(sign, "zonectl sign");
         assert!(text.starts_with("\\fBzonectl sign\\fR"), "{text}");
-        assert!(text.contains("\\fB\\-\\-keys\\fR \\fIDIR|KEYFILE\\fR..."), "{text}");
-        assert!(text.contains("[\\fB\\-\\-origin\\fR \\fINAME\\fR]"), "{text}");
+        assert!(
+            text.contains("\\fB\\-\\-keys\\fR \\fIDIR|KEYFILE\\fR..."),
+            "{text}"
+        );
+        assert!(
+            text.contains("[\\fB\\-\\-origin\\fR \\fINAME\\fR]"),
+            "{text}"
+        );
         assert!(text.ends_with("\\fIZONEFILE\\fR"), "{text}");
     }
 

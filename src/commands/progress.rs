@@ -35,7 +35,8 @@ impl Progress {
         let total_shared = Arc::new(AtomicU64::new(total));
         let stop = Arc::new(AtomicBool::new(false));
         let ticker = std::io::stderr().is_terminal().then(|| {
-            let (counter, stop, total_shared) = (counter.clone(), stop.clone(), total_shared.clone());
+            let (counter, stop, total_shared) =
+                (counter.clone(), stop.clone(), total_shared.clone());
             std::thread::spawn(move || {
                 let template = match unit {
                     Unit::Bytes => {
@@ -58,7 +59,11 @@ impl Progress {
                             style.with_key(
                                 "rate",
                                 |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                                    let _ = write!(w, "{}/s", indicatif::HumanCount(state.per_sec().round() as u64));
+                                    let _ = write!(
+                                        w,
+                                        "{}/s",
+                                        indicatif::HumanCount(state.per_sec().round() as u64)
+                                    );
                                 },
                             )
                         })

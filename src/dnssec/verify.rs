@@ -581,7 +581,10 @@ fn check_one(
         ));
     }
     if !not_after(now, sig.expiration) {
-        return Some(format!("signature expired at {}", show_time(sig.expiration)));
+        return Some(format!(
+            "signature expired at {}",
+            show_time(sig.expiration)
+        ));
     }
     let candidates: Vec<&Key> = keys
         .iter()

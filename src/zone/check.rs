@@ -1276,7 +1276,8 @@ mod code_tests {
             let is_code = |c: &&str| {
                 !c.is_empty()
                     && c.contains('-')
-                    && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && c.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             };
             let context = trimmed.contains("code: \"")
                 || trimmed.contains("push(")

@@ -532,7 +532,10 @@ fn open_zone_file(path: &Path) -> Result<File, String> {
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
         .map_err(|e| cannot(io_reason(&e)))?;
-    let kind = file.metadata().map_err(|e| cannot(io_reason(&e)))?.file_type();
+    let kind = file
+        .metadata()
+        .map_err(|e| cannot(io_reason(&e)))?
+        .file_type();
     if !kind.is_file() {
         return Err(cannot(format!("not a regular file ({})", file_kind(&kind))));
     }

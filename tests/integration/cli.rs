@@ -9,10 +9,9 @@ use common::*;
 fn clean_zone_exits_0_with_a_summary() {
     let out = run(&["check", testdata("example.com.zone").to_str().unwrap()]);
     assert_eq!(exit_code(&out), 0, "{}", text(&out.stdout));
-    assert!(
-        text(&out.stdout)
-            .contains("zone example.com. serial 2026112501: 40 records, 0 errors, 0 warnings, 0 info: OK")
-    );
+    assert!(text(&out.stdout).contains(
+        "zone example.com. serial 2026112501: 40 records, 0 errors, 0 warnings, 0 info: OK"
+    ));
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod check_cases;
 mod cli;
 mod differential;
 mod dnssec_interop;
+mod first_hour;
 mod peer_suites;
 mod probe_interop;
 mod roundtrip;
