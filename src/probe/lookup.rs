@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use super::Verdict;
 use super::{
     AsnDb, BlockSizes, DomainReport, Nameserver, ParentView, QueryResult, Thresholds, address,
     analyze,
@@ -328,9 +329,40 @@ fn query_soa(addr: IpAddr, zone: &Name, options: &ProbeOptions) -> QueryResult {
 pub fn probe(domain: &Name, options: &ProbeOptions, asn: Option<&AsnDb>) -> DomainReport {
     let apex = resolve_ns(domain, options);
     let (parent, glue) = parent_view(domain, options);
+    let mut notes: Vec<(Verdict, &'static str, String)> = Vec::new();
     let apex_ns = match &apex {
-        Ok(names) => names.clone(),
-        Err(_) => Vec::new(),
+        Ok(names) if !names.is_empty() => names.clone(),
+        // The resolver cannot say (a lame delegation makes it SERVFAIL):
+        // ask the servers the parent names, at their glue, directly.
+        _ if parent.available => {
+            let why = match &apex {
+                Ok(_) => "no NS records".to_string(),
+                Err(e) => e.clone(),
+            };
+            match ns_from_servers(domain, &parent.ns, &glue, options) {
+                Ok((names, server)) => {
+                    notes.push((
+                        Verdict::Warn,
+                        "apex-direct",
+                        format!(
+                            "the resolver gave no NS set for {domain} ({why}); {server} gave it when asked directly"
+                        ),
+                    ));
+                    names
+                }
+                Err(tried) => {
+                    notes.push((
+                        Verdict::Fail,
+                        "apex-unavailable",
+                        format!(
+                            "no NS set for {domain}: the resolver answered {why}, and no server the parent names answered for the zone ({tried})"
+                        ),
+                    ));
+                    Vec::new()
+                }
+            }
+        }
+        _ => Vec::new(),
     };
     if let Err(e) = &apex
         && !parent.available
@@ -372,7 +404,16 @@ pub fn probe(domain: &Name, options: &ProbeOptions, asn: Option<&AsnDb>) -> Doma
                 ns.error = Some("not a valid name".into());
                 return ns;
             };
-            let (addresses, alias, error) = resolve_addresses(&parsed, options);
+            let (mut addresses, alias, mut error) = resolve_addresses(&parsed, options);
+            // A name inside the zone cannot be resolved when the zone is
+            // lame: the parent's glue is the address to ask.
+            if addresses.is_empty() && !ns.glue.is_empty() {
+                error = Some(format!(
+                    "the resolver gave no address ({}): the parent's glue is used",
+                    error.as_deref().unwrap_or("no records")
+                ));
+                addresses = ns.glue.clone();
+            }
             ns.cname = alias;
             ns.error = error;
             ns.addresses = addresses
@@ -388,14 +429,67 @@ pub fn probe(domain: &Name, options: &ProbeOptions, asn: Option<&AsnDb>) -> Doma
             ns
         })
         .collect();
-    analyze(
+    let mut report = analyze(
         &domain.to_string(),
         parent,
         apex_ns,
         nameservers,
         &options.thresholds,
         asn,
-    )
+    );
+    for (severity, code, message) in notes {
+        report.add_finding(severity, code, message);
+    }
+    report
+}
+
+/// The NS set of `zone` asked of its own servers (RD=0): those the parent
+/// names, at their glue addresses or, lacking glue, their resolved ones.
+/// The first authoritative answer wins; the error lists who was tried.
+fn ns_from_servers(
+    zone: &Name,
+    names: &[String],
+    glue: &BTreeMap<String, Vec<IpAddr>>,
+    options: &ProbeOptions,
+) -> Result<(Vec<String>, String), String> {
+    let mut tried = Vec::new();
+    for name in names {
+        let addresses = match glue.get(name) {
+            Some(addresses) if !addresses.is_empty() => addresses.clone(),
+            _ => match Name::parse(name.as_bytes(), None) {
+                Ok(parsed) => resolve_addresses(&parsed, options).0,
+                Err(_) => Vec::new(),
+            },
+        };
+        for address in addresses {
+            let target = SocketAddr::new(address, options.ns_port);
+            if !routable(target) {
+                continue;
+            }
+            match ask(target, zone, RType::NS, false, false, options) {
+                Ok((answer, _)) if answer.authoritative && answer.rcode == wire::rcode::NOERROR => {
+                    let found = ns_names(&answer.answer, zone);
+                    if !found.is_empty() {
+                        return Ok((found, format!("{name} at {address}")));
+                    }
+                    tried.push(format!("{name} at {address}: no NS records"));
+                }
+                Ok((answer, _)) => tried.push(format!(
+                    "{name} at {address}: {}",
+                    if answer.rcode == wire::rcode::NOERROR {
+                        "not authoritative".to_string()
+                    } else {
+                        wire::rcode_name(answer.rcode)
+                    }
+                )),
+                Err(e) => tried.push(format!("{name} at {address}: {e}")),
+            }
+        }
+    }
+    if tried.is_empty() {
+        tried.push("none has an address".into());
+    }
+    Err(tried.join("; "))
 }
 
 /// Probes many domains, `jobs` at a time; reports in the order given.

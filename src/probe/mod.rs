@@ -102,6 +102,9 @@ pub struct Address {
     pub block: String,
     /// Its /24 or /48: the routable minimum.
     pub routable: String,
+    /// The special-purpose block it is in (RFC 6890 registries), if any:
+    /// such an address is not reachable from the Internet at large.
+    pub special: Option<&'static str>,
     pub asn: Option<u32>,
     pub as_name: Option<String>,
     pub query: Option<QueryResult>,
@@ -221,7 +224,9 @@ fn diversity_of(nameservers: &[Nameserver], keep: impl Fn(&Address) -> bool) -> 
         let own: BTreeSet<&str> = addrs.iter().map(|a| a.block.as_str()).collect();
         for a in &addrs {
             blocks.insert(a.block.clone());
-            routable.insert(a.routable.clone());
+            if a.special.is_none() {
+                routable.insert(a.routable.clone());
+            }
         }
         if own.len() == 1 {
             *taken
@@ -276,6 +281,20 @@ pub fn analyze(
             if let Some(entry) = db.lookup(a.address) {
                 a.asn = Some(entry.asn);
                 a.as_name = Some(entry.description.clone());
+            }
+        }
+    }
+    for ns in &nameservers {
+        for a in &ns.addresses {
+            if let Some(kind) = a.special {
+                add(
+                    Verdict::Fail,
+                    "special-address",
+                    format!(
+                        "{} has the address {}, which is {kind} (RFC 6890 special-purpose): resolvers on the Internet cannot reach it",
+                        ns.name, a.address
+                    ),
+                );
             }
         }
     }
@@ -460,24 +479,7 @@ pub fn analyze(
         asns: asns.into_iter().collect(),
         single_as_failure,
     };
-    let verdict = findings
-        .iter()
-        .map(|f| f.severity)
-        .max()
-        .unwrap_or(Verdict::Pass);
-    let reasons = if verdict == Verdict::Pass {
-        vec![format!(
-            "nameserver addresses span {} IPv4 and {} IPv6 blocks; no single block failure takes the domain down",
-            diversity.v4.blocks.len(),
-            diversity.v6.blocks.len()
-        )]
-    } else {
-        findings
-            .iter()
-            .filter(|f| f.severity == verdict)
-            .map(|f| f.message.clone())
-            .collect()
-    };
+    let (verdict, reasons) = judge(&findings, &diversity);
     DomainReport {
         domain: domain.to_string(),
         verdict,
@@ -576,6 +578,84 @@ fn list_or_none(items: &[&String]) -> String {
     }
 }
 
+/// The verdict of a domain's findings, and its reasons in words.
+fn judge(findings: &[Finding], diversity: &Diversity) -> (Verdict, Vec<String>) {
+    let verdict = findings
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Verdict::Pass);
+    let reasons = if verdict == Verdict::Pass {
+        vec![format!(
+            "nameserver addresses span {} IPv4 and {} IPv6 blocks; no single block failure takes the domain down",
+            diversity.v4.blocks.len(),
+            diversity.v6.blocks.len()
+        )]
+    } else {
+        findings
+            .iter()
+            .filter(|f| f.severity == verdict)
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    (verdict, reasons)
+}
+
+impl DomainReport {
+    /// Adds a finding made outside [`analyze`] (by the lookup) and judges
+    /// the domain again.
+    pub fn add_finding(&mut self, severity: Verdict, code: &'static str, message: String) {
+        self.findings.push(Finding {
+            severity,
+            code,
+            message,
+        });
+        (self.verdict, self.reasons) = judge(&self.findings, &self.diversity);
+    }
+}
+
+/// The special-purpose block of an address (the IANA IPv4 and IPv6
+/// Special-Purpose Address Registries of RFC 6890), in words; `None` for an
+/// address of the global unicast space.
+pub fn special_purpose(address: IpAddr) -> Option<&'static str> {
+    match address {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            Some(match o {
+                [0, ..] => "in 0.0.0.0/8 (\"this network\")",
+                [10, ..] | [172, 16..=31, ..] | [192, 168, ..] => "a private address (RFC 1918)",
+                [100, 64..=127, ..] => "shared address space (RFC 6598, carrier-grade NAT)",
+                [127, ..] => "a loopback address",
+                [169, 254, ..] => "a link-local address",
+                [192, 0, 0, _] => "in the IETF protocol assignments block 192.0.0.0/24",
+                [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _] => {
+                    "a documentation address (RFC 5737)"
+                }
+                [198, 18..=19, ..] => "a benchmarking address (RFC 2544)",
+                [224..=239, ..] => "a multicast address",
+                [240..=255, ..] => "reserved (240.0.0.0/4)",
+                _ => return None,
+            })
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            Some(match s {
+                [0, 0, 0, 0, 0, 0, 0, 0] => "the unspecified address",
+                [0, 0, 0, 0, 0, 0, 0, 1] => "a loopback address",
+                [0x64, 0xff9b, 1, ..] => "a local-use NAT64 address (RFC 8215)",
+                [0x100, 0, 0, 0, ..] => "a discard-only address (RFC 6666)",
+                [0x2001, 0x2, 0, ..] => "a benchmarking address (RFC 5180)",
+                [0x2001, 0xdb8, ..] => "a documentation address (RFC 3849)",
+                [0x2001, 0..=0x1ff, ..] => "in the IETF protocol assignments block 2001::/23",
+                [first, ..] if first & 0xfe00 == 0xfc00 => "a unique local address (RFC 4193)",
+                [first, ..] if first & 0xffc0 == 0xfe80 => "a link-local address",
+                [first, ..] if first & 0xff00 == 0xff00 => "a multicast address",
+                _ => return None,
+            })
+        }
+    }
+}
+
 /// An address with its blocks filled in.
 pub fn address(address: IpAddr, sizes: BlockSizes) -> Address {
     let address = normalize(address);
@@ -588,6 +668,7 @@ pub fn address(address: IpAddr, sizes: BlockSizes) -> Address {
         address,
         block: block(address, prefix),
         routable: block(address, routable),
+        special: special_purpose(address),
         asn: None,
         as_name: None,
         query: None,
@@ -597,6 +678,26 @@ pub fn address(address: IpAddr, sizes: BlockSizes) -> Address {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc6890_special_purpose_addresses_are_named() {
+        for (text, special) in [
+            ("127.0.0.2", true),
+            ("10.1.2.3", true),
+            ("192.0.2.53", true),
+            ("100.64.0.1", true),
+            ("::1", true),
+            ("fd00::53", true),
+            ("2001:db8::53", true),
+            ("fe80::1", true),
+            ("1.1.1.1", false),
+            ("2606:4700:58::1", false),
+            ("172.32.0.1", false),
+        ] {
+            let address: IpAddr = text.parse().unwrap();
+            assert_eq!(special_purpose(address).is_some(), special, "{text}");
+        }
+    }
 
     fn ns(name: &str, addresses: &[&str]) -> Nameserver {
         Nameserver {
@@ -692,19 +793,19 @@ mod tests {
     #[test]
     fn edge_cases() {
         // IPv4-mapped IPv6 counts as IPv4.
-        let a = address("::ffff:192.0.2.1".parse().unwrap(), BlockSizes::default());
+        let a = address("::ffff:193.0.2.1".parse().unwrap(), BlockSizes::default());
         assert_eq!(
             (a.address.to_string(), a.block.as_str()),
-            ("192.0.2.1".into(), "192.0.0.0/8")
+            ("193.0.2.1".into(), "193.0.0.0/8")
         );
         // A single nameserver.
-        let report = judge(vec![ns("only.", &["192.0.2.1", "2001:db8::1"])]);
+        let report = judge(vec![ns("only.", &["193.0.2.1", "2a01:db8::1"])]);
         assert_eq!(report.verdict, Verdict::Fail);
         assert!(codes(&report).contains(&"single-ns"));
         // Only IPv6, in two /45s.
         let report = judge(vec![
-            ns("a.", &["2001:db8::1"]),
-            ns("b.", &["2001:db8:100::1"]),
+            ns("a.", &["2a01:db8::1"]),
+            ns("b.", &["2a01:db8:100::1"]),
         ]);
         assert!(codes(&report).contains(&"no-ipv4"));
         assert!(
@@ -714,8 +815,8 @@ mod tests {
         );
         // A nameserver with no address next to working ones.
         let report = judge(vec![
-            ns("a.", &["192.0.2.1", "2001:db8::1"]),
-            ns("b.", &["198.51.100.1", "2001:db8:100::1"]),
+            ns("a.", &["193.0.2.1", "2a01:db8::1"]),
+            ns("b.", &["199.51.100.1", "2a01:db8:100::1"]),
             Nameserver {
                 error: Some("NXDOMAIN".into()),
                 ..ns("c.", &[])
@@ -725,10 +826,10 @@ mod tests {
         assert_eq!(codes(&report), ["ns-no-address"]);
         // Three of four in one /8: a warning, not a failure.
         let report = judge(vec![
-            ns("a.", &["10.0.0.1", "2001:db8::1"]),
-            ns("b.", &["10.0.0.2", "2001:db8:100::1"]),
-            ns("c.", &["10.0.0.3", "2001:db8:200::1"]),
-            ns("d.", &["192.0.2.1", "2001:db8:300::1"]),
+            ns("a.", &["11.0.0.1", "2a01:db8::1"]),
+            ns("b.", &["11.0.0.2", "2a01:db8:100::1"]),
+            ns("c.", &["11.0.0.3", "2a01:db8:200::1"]),
+            ns("d.", &["193.0.2.1", "2a01:db8:300::1"]),
         ]);
         assert_eq!(report.verdict, Verdict::Warn);
         assert_eq!(report.diversity.v4.largest_share, 0.75);
@@ -760,9 +861,9 @@ mod tests {
     #[test]
     fn query_results_flag_lame_and_stale_servers() {
         let mut servers = vec![
-            ns("a.", &["192.0.2.1"]),
-            ns("b.", &["198.51.100.1"]),
-            ns("c.", &["203.0.113.1"]),
+            ns("a.", &["193.0.2.1"]),
+            ns("b.", &["199.51.100.1"]),
+            ns("c.", &["204.0.113.1"]),
         ];
         let ok = |serial| QueryResult {
             udp: true,

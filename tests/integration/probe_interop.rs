@@ -16,6 +16,7 @@ ada.cf A 173.245.59.147\nada.cf A 108.162.193.147\nada.cf A 172.64.33.147\n\
 ada.cf AAAA 2606:4700:58::adf5:3b93\nada.cf AAAA 2803:f800:50::6ca2:c193\nada.cf AAAA 2a06:98c1:50::ac40:2193\n\
 bob.cf A 173.245.58.99\nbob.cf A 108.162.192.99\nbob.cf A 172.64.32.99\n\
 bob.cf AAAA 2606:4700:58::adf5:3a63\nbob.cf AAAA 2803:f800:50::6ca2:c063\nbob.cf AAAA 2a06:98c1:50::ac40:2063\n\
+lame NS ns1.lame\nns1.lame A 127.0.0.3\n\
 aws NS ns-1500.aws\naws NS ns-164.aws\naws NS ns-2028.aws\naws NS ns-917.aws\n\
 ns-1500.aws A 205.251.197.220\nns-164.aws A 205.251.192.165\nns-2028.aws A 205.251.199.236\nns-917.aws A 205.251.195.149\n";
 
@@ -137,6 +138,38 @@ fn probe_against_nsd_behind_unbound() {
     assert!(c.contains(&"serial-mismatch".to_string()), "{c:?}");
     assert!(c.contains(&"v4-blocks".to_string()), "{c:?}");
     assert_eq!(good["verdict"], "fail");
+    // Loopback addresses are special-purpose (RFC 6890), not routable blocks.
+    assert!(c.contains(&"special-address".to_string()), "{c:?}");
+    assert!(
+        good["diversity"]["v4"]["routable_blocks"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{good}"
+    );
+
+    // A lame delegation with an in-zone name server: the resolver cannot
+    // answer, so the parent's glue is asked directly, and found lame.
+    let mut args = base.to_vec();
+    args.extend(["--format", "json", "lame.test"]);
+    let out = probe(&args);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
+    let lame_domain = domain(&report, "lame.test.");
+    let c = codes(lame_domain);
+    assert!(c.contains(&"apex-unavailable".to_string()), "{lame_domain}");
+    assert!(c.contains(&"lame".to_string()), "{lame_domain}");
+    assert_eq!(lame_domain["verdict"], "fail");
+    let ns = &lame_domain["nameservers"][0];
+    assert_eq!(ns["name"], "ns1.lame.test.", "{lame_domain}");
+    assert_eq!(ns["addresses"][0]["address"], "127.0.0.3", "{lame_domain}");
+    assert!(
+        ns["error"]
+            .as_str()
+            .unwrap()
+            .contains("the parent's glue is used"),
+        "{lame_domain}"
+    );
     let lame = good["findings"]
         .as_array()
         .unwrap()

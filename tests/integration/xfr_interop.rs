@@ -536,6 +536,14 @@ fn if_newer_checks_the_serial_first() {
     let result = xfr(&["cron.test", "--from", &from]);
     assert_eq!(exit_code(&result), 0);
     assert!(text(&result.stdout).contains("host19.cron.test. 3600 IN TXT"));
+    // With the zone on standard output, the JSON report is on standard error.
+    let result = xfr(&["cron.test", "--from", &from, "--format", "json"]);
+    assert_eq!(exit_code(&result), 0);
+    assert!(text(&result.stdout).contains("host19.cron.test. 3600 IN TXT"));
+    let report: serde_json::Value = serde_json::from_slice(&result.stderr).unwrap();
+    assert_eq!(report["transfer"], "axfr");
+    assert_eq!(report["output"], "-");
+    assert!(report["records"].as_u64().unwrap() > 20);
 }
 
 #[test]
