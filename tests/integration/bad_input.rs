@@ -191,3 +191,110 @@ fn unbalanced_parentheses_and_quotes() {
     assert!(out.contains("unbalanced quotes"), "{out}");
     assert!(out.contains("unbalanced parentheses"), "{out}");
 }
+
+/// RFC 3597 §5: generic rdata of a known type must parse as that type.
+/// These once panicked check, ds and sign.
+#[test]
+fn rfc3597_5_generic_rdata_of_a_known_type_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    for (line, what) in [
+        ("@ SOA \\# 0", "SOA"),
+        ("@ CDS \\# 1 00", "CDS"),
+        ("@ DNSKEY \\# 1 01", "DNSKEY"),
+        ("www RRSIG \\# 1 00", "RRSIG"),
+        ("www A \\# 3 010203", "A"),
+        ("www TXT \\# 2 0561", "TXT"),
+        ("www TXT \\# text", "length in octets"),
+        ("@ ZONEMD \\# 10 00000001 0101 41424344", "RFC 8976"),
+    ] {
+        let zone = write(dir.path(), "generic.zone", &format!("{HEADER}{line}\n"));
+        let (code, out) = check(&zone);
+        assert_eq!(code, 1, "{line}: {out}");
+        assert!(out.contains(":6:"), "{line}: no line:column in {out}");
+        assert!(out.contains(what), "{line}: {out}");
+        for args in [
+            vec!["ds", "-z", "example", zone.to_str().unwrap()],
+            vec![
+                "sign",
+                "--keys",
+                dir.path().to_str().unwrap(),
+                "-z",
+                "example",
+                "-o",
+                dir.path().join("out").to_str().unwrap(),
+                zone.to_str().unwrap(),
+            ],
+        ] {
+            let out = run(&args);
+            assert_ne!(exit_code(&out), 101, "{line}: {args:?} panicked");
+            assert_eq!(exit_code(&out), 2, "{line}: {args:?}");
+        }
+    }
+    // The text \# is written quoted.
+    let zone = write(
+        dir.path(),
+        "quoted.zone",
+        &format!("{HEADER}www TXT \"\\\\#\" text\n"),
+    );
+    assert_eq!(check(&zone).0, 0);
+}
+
+/// RFC 4034 §3.1.3: only a leftmost `*` is a wildcard label; a `*` further
+/// down counts in the RRSIG Labels field.
+#[test]
+fn rfc4034_3_1_3_star_labels_below_the_leftmost_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = write(
+        dir.path(),
+        "example.zone",
+        &format!("{HEADER}a.*.b A 192.0.2.9\n*.c A 192.0.2.10\n"),
+    );
+    let keys = dir.path().join("keys");
+    let out = run(&["keygen", "example", "--csk", "-K", keys.to_str().unwrap()]);
+    assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
+    let signed = dir.path().join("signed");
+    let out = run(&[
+        "sign",
+        "--keys",
+        keys.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+        zone.to_str().unwrap(),
+    ]);
+    assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
+    let text_signed = std::fs::read_to_string(&signed).unwrap();
+    // a.*.b.example. has 4 labels; *.c.example. has 2 (the wildcard left out).
+    assert!(
+        text_signed
+            .lines()
+            .any(|l| l.starts_with("a.*.b.example.") && l.contains("RRSIG A 13 4 ")),
+        "{text_signed}"
+    );
+    assert!(
+        text_signed
+            .lines()
+            .any(|l| l.starts_with("*.c.example.") && l.contains("RRSIG A 13 2 ")),
+        "{text_signed}"
+    );
+    assert_eq!(exit_code(&run(&["verify", signed.to_str().unwrap()])), 0);
+    for (tool, args) in [
+        ("ldns-verify-zone", vec![signed.to_str().unwrap()]),
+        (
+            "dnssec-verify",
+            vec!["-z", "-o", "example", signed.to_str().unwrap()],
+        ),
+    ] {
+        if let Some(binary) = peer(tool) {
+            let out = std::process::Command::new(binary)
+                .args(&args)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{tool}: {}{}",
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+        }
+    }
+}
