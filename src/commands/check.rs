@@ -129,7 +129,7 @@ fn collect(path: &Path, named: bool, out: &mut Vec<Source>) {
                     }
                 }
                 _ if e.kind() == std::io::ErrorKind::NotFound => "no such file".to_string(),
-                _ => e.to_string(),
+                _ => zonectl::fsutil::io_reason(&e),
             };
             out.push(Source::Unreadable(path.to_path_buf(), why));
             return;
@@ -152,7 +152,10 @@ fn collect(path: &Path, named: bool, out: &mut Vec<Source>) {
     let entries = match std::fs::read_dir(path) {
         Ok(entries) => entries,
         Err(e) => {
-            out.push(Source::Unreadable(path.to_path_buf(), e.to_string()));
+            out.push(Source::Unreadable(
+                path.to_path_buf(),
+                zonectl::fsutil::io_reason(&e),
+            ));
             return;
         }
     };

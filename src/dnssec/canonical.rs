@@ -77,3 +77,14 @@ pub fn canonical_rdata(rtype: RType, rdata: &[u8]) -> Cow<'_, [u8]> {
     }
     Cow::Owned(out)
 }
+
+/// The RRSIG Labels field of an owner (RFC 4034 §3.1.3): its labels, not
+/// counting the root nor a leftmost wildcard label. A `*` anywhere else
+/// is an ordinary label.
+pub fn rrsig_labels(owner: &crate::zone::Name) -> usize {
+    let mut labels = owner.labels();
+    match labels.next() {
+        None => 0,
+        Some(first) => usize::from(first != b"*") + labels.count(),
+    }
+}

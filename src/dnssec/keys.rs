@@ -642,6 +642,24 @@ pub fn algorithm_from_name(name: &str) -> Option<u8> {
         .or_else(|| name.parse().ok())
 }
 
+/// Algorithms among `keys` that have a zone-signing key but no key with the
+/// SEP flag: such a ZSK must sign the DNSKEY RRset itself, which RFC 4035
+/// allows but BIND's `dnssec-verify` refuses ("Missing self-signed KSK").
+pub fn algorithms_without_ksk(keys: &[SigningKey]) -> Vec<u8> {
+    let mut out: Vec<u8> = keys
+        .iter()
+        .map(|k| k.algorithm)
+        .filter(|&a| {
+            !keys
+                .iter()
+                .any(|k| k.algorithm == a && k.flags & FLAG_SEP != 0)
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -687,22 +705,4 @@ mod tests {
             assert!(!format!("{key:?}").contains("PrivateKey"));
         }
     }
-}
-
-/// Algorithms among `keys` that have a zone-signing key but no key with the
-/// SEP flag: such a ZSK must sign the DNSKEY RRset itself, which RFC 4035
-/// allows but BIND's `dnssec-verify` refuses ("Missing self-signed KSK").
-pub fn algorithms_without_ksk(keys: &[SigningKey]) -> Vec<u8> {
-    let mut out: Vec<u8> = keys
-        .iter()
-        .map(|k| k.algorithm)
-        .filter(|&a| {
-            !keys
-                .iter()
-                .any(|k| k.algorithm == a && k.flags & FLAG_SEP != 0)
-        })
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
 }

@@ -465,7 +465,7 @@ fn sign_rrsets(
             let mut made = 0;
             let mut reused = 0;
             let mut out = Vec::new();
-            let labels = super::verify::rrsig_labels(&set.owner) as u8;
+            let labels = super::canonical::rrsig_labels(&set.owner) as u8;
             let expiration =
                 options
                     .expiration

@@ -171,7 +171,7 @@ pub fn verify_zone(zone: &Zone, options: &VerifyOptions) -> Vec<Problem> {
     check_zonemd(zone, &mut problems);
     problems.sort_by(|a, b| a.pos.cmp(&b.pos).then_with(|| a.code.cmp(b.code)));
     problems.dedup();
-    group_expired(problems)
+    problems
 }
 
 /// The problems of [`verify_zone`], and for a zone with no signatures at
@@ -187,70 +187,6 @@ pub fn verify_signed_zone(zone: &Zone, options: &VerifyOptions) -> Vec<Problem> 
         code: "unsigned",
         message: "the zone has no signatures (no RRSIG records)".into(),
     }]
-}
-
-/// RRSIGs that expired at the same moment become one problem that counts
-/// them, names the first few and stands at the first one's position: a
-/// lapsed re-signing shows as one line, not as one per RRset.
-fn group_expired(problems: Vec<Problem>) -> Vec<Problem> {
-    use std::collections::BTreeMap;
-    const NAMED: usize = 3;
-    let mut by_time: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, p) in problems.iter().enumerate() {
-        if p.code == "rrsig-expired"
-            && let Some((_, at)) = p.message.rsplit_once(" expired at ")
-        {
-            by_time.entry(at.to_string()).or_default().push(i);
-        }
-    }
-    let mut keep = vec![true; problems.len()];
-    let mut grouped: Vec<(usize, Problem)> = Vec::new();
-    for (at, members) in by_time.into_iter().filter(|(_, m)| m.len() > 1) {
-        let what: Vec<&str> = members
-            .iter()
-            .take(NAMED)
-            .map(|&i| {
-                let m = &problems[i].message;
-                m.strip_prefix("the RRSIG of ")
-                    .and_then(|m| m.split(" expired at ").next())
-                    .unwrap_or(m)
-            })
-            .collect();
-        let more = members.len().saturating_sub(NAMED);
-        let first = &problems[members[0]];
-        grouped.push((
-            members[0],
-            Problem {
-                owner: first.owner.clone(),
-                pos: first.pos,
-                code: "rrsig-expired",
-                message: format!(
-                    "{} RRSIGs expired at {at}: {}{}",
-                    members.len(),
-                    what.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    }
-                ),
-            },
-        ));
-        for &i in &members {
-            keep[i] = false;
-        }
-    }
-    let mut out: Vec<Problem> = Vec::with_capacity(problems.len());
-    let mut grouped = grouped.into_iter().peekable();
-    for (i, p) in problems.into_iter().enumerate() {
-        if grouped.peek().is_some_and(|(at, _)| *at == i) {
-            out.push(grouped.next().unwrap().1);
-        }
-        if keep[i] {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// An RRSIG time as people read it: `2026-12-01 10:00:00 UTC`.
@@ -271,17 +207,6 @@ fn show_time(secs: u32) -> String {
         part(10..12),
         part(12..14)
     )
-}
-
-/// The RRSIG Labels field of an owner (RFC 4034 §3.1.3): its labels, not
-/// counting the root nor a leftmost wildcard label. A `*` anywhere else
-/// is an ordinary label.
-pub fn rrsig_labels(owner: &Name) -> usize {
-    let mut labels = owner.labels();
-    match labels.next() {
-        None => 0,
-        Some(first) => usize::from(first != b"*") + labels.count(),
-    }
 }
 
 /// ZONEMD (RFC 8976 §4): when present at the apex, one record of a known
@@ -516,7 +441,7 @@ pub fn signed_data(
             .map(u8::to_ascii_lowercase),
     );
     let mut owner_wire = owner.as_wire().to_ascii_lowercase();
-    let owner_labels = rrsig_labels(owner);
+    let owner_labels = super::canonical::rrsig_labels(owner);
     if (labels as usize) < owner_labels {
         // Wildcard expansion: `*.` plus the rightmost `labels` labels.
         let mut skip = owner.label_count() - labels as usize;
@@ -562,7 +487,7 @@ fn check_one(
             Name::from_wire(sig.signer).map_or("?".into(), |n| n.to_string())
         ));
     }
-    if sig.labels as usize > rrsig_labels(owner) {
+    if sig.labels as usize > super::canonical::rrsig_labels(owner) {
         return Some(format!(
             "labels field {} exceeds the owner's label count",
             sig.labels
@@ -638,15 +563,23 @@ fn check_signatures(
         }
     }
     // Work-stealing over small batches of nodes: signature counts per node vary.
-    let check = || -> Vec<Vec<Problem>> {
+    let check = || -> Vec<(Vec<Problem>, Vec<Expired>)> {
         nodes
             .par_chunks(256)
             .map(|part| {
-                let mut found = Vec::new();
+                let (mut found, mut expired) = (Vec::new(), Vec::new());
                 for node in part {
-                    check_node_signatures(zone, node, keys, &algorithms, options.now, &mut found);
+                    check_node_signatures(
+                        zone,
+                        node,
+                        keys,
+                        &algorithms,
+                        options.now,
+                        &mut found,
+                        &mut expired,
+                    );
                 }
-                found
+                (found, expired)
             })
             .collect()
     };
@@ -657,7 +590,60 @@ fn check_signatures(
         Ok(pool) => pool.install(check),
         Err(_) => check(),
     };
-    problems.extend(results.into_iter().flatten());
+    let mut expired = Vec::new();
+    for (found, lapsed) in results {
+        problems.extend(found);
+        expired.extend(lapsed);
+    }
+    problems.extend(expired_problems(expired));
+}
+
+/// An RRset all of whose signatures expired, and when the last one did.
+struct Expired {
+    owner: Name,
+    rtype: RType,
+    pos: Pos,
+    at: u32,
+}
+
+/// One problem per expiry time: RRSIGs that expired at the same moment are
+/// counted, the first few named, at the first one's position, so that a
+/// lapsed re-signing shows as one line rather than one per RRset.
+fn expired_problems(mut expired: Vec<Expired>) -> Vec<Problem> {
+    const NAMED: usize = 3;
+    expired.sort_by_key(|e| (e.at, e.pos));
+    expired
+        .chunk_by(|a, b| a.at == b.at)
+        .map(|group| {
+            let first = &group[0];
+            let at = show_time(first.at);
+            let message = match group {
+                [one] => format!("the RRSIG of {}/{} expired at {at}", one.owner, one.rtype),
+                _ => {
+                    let named: Vec<String> = group
+                        .iter()
+                        .take(NAMED)
+                        .map(|e| format!("{}/{}", e.owner, e.rtype))
+                        .collect();
+                    let more = match group.len().saturating_sub(NAMED) {
+                        0 => String::new(),
+                        n => format!(" and {n} more"),
+                    };
+                    format!(
+                        "{} RRSIGs expired at {at}: {}{more}",
+                        group.len(),
+                        named.join(", ")
+                    )
+                }
+            };
+            Problem {
+                owner: first.owner.clone(),
+                pos: first.pos,
+                code: "rrsig-expired",
+                message,
+            }
+        })
+        .collect()
 }
 
 fn check_node_signatures(
@@ -667,6 +653,7 @@ fn check_node_signatures(
     algorithms: &BTreeSet<u8>,
     now: u32,
     out: &mut Vec<Problem>,
+    expired: &mut Vec<Expired>,
 ) {
     let sigs: Vec<(Rrsig<'_>, Pos)> = node
         .sets
@@ -741,17 +728,12 @@ fn check_node_signatures(
             && set_sigs().next().is_some()
             && set_sigs().all(|(s, _)| !not_after(now, s.expiration))
         {
-            let expired_at = set_sigs().map(|(s, _)| s.expiration).max().unwrap_or(0);
-            out.push(problem(
-                set.pos,
-                "rrsig-expired",
-                format!(
-                    "the RRSIG of {}/{} expired at {}",
-                    node.owner,
-                    set.rtype,
-                    show_time(expired_at)
-                ),
-            ));
+            expired.push(Expired {
+                owner: node.owner.clone(),
+                rtype: set.rtype,
+                pos: set.pos,
+                at: set_sigs().map(|(s, _)| s.expiration).max().unwrap_or(0),
+            });
             continue;
         }
         if valid_algorithms.is_empty() {

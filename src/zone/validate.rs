@@ -187,7 +187,7 @@ fn svcb_value(key: u16, value: &[u8]) -> Result<(), String> {
     };
     match key {
         // mandatory: a non-empty list of keys.
-        0 if value.is_empty() || value.len() % 2 != 0 => bad("mandatory"),
+        0 if value.is_empty() || !value.len().is_multiple_of(2) => bad("mandatory"),
         // alpn: a non-empty list of non-empty length-prefixed ids.
         1 => {
             let mut rest = value;
@@ -204,8 +204,8 @@ fn svcb_value(key: u16, value: &[u8]) -> Result<(), String> {
         }
         2 if !value.is_empty() => bad("no-default-alpn"),
         3 if value.len() != 2 => bad("port"),
-        4 if value.is_empty() || value.len() % 4 != 0 => bad("ipv4hint"),
-        6 if value.is_empty() || value.len() % 16 != 0 => bad("ipv6hint"),
+        4 if value.is_empty() || !value.len().is_multiple_of(4) => bad("ipv4hint"),
+        6 if value.is_empty() || !value.len().is_multiple_of(16) => bad("ipv6hint"),
         _ => Ok(()),
     }
 }
