@@ -378,3 +378,126 @@ fn no_stray_files_at_the_repository_root() {
         .collect();
     assert!(stray.is_empty(), "{stray:?}");
 }
+
+/// On a terminal, sign's progress bar counts up to the RRsets really
+/// signed (it once stopped short of an estimate) and shows a whole rate
+/// ("7,843/s", not "7,842.8327/s"). `script` gives the command a terminal.
+#[test]
+fn the_sign_progress_bar_ends_at_its_total_with_a_whole_rate() {
+    let Some(script) = peer("script") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut zone = String::from(
+        "$TTL 3600\n@ SOA ns1 hm 1 7200 1800 1209600 3600\n@ NS ns1\nns1 A 192.0.2.1\n",
+    );
+    for i in 0..60_000 {
+        zone.push_str(&format!("h{i} A 192.0.2.{}\nh{i} TXT \"{i}\"\n", i % 250));
+    }
+    let zone = write(dir.path(), "example.com.zone", &zone);
+    keygen(dir.path(), &["--csk"]);
+    let signed = dir.path().join("signed");
+    let json = dir.path().join("stats.json");
+    let command = format!(
+        "{} sign --keys {} --format json -o {} {} > {}",
+        env!("CARGO_BIN_EXE_zonectl"),
+        dir.path().display(),
+        signed.display(),
+        zone.display(),
+        json.display()
+    );
+    let out = std::process::Command::new(script)
+        .args(["-qefc", &command, "/dev/null"])
+        .env("COLUMNS", "200")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let signed_sets = stats["rrsets_signed"].as_u64().unwrap();
+    let screen = text(&out.stdout);
+    // Each frame: "… 12,345/180,007 RRsets signed (7,843/s, 3s left)".
+    let frames: Vec<(u64, u64, &str)> = screen
+        .split(['\r', '\n'])
+        .filter_map(|frame| {
+            let (counts, rest) = frame.split_once(" RRsets signed (")?;
+            let (pos, len) = counts.rsplit(' ').next()?.split_once('/')?;
+            let number = |s: &str| s.replace(',', "").parse::<u64>().ok();
+            Some((
+                number(pos)?,
+                number(len)?,
+                rest.split(", ").next().unwrap_or(rest),
+            ))
+        })
+        .collect();
+    if frames.is_empty() {
+        // Signing was over before the bar's first second: nothing to judge.
+        eprintln!("SKIPPED: signing took under a second here; no bar was drawn");
+        return;
+    }
+    let largest_total = frames.iter().map(|f| f.1).max().unwrap();
+    assert_eq!(largest_total, signed_sets, "{screen:?}");
+    assert!(frames.iter().all(|f| f.0 <= f.1), "{frames:?}");
+    for (_, _, rate) in &frames {
+        assert!(
+            rate.ends_with("/s") && !rate.contains('.'),
+            "rate {rate:?} in {frames:?}"
+        );
+    }
+}
+
+#[test]
+fn bash_completion_offers_algorithm_names() {
+    let bash = text(&run(&["completions", "bash"]).stdout);
+    assert!(
+        bash.contains("ECDSAP256SHA256 ECDSAP384SHA384 ED25519 RSASHA256 RSASHA512"),
+        "keygen -a completes file names"
+    );
+    assert!(
+        bash.contains("hmac-sha256 hmac-sha384 hmac-sha512"),
+        "tsig-keygen -a"
+    );
+}
+
+#[test]
+fn a_superfluous_rrsig_is_called_that() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = write(dir.path(), "example.com.zone", ZONE);
+    keygen(dir.path(), &["--csk"]);
+    let signed = dir.path().join("signed");
+    let out = run(&[
+        "sign",
+        "--keys",
+        dir.path().to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+        zone.to_str().unwrap(),
+    ]);
+    assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
+    // Drop the AAAA record and keep its signature.
+    let kept: String = std::fs::read_to_string(&signed)
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            let fields: Vec<&str> = l.split_whitespace().collect();
+            !(fields.first() == Some(&"www.example.com.") && fields.get(3) == Some(&"AAAA"))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&signed, kept).unwrap();
+    let out = run(&["verify", "--format", "json", signed.to_str().unwrap()]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let superfluous: Vec<&serde_json::Value> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["code"] == "rrsig-superfluous")
+        .collect();
+    assert_eq!(superfluous.len(), 1, "{report}");
+    assert!(
+        superfluous[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("superfluous RRSIG covering AAAA at www.example.com."),
+        "{report}"
+    );
+}
