@@ -448,7 +448,7 @@ pub struct XfrArgs {
     #[arg(long, requires = "output")]
     pub if_newer: bool,
     /// Keep this many previous versions as FILE.1 … FILE.N
-    #[arg(long, default_value_t = 0, value_name = "N", requires = "output")]
+    #[arg(long, default_value_t = 0, value_name = "N", requires = "output", value_parser = clap::builder::TypedValueParser::map(clap::value_parser!(u16).range(0..=1000), usize::from))]
     pub keep: usize,
     /// Verify the received zone's DNSSEC signatures before replacing the local copy
     #[arg(long)]

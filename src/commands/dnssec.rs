@@ -227,10 +227,14 @@ pub fn sign(args: SignArgs) -> Result<ExitCode> {
         progress_total: Some(progress.total()),
         ..options
     };
+    // The output's temporary file first: an output that cannot be written
+    // fails before the signing, not after it.
+    let writing = || format!("writing {}", args.output.display());
+    let mut file = zonectl::fsutil::AtomicFile::create(&args.output).with_context(writing)?;
     let (signed, stats) = sign_zone(zone, &keys, &options)?;
     drop(progress);
-    zonectl::fsutil::write_atomically(&args.output, |w| writer::write_zone(&signed, w))
-        .with_context(|| format!("writing {}", args.output.display()))?;
+    writer::write_zone(&signed, file.writer()).with_context(writing)?;
+    file.commit().with_context(writing)?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
         Format::Table => eprintln!(

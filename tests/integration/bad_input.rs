@@ -298,3 +298,123 @@ fn rfc4034_3_1_3_star_labels_below_the_leftmost_count() {
         }
     }
 }
+
+/// A zone of `names` hosts, large enough that signing it takes a while.
+fn big_zone(names: usize) -> String {
+    let mut zone = String::from(HEADER);
+    for i in 0..names {
+        zone.push_str(&format!("h{i} A 192.0.2.{}\nh{i} TXT \"{i}\"\n", i % 250));
+    }
+    zone
+}
+
+fn temp_files(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+/// SIGINT or SIGTERM while the signed zone is written leaves neither a
+/// temporary file nor a half-written output.
+#[test]
+fn an_interrupted_sign_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = write(dir.path(), "example.zone", &big_zone(60_000));
+    let keys = dir.path().join("keys");
+    let out = run(&["keygen", "example", "--csk", "-K", keys.to_str().unwrap()]);
+    assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
+    for signal in ["INT", "TERM"] {
+        let output = dir.path().join("signed");
+        let mut child = zonectl()
+            .args([
+                "sign",
+                "--keys",
+                keys.to_str().unwrap(),
+                "-o",
+                output.to_str().unwrap(),
+                zone.to_str().unwrap(),
+            ])
+            .spawn()
+            .unwrap();
+        // Wait until the output's temporary file exists, then interrupt.
+        let started = Instant::now();
+        while temp_files(dir.path()).is_empty() && started.elapsed() < Duration::from_secs(60) {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            !temp_files(dir.path()).is_empty(),
+            "no temporary file was seen"
+        );
+        std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "SIG{signal}: {status:?}");
+        assert!(
+            temp_files(dir.path()).is_empty(),
+            "SIG{signal}: {:?}",
+            temp_files(dir.path())
+        );
+        assert!(!output.exists(), "SIG{signal}: a half-written output");
+    }
+}
+
+/// `-o` over an existing file keeps its mode and owner; over a symbolic
+/// link it writes the file the link points to.
+#[test]
+fn output_keeps_mode_and_owner_and_follows_links() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let zone = write(dir.path(), "example.zone", HEADER);
+    let out_file = write(dir.path(), "out.zone", "; old\n");
+    std::fs::set_permissions(&out_file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // As root (CI), hand the output to another user first.
+    let as_root = unsafe { libc::geteuid() } == 0;
+    if as_root {
+        std::os::unix::fs::chown(&out_file, Some(65534), Some(65534)).unwrap();
+    }
+    let result = run(&[
+        "fmt",
+        zone.to_str().unwrap(),
+        "-o",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_eq!(exit_code(&result), 0, "{}", text(&result.stderr));
+    let meta = std::fs::metadata(&out_file).unwrap();
+    assert_eq!(meta.mode() & 0o777, 0o640);
+    if as_root {
+        assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
+    }
+    let link = dir.path().join("link.zone");
+    std::os::unix::fs::symlink("out.zone", &link).unwrap();
+    std::fs::write(&out_file, "; older\n").unwrap();
+    let result = run(&["fmt", zone.to_str().unwrap(), "-o", link.to_str().unwrap()]);
+    assert_eq!(exit_code(&result), 0, "{}", text(&result.stderr));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(&out_file)
+            .unwrap()
+            .contains(" SOA ")
+    );
+    // -o naming a directory: an error, and no temporary file left.
+    let result = run(&[
+        "fmt",
+        zone.to_str().unwrap(),
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(exit_code(&result), 2);
+    assert!(temp_files(dir.path()).is_empty());
+}
