@@ -583,7 +583,7 @@ fn killing_the_primary_mid_transfer_keeps_the_old_copy() {
     loop {
         let writing = std::fs::read_dir(dir.path()).unwrap().any(|e| {
             let e = e.unwrap();
-            e.file_name().to_string_lossy().contains(".tmp.") && e.metadata().unwrap().len() > 0
+            e.file_name().to_string_lossy().ends_with(".tmp") && e.metadata().unwrap().len() > 0
         });
         if writing {
             Command::new("kill").args(["-STOP", &pid]).status().unwrap();
