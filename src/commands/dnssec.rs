@@ -84,7 +84,7 @@ pub fn keygen(args: KeygenArgs) -> Result<ExitCode> {
             );
         }
         let stem = key.write_files(&args.directory)?;
-        println!("{}", stem.file_name().unwrap().to_string_lossy());
+        outln!("{}", stem.file_name().unwrap().to_string_lossy());
         return Ok(ExitCode::SUCCESS);
     }
     for _ in 0..16 {
@@ -102,7 +102,7 @@ pub fn keygen(args: KeygenArgs) -> Result<ExitCode> {
             .map(|f| (f.to_string(), stamp.clone()))
             .collect();
         let stem = key.write_files(&args.directory)?;
-        println!("{}", stem.file_name().unwrap().to_string_lossy());
+        outln!("{}", stem.file_name().unwrap().to_string_lossy());
         return Ok(ExitCode::SUCCESS);
     }
     bail!(
@@ -236,7 +236,7 @@ pub fn sign(args: SignArgs) -> Result<ExitCode> {
     writer::write_zone(&signed, file.writer()).with_context(writing)?;
     file.commit().with_context(writing)?;
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&stats)?),
         Format::Table => eprintln!(
             "{}: signed {} RRsets ({} signatures made, {} reused), {} denial records, serial {}",
             args.output.display(),
@@ -382,7 +382,7 @@ pub fn ds(args: DsArgs) -> Result<ExitCode> {
                 &ds,
                 &mut line,
             );
-            println!("{line}");
+            outln!("{line}");
             printed += 1;
         }
     }

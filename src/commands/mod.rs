@@ -1,6 +1,26 @@
 //! One module per subcommand: each turns arguments into library calls and
 //! prints the result. No DNS logic lives here.
 
+/// `println!` that returns an error instead of panicking when standard
+/// output is gone (a closed pipe: a quiet exit 0) or full (exit 2).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*).map_err($crate::commands::stdout_error)?
+    }};
+}
+
+/// `print!`, likewise, flushed.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout();
+        write!(stdout, $($arg)*)
+            .and_then(|()| stdout.flush())
+            .map_err($crate::commands::stdout_error)?
+    }};
+}
+
 mod check;
 mod dnssec;
 mod fmt;
@@ -31,6 +51,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),
     }
+}
+
+/// An error writing standard output, said as such.
+pub fn stdout_error(error: std::io::Error) -> anyhow::Error {
+    anyhow::Error::new(error).context("writing to standard output")
 }
 
 /// `zonectl check | head` closes our stdout early: not an error.

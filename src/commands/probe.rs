@@ -83,7 +83,7 @@ pub fn execute(args: ProbeArgs) -> Result<ExitCode> {
                 resolver: String,
                 domains: &'a [DomainReport],
             }
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&Out {
                     resolver: resolver.to_string(),
@@ -93,7 +93,7 @@ pub fn execute(args: ProbeArgs) -> Result<ExitCode> {
         }
         Format::Table => {
             for report in &reports {
-                print_report(report);
+                print_report(report)?;
             }
         }
     }
@@ -107,27 +107,27 @@ pub fn execute(args: ProbeArgs) -> Result<ExitCode> {
     })
 }
 
-fn print_report(r: &DomainReport) {
-    println!("{}  {}", r.domain, r.verdict.to_string().to_uppercase());
+fn print_report(r: &DomainReport) -> Result<()> {
+    outln!("{}  {}", r.domain, r.verdict.to_string().to_uppercase());
     if let Some(e) = &r.error {
-        println!("  error: {e}");
-        return;
+        outln!("  error: {e}");
+        return Ok(());
     }
     for reason in &r.reasons {
-        println!("  {reason}");
+        outln!("  {reason}");
     }
     match (&r.parent.available, &r.parent.server) {
-        (true, Some(server)) => println!(
+        (true, Some(server)) => outln!(
             "  parent {}: NS {}  (from {server})",
             r.parent.zone.as_deref().unwrap_or("?"),
             r.parent.ns.join(" ")
         ),
-        _ => println!(
+        _ => outln!(
             "  parent: not read ({})",
             r.parent.error.as_deref().unwrap_or("?")
         ),
     }
-    println!("  apex: NS {}", r.apex_ns.join(" "));
+    outln!("  apex: NS {}", r.apex_ns.join(" "));
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED).set_header([
         "nameserver",
@@ -187,7 +187,7 @@ fn print_report(r: &DomainReport) {
             ]);
         }
     }
-    println!("{table}");
+    outln!("{table}");
     let d = &r.diversity;
     let family = |name: &str, f: &zonectl::probe::FamilyDiversity| {
         if f.nameservers == 0 {
@@ -201,10 +201,11 @@ fn print_report(r: &DomainReport) {
             )
         }
     };
-    println!("  {}", family("IPv4", &d.v4));
-    println!("  {}", family("IPv6", &d.v6));
+    outln!("  {}", family("IPv4", &d.v4));
+    outln!("  {}", family("IPv6", &d.v6));
     for f in r.findings.iter().filter(|f| f.severity != Verdict::Pass) {
-        println!("  {} {}: {}", f.severity, f.code, f.message);
+        outln!("  {} {}: {}", f.severity, f.code, f.message);
     }
-    println!();
+    outln!();
+    Ok(())
 }

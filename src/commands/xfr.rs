@@ -202,8 +202,8 @@ pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
         }
     };
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Table => print_summary(&report),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Table => print_summary(&report)?,
     }
     Ok(ExitCode::from(code))
 }
@@ -229,7 +229,7 @@ fn serial_text(serial: Option<u32>) -> String {
     serial.map_or("none".into(), |s| s.to_string())
 }
 
-fn print_summary(r: &XfrReport) {
+fn print_summary(r: &XfrReport) -> Result<()> {
     if let Some(error) = &r.error {
         eprintln!(
             "zonectl: {}: transfer from {} failed: {error}",
@@ -238,13 +238,13 @@ fn print_summary(r: &XfrReport) {
         if r.serial_before.is_some() || std::path::Path::new(&r.output).exists() {
             eprintln!("zonectl: {} is unchanged", r.output);
         }
-        return;
+        return Ok(());
     }
     if let Some(why) = &r.fallback {
         eprintln!("note: {why}");
     }
     match r.status {
-        Some(Status::UpToDate) => println!(
+        Some(Status::UpToDate) => outln!(
             "{}: up to date at serial {} ({} has {})",
             r.zone,
             serial_text(r.serial_before),
@@ -267,7 +267,7 @@ fn print_summary(r: &XfrReport) {
                 ),
                 TransferKind::None => "no transfer".to_string(),
             };
-            println!(
+            outln!(
                 "{}: {kind} from {}: serial {} -> {}, {} records in {}, {} messages, {:.1} MB in {:.2} s{}",
                 r.zone,
                 r.server,
@@ -284,6 +284,7 @@ fn print_summary(r: &XfrReport) {
             );
         }
     }
+    Ok(())
 }
 
 pub fn notify(args: NotifyArgs) -> Result<ExitCode> {
@@ -333,7 +334,7 @@ pub fn notify(args: NotifyArgs) -> Result<ExitCode> {
                 zone: String,
                 targets: &'a [zonectl::xfr::notify::NotifyReport],
             }
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&Out {
                     zone: zone.to_string(),
@@ -361,7 +362,7 @@ pub fn notify(args: NotifyArgs) -> Result<ExitCode> {
                     r.detail.clone().unwrap_or_default(),
                 ]);
             }
-            println!("NOTIFY {zone}\n{table}");
+            outln!("NOTIFY {zone}\n{table}");
         }
     }
     Ok(if reports.iter().all(|r| r.acknowledged) {
@@ -375,7 +376,7 @@ pub fn tsig_keygen(args: TsigKeygenArgs) -> Result<ExitCode> {
     let algorithm = Algorithm::from_name(&args.algorithm)
         .ok_or_else(|| anyhow!("unknown TSIG algorithm \"{}\"", args.algorithm))?;
     let key = Key::generate(&args.name, algorithm)?;
-    print!(
+    out!(
         "{}",
         if args.knot {
             key.knot_text()

@@ -418,3 +418,61 @@ fn output_keeps_mode_and_owner_and_follows_links() {
     assert_eq!(exit_code(&result), 2);
     assert!(temp_files(dir.path()).is_empty());
 }
+
+/// A full disk behind standard output is an error (exit 2, said once); a
+/// reader that went away (`| head`) is a quiet success. Neither panics.
+#[test]
+fn standard_output_full_or_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "keygen",
+        "example",
+        "--ksk",
+        "-K",
+        dir.path().to_str().unwrap(),
+    ]);
+    let key = dir.path().join(format!("{}.key", text(&out.stdout).trim()));
+    let key = key.to_str().unwrap();
+    let zone = testdata("example.com.zone");
+    let commands: [&[&str]; 5] = [
+        &["ds", key],
+        &["tsig-keygen"],
+        &["keygen", "example", "-K", dir.path().to_str().unwrap()],
+        &["fmt", zone.to_str().unwrap()],
+        &["check", zone.to_str().unwrap()],
+    ];
+    for args in commands {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = zonectl().args(args).stdout(full).output().unwrap();
+        assert_eq!(
+            exit_code(&out),
+            2,
+            "{args:?} > /dev/full: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("No space left on device"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let script = format!(
+            "{} \"$@\" | (exec 0<&-; sleep 0.3); echo ${{PIPESTATUS[0]}}",
+            env!("CARGO_BIN_EXE_zonectl")
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &script, "zonectl"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            text(&out.stdout).trim(),
+            "0",
+            "{args:?} | closed: {}",
+            text(&out.stderr)
+        );
+        assert!(!text(&out.stderr).contains("panicked"), "{args:?}");
+    }
+}
