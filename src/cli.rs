@@ -322,10 +322,13 @@ pub struct SignArgs {
     /// Authenticated denial with NSEC3 (RFC 5155) instead of NSEC
     #[arg(long)]
     pub nsec3: bool,
-    /// NSEC3 extra iterations (RFC 9276: 0)
+    /// NSEC3 extra iterations (RFC 9276: 0; more than 100 needs --force-iterations)
     #[arg(long, default_value_t = 0, requires = "nsec3")]
     pub iterations: u16,
-    /// NSEC3 salt in hex, or - for none (RFC 9276: none)
+    /// Sign with more NSEC3 iterations than validators accept
+    #[arg(long, requires = "nsec3")]
+    pub force_iterations: bool,
+    /// NSEC3 salt in hex (at most 255 octets), or - for none (RFC 9276: none)
     #[arg(long, default_value = "-", requires = "nsec3")]
     pub salt: String,
     /// Leave insecure delegations out of the NSEC3 chain
@@ -415,7 +418,7 @@ pub struct TsigArgs {
     #[arg(long, value_name = "NAME", requires = "tsig_file")]
     pub tsig_key: Option<String>,
     /// Allowed clock difference, in seconds
-    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u16).range(1..))]
     pub tsig_fudge: u16,
 }
 
@@ -456,8 +459,8 @@ pub struct XfrArgs {
     /// Largest journal (FILE.jnl), in bytes or with a unit (k, M, G)
     #[arg(long, default_value = "64M", value_name = "SIZE")]
     pub journal_size: String,
-    /// Seconds to wait for the server at each step
-    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    /// Seconds to wait for the server at each step (1 to 3600)
+    #[arg(long, default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
     /// Output format of the summary (to standard error when the zone goes to standard output)
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -480,11 +483,11 @@ pub struct NotifyArgs {
     pub zone_file: Option<PathBuf>,
     #[command(flatten)]
     pub tsig: TsigArgs,
-    /// Seconds to wait for the first answer; doubled at each retry
-    #[arg(long, default_value_t = 1, value_name = "SECONDS")]
+    /// Seconds to wait for the first answer (1 to 60); doubled at each retry
+    #[arg(long, default_value_t = 1, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=60))]
     pub timeout: u64,
-    /// Tries per target
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    /// Tries per target (1 to 10)
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10))]
     pub tries: u32,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -529,15 +532,27 @@ pub struct ProbeArgs {
     /// Do not contact the nameservers; judge the addresses only
     #[arg(long)]
     pub no_query: bool,
-    /// Seconds to wait for each answer
-    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    /// Seconds to wait for each answer (0.05 to 3600)
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS", value_parser = seconds_between_0_05_and_3600)]
     pub timeout: f64,
-    /// Further tries after a timeout
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    /// Further tries after a timeout (0 to 10)
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
-    /// Domains probed at once
-    #[arg(long, short = 'j', default_value_t = 16, value_name = "N")]
+    /// Domains probed at once (1 to 256)
+    #[arg(long, short = 'j', default_value_t = 16, value_name = "N", value_parser = clap::builder::TypedValueParser::map(clap::value_parser!(u16).range(1..=256), usize::from))]
     pub jobs: usize,
+}
+
+/// A time in seconds, fractions allowed, within what a network wait can
+/// sensibly be.
+fn seconds_between_0_05_and_3600(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a number of seconds"))?;
+    if !(0.05..=3600.0).contains(&seconds) {
+        return Err("the timeout is from 0.05 to 3600 seconds".into());
+    }
+    Ok(seconds)
 }
 
 #[derive(Debug, Args)]

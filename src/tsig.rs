@@ -118,6 +118,8 @@ pub enum TsigError {
     UnknownAlgorithm(String),
     #[error("TSIG secret is not valid base64")]
     BadSecret,
+    #[error("the TSIG secret is empty")]
+    EmptySecret,
     #[error("TSIG key name \"{0}\" is not a valid domain name")]
     BadKeyName(String),
     #[error(
@@ -228,6 +230,10 @@ impl Key {
         let mut secret = Vec::new();
         base64_decode(secret_base64.trim().as_bytes(), &mut secret)
             .map_err(|_| TsigError::BadSecret)?;
+        // An empty secret would make every MAC a public constant.
+        if secret.is_empty() {
+            return Err(TsigError::EmptySecret);
+        }
         Ok(Key {
             name: parse_key_name(name)?,
             algorithm,

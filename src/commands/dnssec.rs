@@ -189,6 +189,7 @@ pub fn sign(args: SignArgs) -> Result<ExitCode> {
             Denial::Nsec
         },
         salt,
+        force_iterations: args.force_iterations,
         serial: match args.serial {
             SerialArg::Keep => SerialPolicy::Keep,
             SerialArg::Increment => SerialPolicy::Increment,

@@ -99,7 +99,7 @@ pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
     let mut client = Client::new(zone.clone(), server);
     client.key = key.clone();
     client.fudge = args.tsig.tsig_fudge;
-    client.timeout = Duration::from_secs(args.timeout.max(1));
+    client.timeout = Duration::from_secs(args.timeout);
     let progress = Progress::start(0, Unit::Records);
     client.progress = Some(progress.counter());
 
@@ -321,7 +321,7 @@ pub fn notify(args: NotifyArgs) -> Result<ExitCode> {
         soa,
         key: load_key(&args.tsig)?,
         fudge: args.tsig.tsig_fudge,
-        timeout: Duration::from_secs(args.timeout.max(1)),
+        timeout: Duration::from_secs(args.timeout),
         tries: args.tries,
     };
     let progress = Progress::start(targets.len() as u64, Unit::Targets);

@@ -33,6 +33,12 @@ pub enum SignError {
     },
     #[error("the zone has no SOA record")]
     NoSoa,
+    #[error("an NSEC3 salt is at most 255 octets; this one has {0}")]
+    SaltTooLong(usize),
+    #[error(
+        "{0} extra NSEC3 iterations: validators treat more than 100 as insecure (RFC 9276 §3.2), and RFC 9276 §3.1 asks for 0; force it if you must"
+    )]
+    TooManyIterations(u16),
     #[error("NSEC3 hash collision between {0} and {1}: choose another salt")]
     HashCollision(String, String),
     #[error(transparent)]
@@ -77,6 +83,8 @@ pub struct SignOptions {
     pub jitter: u32,
     pub denial: Denial,
     pub salt: Vec<u8>,
+    /// Sign with more NSEC3 iterations than validators accept.
+    pub force_iterations: bool,
     pub serial: SerialPolicy,
     /// Keep existing signatures valid for longer than this (seconds).
     pub refresh: Option<u32>,
@@ -110,6 +118,15 @@ pub fn sign_zone(
 ) -> Result<(Zone, SignStats), SignError> {
     if keys.is_empty() {
         return Err(SignError::NoKeys);
+    }
+    if options.salt.len() > 255 {
+        return Err(SignError::SaltTooLong(options.salt.len()));
+    }
+    if let Denial::Nsec3 { iterations, .. } = options.denial
+        && iterations > crate::zone::check::NSEC3_ITERATIONS_VALIDATORS_ACCEPT
+        && !options.force_iterations
+    {
+        return Err(SignError::TooManyIterations(iterations));
     }
     for key in keys {
         if !key.owner.eq_ignore_case(&zone.origin) {

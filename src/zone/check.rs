@@ -212,6 +212,7 @@ pub const FINDING_CODES: &[&str] = &[
     "nsec-superfluous",
     "nsec3-chain",
     "nsec3-hash-length",
+    "nsec3-iterations",
     "nsec3-optout",
     "nsec3-owner",
     "nsec3param-flags",
@@ -373,6 +374,36 @@ fn show(wire: &[u8]) -> String {
 }
 
 const DEPRECATED_ALGORITHMS: &[u8] = &[1, 3, 5, 6, 7, 12];
+
+/// Extra NSEC3 iterations beyond which validators stop validating: Unbound
+/// and Knot Resolver treat more than 100 as insecure, BIND more than 150
+/// (RFC 9276 §3.2 lets them).
+pub const NSEC3_ITERATIONS_VALIDATORS_ACCEPT: u16 = 100;
+
+/// What to say of an NSEC3 iteration count: RFC 9276 §3.1 asks for 0;
+/// above 100 validators give up on the zone's denial proofs.
+pub fn nsec3_iterations_advice(iterations: u16) -> Option<(Severity, String)> {
+    match iterations {
+        0 => None,
+        1..=NSEC3_ITERATIONS_VALIDATORS_ACCEPT => Some((
+            Severity::Info,
+            format!("NSEC3 uses {iterations} extra iterations: RFC 9276 §3.1 asks for 0"),
+        )),
+        _ => {
+            let who = if iterations > 150 {
+                "Unbound, Knot Resolver and BIND treat its denial proofs as insecure"
+            } else {
+                "Unbound and Knot Resolver treat its denial proofs as insecure (BIND does above 150)"
+            };
+            Some((
+                Severity::Warning,
+                format!(
+                    "NSEC3 uses {iterations} extra iterations: {who}; RFC 9276 §3.1 asks for 0"
+                ),
+            ))
+        }
+    }
+}
 
 impl<'a> Checker<'a> {
     fn push(&mut self, severity: Severity, pos: Pos, code: &'static str, message: String) {
@@ -834,6 +865,10 @@ impl<'a> Checker<'a> {
                 RType::MX | RType::SRV => self.check_target_not_cname(owner, set),
                 RType::NSEC3PARAM if !self.options.skip_dnssec => {
                     for (ri, rdata) in set.rdatas.iter().enumerate() {
+                        let iterations = u16::from_be_bytes([rdata[2], rdata[3]]);
+                        if let Some((severity, message)) = nsec3_iterations_advice(iterations) {
+                            self.push(severity, set.pos_of(ri), "nsec3-iterations", message);
+                        }
                         if rdata.get(1).is_some_and(|f| *f != 0) {
                             self.push(
                                 Severity::Error,

@@ -476,3 +476,103 @@ fn standard_output_full_or_closed() {
         assert!(!text(&out.stderr).contains("panicked"), "{args:?}");
     }
 }
+
+/// Durations and counts out of range are usage errors, not overflows or
+/// silent replacements.
+#[test]
+fn durations_counts_and_secrets_out_of_range_are_usage_errors() {
+    let huge = "18446744073709551615";
+    for args in [
+        vec!["notify", "example", "--to", "127.0.0.1", "--timeout", huge],
+        vec!["notify", "example", "--to", "127.0.0.1", "--timeout", "0"],
+        vec!["notify", "example", "--to", "127.0.0.1", "--tries", "0"],
+        vec!["xfr", "example", "--from", "127.0.0.1", "--timeout", huge],
+        vec!["xfr", "example", "--from", "127.0.0.1", "--timeout", "0"],
+        vec![
+            "xfr",
+            "example",
+            "--from",
+            "127.0.0.1",
+            "-o",
+            "z",
+            "--keep",
+            "4294967296",
+        ],
+        vec!["probe", "example", "--timeout", "0"],
+        vec!["probe", "example", "--retries", huge],
+        vec!["probe", "example", "--jobs", "0"],
+    ] {
+        let out = run(&args);
+        assert_eq!(exit_code(&out), 2, "{args:?}: {}", text(&out.stderr));
+        assert!(!text(&out.stderr).contains("panicked"), "{args:?}");
+    }
+    let out = run(&["xfr", "example", "--from", "127.0.0.1", "-y", "name:"]);
+    assert_eq!(exit_code(&out), 2);
+    assert!(
+        text(&out.stderr).contains("secret is empty"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// NSEC3 parameters written into one octet (the salt length) or beyond
+/// what validators accept (iterations) are refused by sign and reported
+/// by check.
+#[test]
+fn nsec3_salt_and_iterations_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = write(dir.path(), "example.zone", HEADER);
+    let keys = dir.path().join("keys");
+    let out = run(&["keygen", "example", "--csk", "-K", keys.to_str().unwrap()]);
+    assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
+    let signed = dir.path().join("signed");
+    let sign = |extra: &[&str]| {
+        let mut args = vec![
+            "sign",
+            "--keys",
+            keys.to_str().unwrap(),
+            "--nsec3",
+            "-o",
+            signed.to_str().unwrap(),
+            zone.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let salt = "ab".repeat(256);
+    let out = sign(&["--salt", &salt]);
+    assert_eq!(exit_code(&out), 2);
+    assert!(
+        text(&out.stderr).contains("at most 255 octets"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!signed.exists());
+    let out = sign(&["--iterations", "101"]);
+    assert_eq!(exit_code(&out), 2);
+    assert!(
+        text(&out.stderr).contains("more than 100 as insecure"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = sign(&["--iterations", "200", "--force-iterations"]);
+    assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
+    let out = run(&[
+        "check",
+        "--format",
+        "json",
+        signed.to_str().unwrap(),
+        "-z",
+        "example",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = report["zones"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "nsec3-iterations")
+        .cloned()
+        .unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(finding["severity"], "warning");
+    assert!(finding["message"].as_str().unwrap().contains("and BIND"));
+}
