@@ -639,7 +639,7 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__sign)
-            opts="-K -o -n -z -h -V --keys --output --origin --nsec3 --iterations --salt --opt-out --inception --expiration --jitter --refresh --serial --zonemd --cds --cds-delete --format --help --version"
+            opts="-K -o -n -z -h -V --keys --output --origin --nsec3 --iterations --force-iterations --salt --opt-out --inception --expiration --jitter --refresh --serial --zonemd --cds --cds-delete --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -76,8 +76,8 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s V -l version 
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -s K -l keys -d 'A key file (.key or .private), or a directory of them; repeat for more' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -s o -l output -d 'The signed zone (written atomically)' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -s z -s n -l origin -d 'Zone origin (default: the owner of the SOA, else the file name)' -r
-complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l iterations -d 'NSEC3 extra iterations (RFC 9276: 0)' -r
-complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l salt -d 'NSEC3 salt in hex, or - for none (RFC 9276: none)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l iterations -d 'NSEC3 extra iterations (RFC 9276: 0; more than 100 needs --force-iterations)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l salt -d 'NSEC3 salt in hex (at most 255 octets), or - for none (RFC 9276: none)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l inception -d 'Signature inception' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l expiration -d 'Signature expiration' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l jitter -d 'Spread expirations over this much before --expiration (e.g. 1d)' -r
@@ -89,6 +89,7 @@ dateserial\t''"
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l format -d 'Output format of the summary' -r -f -a "table\t''
 json\t''"
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l nsec3 -d 'Authenticated denial with NSEC3 (RFC 5155) instead of NSEC'
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l force-iterations -d 'Sign with more NSEC3 iterations than validators accept'
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l opt-out -d 'Leave insecure delegations out of the NSEC3 chain'
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l zonemd -d 'Add a ZONEMD record (RFC 8976, SIMPLE, SHA-384)'
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l cds -d 'Publish CDS (SHA-256) and CDNSKEY for the KSKs (RFC 7344)'
@@ -116,7 +117,7 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l tsig-key -d 'Whi
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l tsig-fudge -d 'Allowed clock difference, in seconds' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l keep -d 'Keep this many previous versions as FILE.1 … FILE.N' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l journal-size -d 'Largest journal (FILE.jnl), in bytes or with a unit (k, M, G)' -r
-complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l timeout -d 'Seconds to wait for the server at each step' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l timeout -d 'Seconds to wait for the server at each step (1 to 3600)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l format -d 'Output format of the summary (to standard error when the zone goes to standard output)' -r -f -a "table\t''
 json\t''"
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l axfr -d 'Always take the whole zone'
@@ -133,8 +134,8 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -s y -l tsig -d 
 complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -s k -l tsig-file -d 'File with TSIG keys: BIND key statements or a Knot key: section' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l tsig-key -d 'Which key of --tsig-file to use (default: the only one)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l tsig-fudge -d 'Allowed clock difference, in seconds' -r
-complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l timeout -d 'Seconds to wait for the first answer; doubled at each retry' -r
-complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l tries -d 'Tries per target' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l timeout -d 'Seconds to wait for the first answer (1 to 60); doubled at each retry' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l tries -d 'Tries per target (1 to 10)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -l format -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c zonectl -n "__fish_zonectl_using_subcommand notify" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -149,9 +150,9 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l min-v6-blocks 
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l v4-prefix -d 'IPv4 block size (prefix length)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l v6-prefix -d 'IPv6 block size (prefix length)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l asn-db -d 'Offline IP-to-AS table (ip2asn TSV) to group by origin AS too' -r -F
-complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l timeout -d 'Seconds to wait for each answer' -r
-complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l retries -d 'Further tries after a timeout' -r
-complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -s j -l jobs -d 'Domains probed at once' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l timeout -d 'Seconds to wait for each answer (0.05 to 3600)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l retries -d 'Further tries after a timeout (0 to 10)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -s j -l jobs -d 'Domains probed at once (1 to 256)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l query -d 'Ask every nameserver address for the SOA (the default)'
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l no-query -d 'Do not contact the nameservers; judge the addresses only'
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
