@@ -773,7 +773,7 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__xfr)
-            opts="-p -o -y -k -h -V --from --port --output --tsig --tsig-file --tsig-key --tsig-fudge --axfr --ixfr --udp --if-newer --keep --verify-dnssec --journal-size --timeout --format --help --version"
+            opts="-p -o -y -k -h -V --from --port --output --tsig --tsig-file --tsig-key --tsig-fudge --axfr --ixfr --udp --if-newer --keep --verify-dnssec --journal-size --max-time --max-size --max-ixfr-size --timeout --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -828,6 +828,18 @@ _zonectl() {
                     return 0
                     ;;
                 --journal-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-ixfr-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

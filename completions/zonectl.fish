@@ -117,6 +117,9 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l tsig-key -d 'Whi
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l tsig-fudge -d 'Allowed clock difference, in seconds' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l keep -d 'Keep this many previous versions as FILE.1 … FILE.N' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l journal-size -d 'Largest journal (FILE.jnl), in bytes or with a unit (k, M, G)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l max-time -d 'The longest the whole transfer may take (e.g. 30m, 2h)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l max-size -d 'The most the transfer may bring, in bytes or with a unit (k, M, G)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l max-ixfr-size -d 'The most IXFR changes held in memory before they are applied' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l timeout -d 'Seconds to wait for the server at each step (1 to 3600)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand xfr" -l format -d 'Output format of the summary (to standard error when the zone goes to standard output)' -r -f -a "table\t''
 json\t''"

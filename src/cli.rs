@@ -459,6 +459,15 @@ pub struct XfrArgs {
     /// Largest journal (FILE.jnl), in bytes or with a unit (k, M, G)
     #[arg(long, default_value = "64M", value_name = "SIZE")]
     pub journal_size: String,
+    /// The longest the whole transfer may take (e.g. 30m, 2h)
+    #[arg(long, default_value = "1d", value_name = "DURATION")]
+    pub max_time: String,
+    /// The most the transfer may bring, in bytes or with a unit (k, M, G)
+    #[arg(long, default_value = "64G", value_name = "SIZE")]
+    pub max_size: String,
+    /// The most IXFR changes held in memory before they are applied
+    #[arg(long, default_value = "1G", value_name = "SIZE")]
+    pub max_ixfr_size: String,
     /// Seconds to wait for the server at each step (1 to 3600)
     #[arg(long, default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,

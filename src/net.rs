@@ -27,6 +27,8 @@ pub enum NetError {
         server: SocketAddr,
         timeout: Duration,
     },
+    #[error("{server}: the exchange did not finish within {limit:?}")]
+    Deadline { server: SocketAddr, limit: Duration },
     #[error("{server}: connection closed by the server{context}")]
     Closed { server: SocketAddr, context: String },
     #[error(
@@ -113,6 +115,10 @@ pub struct TcpConnection {
     timeout: Duration,
     reader: BufReader<TcpStream>,
     writer: TcpStream,
+    /// When the whole exchange must be over, and how long that was: a
+    /// server that sends a byte now and then never trips the per-read
+    /// timeout, but does trip this.
+    deadline: Option<(Instant, Duration)>,
 }
 
 impl TcpConnection {
@@ -128,7 +134,13 @@ impl TcpConnection {
             timeout,
             reader: BufReader::with_capacity(1 << 18, stream),
             writer,
+            deadline: None,
         })
+    }
+
+    /// Ends every later read at `limit` from now.
+    pub fn set_time_limit(&mut self, limit: Duration) {
+        self.deadline = Some((Instant::now() + limit, limit));
     }
 
     pub fn server(&self) -> SocketAddr {
@@ -147,12 +159,59 @@ impl TcpConnection {
     /// Reads the next message into `buf`; a connection closed before or
     /// inside a message is [`NetError::Closed`].
     pub fn receive(&mut self, buf: &mut Vec<u8>) -> Result<(), NetError> {
-        let err = io_error(self.server, self.timeout);
         let mut len = [0u8; 2];
-        self.reader.read_exact(&mut len).map_err(&err)?;
+        self.read_exact(&mut len)?;
         let len = u16::from_be_bytes(len) as usize;
         buf.resize(len, 0);
-        self.reader.read_exact(buf).map_err(&err)
+        self.read_exact(buf)
+    }
+
+    fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), NetError> {
+        let err = io_error(self.server, self.timeout);
+        let Some((deadline, limit)) = self.deadline else {
+            return self.reader.read_exact(buf).map_err(&err);
+        };
+        let mut filled = 0;
+        while filled < buf.len() {
+            // Only a read that reaches the socket can wait: then it waits
+            // no longer than the deadline allows.
+            if self.reader.buffer().is_empty() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(NetError::Deadline {
+                        server: self.server,
+                        limit,
+                    });
+                }
+                self.reader
+                    .get_ref()
+                    .set_read_timeout(Some(left.min(self.timeout)))
+                    .map_err(&err)?;
+            }
+            match self.reader.read(&mut buf[filled..]) {
+                Ok(0) => {
+                    return Err(NetError::Closed {
+                        server: self.server,
+                        context: String::new(),
+                    });
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) && Instant::now() >= deadline =>
+                {
+                    return Err(NetError::Deadline {
+                        server: self.server,
+                        limit,
+                    });
+                }
+                Err(e) => return Err(err(e)),
+            }
+        }
+        Ok(())
     }
 }
 

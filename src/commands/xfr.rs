@@ -13,6 +13,7 @@ use zonectl::xfr::notify::{NotifyOptions, notify_all};
 use zonectl::xfr::{
     Client, Mode, Outcome, RefreshOptions, Status, TransferKind, XfrError, refresh,
 };
+use zonectl::zone::rdata::parse_period;
 use zonectl::zone::{RType, writer};
 
 use super::parse_origin;
@@ -60,7 +61,9 @@ fn parse_size(text: &str) -> Result<u64> {
         "g" | "gb" | "gib" => 30,
         _ => bail!("bad size \"{text}\": units are k, M, G"),
     };
-    Ok(n << shift)
+    n.checked_mul(1 << shift)
+        .filter(|&bytes| bytes > 0)
+        .ok_or_else(|| anyhow!("bad size \"{text}\": it is 0 or too large"))
 }
 
 fn now() -> u32 {
@@ -90,6 +93,19 @@ struct XfrReport {
     tsig_key: Option<String>,
     fallback: Option<String>,
     error: Option<String>,
+    /// The limit that ended the transfer, if one did: "max-time",
+    /// "max-size" or "max-ixfr-size".
+    limit: Option<&'static str>,
+}
+
+/// Which of the transfer limits an error is, for the report.
+fn limit_hit(error: &XfrError) -> Option<&'static str> {
+    match error {
+        XfrError::Net(zonectl::net::NetError::Deadline { .. }) => Some("max-time"),
+        XfrError::TooLarge { what, .. } if what.contains("incremental") => Some("max-ixfr-size"),
+        XfrError::TooLarge { .. } => Some("max-size"),
+        _ => None,
+    }
 }
 
 pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
@@ -100,6 +116,15 @@ pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
     client.key = key.clone();
     client.fudge = args.tsig.tsig_fudge;
     client.timeout = Duration::from_secs(args.timeout);
+    let max_time = parse_period(args.max_time.as_bytes())
+        .map_err(anyhow::Error::msg)
+        .context("--max-time")?;
+    if max_time == 0 {
+        bail!("--max-time must be longer than 0");
+    }
+    client.max_time = Some(Duration::from_secs(max_time.into()));
+    client.max_bytes = parse_size(&args.max_size).context("--max-size")?;
+    client.max_ixfr_bytes = parse_size(&args.max_ixfr_size).context("--max-ixfr-size")?;
     let progress = Progress::start(0, Unit::Records);
     client.progress = Some(progress.counter());
 
@@ -126,6 +151,7 @@ pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
         tsig_key: key.as_ref().map(|k| k.name.to_string()),
         fallback: None,
         error: None,
+        limit: None,
     };
     let Some(path) = &args.output else {
         // To standard output: AXFR, streamed as it arrives. The zone has
@@ -156,6 +182,7 @@ pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
             Err(XfrError::Output(e)) => return Err(e.into()),
             Err(e) => {
                 report.error = Some(e.to_string());
+                report.limit = limit_hit(&e);
                 1
             }
         };
@@ -195,6 +222,7 @@ pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
         }
         Err(e) => {
             report.error = Some(e.to_string());
+            report.limit = limit_hit(e);
             match e {
                 XfrError::Local(..) | XfrError::Output(_) => 2,
                 _ => 1,

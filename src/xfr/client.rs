@@ -25,9 +25,24 @@ pub struct Client {
     pub key: Option<Key>,
     pub fudge: u16,
     pub timeout: Duration,
+    /// The longest a whole transfer may take (each read is bounded by
+    /// `timeout` as well).
+    pub max_time: Option<Duration>,
+    /// The most bytes a transfer may bring: an answer that never ends
+    /// must not fill the disk.
+    pub max_bytes: u64,
+    /// The most bytes of IXFR changes held in memory before they are
+    /// applied.
+    pub max_ixfr_bytes: u64,
     /// Records received so far, for a progress display.
     pub progress: Option<Arc<AtomicU64>>,
 }
+
+/// Defaults of the transfer limits: a day, 64 GiB (the largest zones
+/// served today are some tens of GiB in AXFR form), 1 GiB of changes.
+pub const DEFAULT_MAX_TIME: Duration = Duration::from_secs(24 * 3600);
+pub const DEFAULT_MAX_BYTES: u64 = 64 << 30;
+pub const DEFAULT_MAX_IXFR_BYTES: u64 = 1 << 30;
 
 /// A record borrowed from the message being read.
 #[derive(Debug, Clone, Copy)]
@@ -98,6 +113,7 @@ struct AnswerStream<'k> {
     cursor: Cursor,
     loaded: bool,
     tsig: Option<ReceivedTsig>,
+    max_bytes: u64,
     verifier: Option<ResponseVerifier<'k>>,
     stats: Stats,
 }
@@ -204,6 +220,12 @@ impl<'k> AnswerStream<'k> {
         let udp = matches!(self.source, Source::Udp(_));
         self.stats.messages += 1;
         self.stats.bytes += self.msg.len() as u64 + if udp { 0 } else { 2 };
+        if self.stats.bytes > self.max_bytes {
+            return Err(XfrError::TooLarge {
+                what: "the transfer",
+                limit: self.max_bytes,
+            });
+        }
         self.stats.udp = udp;
         let parsed = Message::parse(&self.msg)?;
         let header = parsed.header;
@@ -273,6 +295,9 @@ impl Client {
             key: None,
             fudge: tsig::DEFAULT_FUDGE,
             timeout: Duration::from_secs(10),
+            max_time: Some(DEFAULT_MAX_TIME),
+            max_bytes: DEFAULT_MAX_BYTES,
+            max_ixfr_bytes: DEFAULT_MAX_IXFR_BYTES,
             progress: None,
         }
     }
@@ -325,6 +350,7 @@ impl Client {
                 .zip(mac)
                 .map(|(key, mac)| ResponseVerifier::new(key, mac)),
             stats: Stats::default(),
+            max_bytes: self.max_bytes,
         }
     }
 
@@ -335,6 +361,9 @@ impl Client {
     ) -> Result<AnswerStream<'_>, XfrError> {
         let (query, mac) = self.query(qtype, authority);
         let mut conn = TcpConnection::connect(self.server, self.timeout)?;
+        if let Some(limit) = self.max_time {
+            conn.set_time_limit(limit);
+        }
         conn.send(&query)?;
         Ok(self.stream(Source::Tcp(conn), &query, mac, qtype))
     }
@@ -488,11 +517,15 @@ impl Client {
     }
 
     /// Records up to the next SOA; returns them and the SOA.
+    /// Records up to the next SOA; returns them and the SOA. `held`
+    /// counts the bytes of records kept in memory, bounded by
+    /// `max_ixfr_bytes`.
     fn records_until_soa(
         &self,
         stream: &mut AnswerStream<'_>,
         scratch: &mut (Vec<u8>, Vec<u8>),
         mut first: Option<Record>,
+        held: &mut u64,
     ) -> Result<(Vec<Record>, Record), XfrError> {
         let mut records = Vec::new();
         loop {
@@ -500,6 +533,13 @@ impl Client {
                 Some(r) => r,
                 None => self.next_record(stream, scratch)?,
             };
+            *held += (record.owner.wire_len() + record.rdata.len() + 10) as u64;
+            if *held > self.max_ixfr_bytes {
+                return Err(XfrError::TooLarge {
+                    what: "the incremental transfer held in memory",
+                    limit: self.max_ixfr_bytes,
+                });
+            }
             if record.rtype == RType::SOA {
                 return Ok((records, record));
             }
@@ -515,6 +555,7 @@ impl Client {
         udp: bool,
     ) -> Result<(IxfrAnswer, Stats), XfrError> {
         let mut scratch = (Vec::new(), Vec::new());
+        let mut held = 0;
         let newest = self.next_record(&mut stream, &mut scratch)?;
         if newest.rtype != RType::SOA || !newest.owner.eq_ignore_case(&self.zone) {
             return Err(XfrError::Protocol(
@@ -534,7 +575,7 @@ impl Client {
             // AXFR-style: the zone follows, up to the closing SOA (which
             // may be the second record, for a zone of one SOA).
             let (rest, closing) =
-                self.records_until_soa(&mut stream, &mut scratch, Some(second))?;
+                self.records_until_soa(&mut stream, &mut scratch, Some(second), &mut held)?;
             if closing.rdata != newest.rdata {
                 return Err(XfrError::Protocol(
                     "the closing SOA differs from the opening one".into(),
@@ -550,9 +591,23 @@ impl Client {
         let mut changesets = Vec::new();
         let mut from = second;
         loop {
-            let (deleted, to) = self.records_until_soa(&mut stream, &mut scratch, None)?;
-            let (added, next) = self.records_until_soa(&mut stream, &mut scratch, None)?;
-            let last = soa_serial(&to.rdata) == Some(new_serial) && next.rdata == newest.rdata;
+            let (deleted, to) =
+                self.records_until_soa(&mut stream, &mut scratch, None, &mut held)?;
+            let (added, next) =
+                self.records_until_soa(&mut stream, &mut scratch, None, &mut held)?;
+            // Every difference sequence moves the serial forward (RFC 1995
+            // §4 with RFC 1982 arithmetic): a primary whose changes go
+            // back is not followed.
+            let (from_serial, to_serial) = (
+                soa_serial(&from.rdata).unwrap_or(0),
+                soa_serial(&to.rdata).unwrap_or(0),
+            );
+            if serial::compare(to_serial, from_serial) != Some(std::cmp::Ordering::Greater) {
+                return Err(XfrError::Protocol(format!(
+                    "the incremental transfer goes from serial {from_serial} to {to_serial}, which is not forward (RFC 1982)"
+                )));
+            }
+            let last = to_serial == new_serial && next.rdata == newest.rdata;
             changesets.push(Changeset {
                 from,
                 to,
@@ -753,5 +808,105 @@ mod tests {
             matches!(err, XfrError::Tsig(crate::tsig::TsigError::Unsigned(_))),
             "{err}"
         );
+    }
+
+    fn local_soa(serial: u32) -> Record {
+        Record {
+            owner: Name::from_wire(ZONE).unwrap(),
+            rtype: RType::SOA,
+            class: 1,
+            ttl: 3600,
+            rdata: soa(serial).into(),
+            pos: Default::default(),
+        }
+    }
+
+    #[test]
+    fn rfc1995_4_an_ixfr_whose_serial_goes_back_is_refused() {
+        let soa_rr = |serial| (ZONE.to_vec(), RType::SOA, soa(serial));
+        // Announces 2024010099, then "changes" 2024010100 -> 2024010099.
+        let addr = fake_primary(
+            vec![vec![
+                soa_rr(2024010099),
+                soa_rr(2024010100),
+                soa_rr(2024010099),
+                a(b"\x03new\x07example\x00"),
+                soa_rr(2024010099),
+            ]],
+            0,
+        );
+        let err = client(addr)
+            .ixfr(&local_soa(2024010100), false)
+            .unwrap_err();
+        assert!(err.to_string().contains("not forward"), "{err}");
+    }
+
+    #[test]
+    fn an_endless_axfr_stops_at_the_size_limit() {
+        let open = (ZONE.to_vec(), RType::SOA, soa(7));
+        let mut script: Script = vec![vec![open]];
+        script.extend((0..10_000).map(|_| vec![a(b"\x03www\x07example\x00"); 50]));
+        let mut c = client(fake_primary(script, 0));
+        c.max_bytes = 100_000;
+        let err = c.axfr(&mut |_| Ok(())).unwrap_err();
+        assert!(matches!(err, XfrError::TooLarge { .. }), "{err}");
+    }
+
+    #[test]
+    fn incremental_changes_held_in_memory_are_bounded() {
+        let soa_rr = |serial| (ZONE.to_vec(), RType::SOA, soa(serial));
+        let mut records = vec![soa_rr(9), soa_rr(7), soa_rr(9)];
+        records.extend((0..1000).map(|_| a(b"\x03www\x07example\x00")));
+        records.push(soa_rr(9));
+        let mut c = client(fake_primary(vec![records], 0));
+        c.max_ixfr_bytes = 10_000;
+        let err = c.ixfr(&local_soa(7), false).unwrap_err();
+        assert!(
+            matches!(err, XfrError::TooLarge { what, .. } if what.contains("incremental")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_primary_that_trickles_bytes_is_stopped_by_the_time_limit() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            // A length prefix, then one byte every 200 ms, for ever.
+            let _ = conn.write_all(&[0x10, 0x00]);
+            while conn.write_all(&[0]).is_ok() {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        let mut c = client(addr);
+        c.timeout = Duration::from_secs(1);
+        c.max_time = Some(Duration::from_secs(2));
+        let started = std::time::Instant::now();
+        let err = c.axfr(&mut |_| Ok(())).unwrap_err();
+        assert!(
+            matches!(err, XfrError::Net(NetError::Deadline { .. })),
+            "{err}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(4));
+    }
+
+    #[test]
+    fn rfc3597_5_malformed_rdata_from_a_primary_is_refused_with_the_record_named() {
+        let open = (ZONE.to_vec(), RType::SOA, soa(7));
+        for (rtype, rdata) in [
+            (RType::A, vec![192, 0, 2]),
+            (RType::A, vec![192, 0, 2, 1, 5]),
+            (RType::TXT, vec![9, b'a']),
+            (RType::DNSKEY, vec![1]),
+            (RType::RRSIG, vec![0]),
+        ] {
+            let bad = (b"\x03bad\x07example\x00".to_vec(), rtype, rdata);
+            let err = run(vec![vec![open.clone(), bad, open.clone()]]).unwrap_err();
+            assert!(
+                matches!(&err, XfrError::BadRdata { owner, .. } if owner == "bad.example."),
+                "{rtype}: {err}"
+            );
+        }
     }
 }

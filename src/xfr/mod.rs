@@ -51,6 +51,9 @@ pub enum XfrError {
         rtype: crate::zone::RType,
         reason: String,
     },
+    /// A limit of the transfer was reached; the local copy is kept.
+    #[error("{what} is larger than the limit of {limit} bytes")]
+    TooLarge { what: &'static str, limit: u64 },
     #[error("UDP answer truncated")]
     Truncated,
     #[error("{server} closed the connection after {records} records, before the closing SOA")]
