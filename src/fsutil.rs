@@ -252,6 +252,69 @@ pub fn remove_temp_files_on_signals() {
     cleanup::install();
 }
 
+/// Opens a file for reading, refusing anything but a regular file: a FIFO
+/// or a device named where a file is expected would block or never end.
+/// The open itself does not block (`O_NONBLOCK`, which means nothing for a
+/// regular file).
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("not a regular file ({})", file_kind(&kind)),
+        ));
+    }
+    Ok(file)
+}
+
+/// What a file that is not a regular file is, in words.
+pub fn file_kind(kind: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device"
+    } else if kind.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Reads a regular file of at most `max` bytes as text: key files, TSIG
+/// files, tables. A larger one (`/dev/zero` named by mistake, or on
+/// purpose) is an error, not a memory exhaustion.
+pub fn read_bounded(path: &Path, max: u64) -> io::Result<String> {
+    use std::io::Read;
+    let file = open_regular(path)?;
+    let mut text = String::new();
+    file.take(max + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {max} bytes, more than such a file holds"),
+        ));
+    }
+    Ok(text)
+}
+
+/// The most bytes of a key file (`.key`, `.private`, PEM): an RSA-4096
+/// `.private` is under 4 KiB.
+pub const MAX_KEY_FILE: u64 = 64 << 10;
+/// The most bytes of a TSIG key file (BIND or Knot configuration).
+pub const MAX_TSIG_FILE: u64 = 1 << 20;
+/// The most bytes of an IP-to-AS table (ip2asn-combined is about 30 MB).
+pub const MAX_ASN_TABLE: u64 = 512 << 20;
+/// The most bytes of a list of domains.
+pub const MAX_DOMAIN_LIST: u64 = 64 << 20;
+
 /// The operating system's reason for an I/O error, in words and without
 /// the error number Rust appends (`No such file or directory`).
 pub fn io_reason(error: &io::Error) -> String {

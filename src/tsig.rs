@@ -320,10 +320,13 @@ impl Key {
     /// (`key:` section), whichever the file is.
     pub fn read_file(path: &Path) -> Result<Vec<Key>> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| TsigError::KeyFile {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
+        let text =
+            crate::fsutil::read_bounded(path, crate::fsutil::MAX_TSIG_FILE).map_err(|e| {
+                TsigError::KeyFile {
+                    file: file.clone(),
+                    message: e.to_string(),
+                }
+            })?;
         let knot = text
             .lines()
             .any(|l| l.trim_end() == "key:" || l.starts_with("key:"));

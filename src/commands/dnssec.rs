@@ -62,8 +62,8 @@ pub fn keygen(args: KeygenArgs) -> Result<ExitCode> {
         .with_context(|| format!("creating {}", args.directory.display()))?;
     let taken = existing_tags(&args.directory, &owner.to_string());
     if let Some(pem) = &args.import {
-        let text =
-            std::fs::read_to_string(pem).with_context(|| format!("reading {}", pem.display()))?;
+        let text = zonectl::fsutil::read_bounded(pem, zonectl::fsutil::MAX_KEY_FILE)
+            .with_context(|| format!("reading {}", pem.display()))?;
         let rsa_algorithm = if matches!(algorithm, 8 | 10) {
             algorithm
         } else {

@@ -25,7 +25,8 @@ fn system_resolver() -> Option<String> {
 fn domains(args: &ProbeArgs) -> Result<Vec<String>> {
     let mut domains = args.domains.clone();
     if let Some(file) = &args.file {
-        let text = std::fs::read_to_string(file).with_context(|| format!("{}", file.display()))?;
+        let text = zonectl::fsutil::read_bounded(file, zonectl::fsutil::MAX_DOMAIN_LIST)
+            .with_context(|| format!("{}", file.display()))?;
         domains.extend(
             text.lines()
                 .map(|l| l.split('#').next().unwrap_or("").trim())

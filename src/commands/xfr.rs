@@ -93,6 +93,8 @@ struct XfrReport {
     tsig_key: Option<String>,
     fallback: Option<String>,
     error: Option<String>,
+    /// Why the journal (FILE.jnl) was started anew, if it was.
+    journal_note: Option<String>,
     /// The limit that ended the transfer, if one did: "max-time",
     /// "max-size" or "max-ixfr-size".
     limit: Option<&'static str>,
@@ -151,6 +153,7 @@ pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
         tsig_key: key.as_ref().map(|k| k.name.to_string()),
         fallback: None,
         error: None,
+        journal_note: None,
         limit: None,
     };
     let Some(path) = &args.output else {
@@ -237,6 +240,7 @@ pub fn xfr(args: XfrArgs) -> Result<ExitCode> {
 }
 
 fn fill_report(report: &mut XfrReport, outcome: &Outcome) {
+    report.journal_note = outcome.journal_note.clone();
     report.status = Some(outcome.status);
     report.transfer = outcome.transfer;
     report.serial_before = outcome.serial_before;
@@ -269,6 +273,9 @@ fn print_summary(r: &XfrReport) -> Result<()> {
         return Ok(());
     }
     if let Some(why) = &r.fallback {
+        eprintln!("note: {why}");
+    }
+    if let Some(why) = &r.journal_note {
         eprintln!("note: {why}");
     }
     match r.status {

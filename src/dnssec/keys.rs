@@ -338,9 +338,11 @@ impl SigningKey {
         let key_path = PathBuf::from(format!("{stem}.key"));
         let private_path = PathBuf::from(format!("{stem}.private"));
         let read = |p: &Path| {
-            std::fs::read_to_string(p).map_err(|error| KeyError::Io {
-                path: p.display().to_string(),
-                error,
+            crate::fsutil::read_bounded(p, crate::fsutil::MAX_KEY_FILE).map_err(|error| {
+                KeyError::Io {
+                    path: p.display().to_string(),
+                    error,
+                }
             })
         };
         let mut key = SigningKey::from_texts(

@@ -43,7 +43,8 @@ fn key(address: IpAddr) -> u128 {
 impl AsnDb {
     pub fn read(path: &Path) -> Result<AsnDb, AsnError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| AsnError::Io(file.clone(), e))?;
+        let text = crate::fsutil::read_bounded(path, crate::fsutil::MAX_ASN_TABLE)
+            .map_err(|e| AsnError::Io(file.clone(), e))?;
         AsnDb::parse(&file, &text)
     }
 

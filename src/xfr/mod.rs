@@ -186,6 +186,8 @@ pub struct Outcome {
     pub stats: Stats,
     /// Why an IXFR became an AXFR, or why the local copy was not used.
     pub fallback: Option<String>,
+    /// Why the journal beside the copy was started anew, if it was.
+    pub journal_note: Option<String>,
     pub duration: Duration,
 }
 
@@ -217,7 +219,7 @@ fn local_soa(path: &Path, zone: &Name) -> Result<Option<Record>, String> {
         return Ok(None);
     }
     let mut head = Vec::with_capacity(1 << 16);
-    std::fs::File::open(path)
+    crate::fsutil::open_regular(path)
         .and_then(|f| f.take(1 << 16).read_to_end(&mut head))
         .map_err(|e| e.to_string())?;
     if let Some(end) = head.iter().rposition(|&b| b == b'\n') {
@@ -462,6 +464,7 @@ pub fn refresh(
         added: 0,
         stats,
         fallback: None,
+        journal_note: None,
         duration: started.elapsed(),
     };
     let unchanged =
@@ -500,7 +503,7 @@ pub fn refresh(
             Ok((IxfrAnswer::Incremental { changesets }, stats)) => {
                 match apply_incremental(path, client, local_serial, &changesets, options) {
                     Ok((serial, count)) => {
-                        journal::append(
+                        let journal_note = journal::append(
                             &journal_path(path),
                             &client.zone,
                             &changesets,
@@ -508,6 +511,7 @@ pub fn refresh(
                         )
                         .map_err(XfrError::Output)?;
                         return Ok(Outcome {
+                            journal_note,
                             records: count,
                             changesets: changesets.len(),
                             deleted: changesets.iter().map(|c| c.deleted.len() as u64).sum(),

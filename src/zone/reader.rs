@@ -517,45 +517,15 @@ fn file_input(file: File, progress: Option<Arc<AtomicU64>>) -> Input {
     }
 }
 
-/// Opens a zone file: regular files only. A FIFO or a device named as a
-/// zone (or in `$INCLUDE`) would block or never end; it is opened without
-/// blocking and refused.
+/// Opens a zone file: regular files only (a FIFO or a device named as a
+/// zone, or in `$INCLUDE`, would block or never end).
 fn open_zone_file(path: &Path) -> Result<File, String> {
-    use std::os::unix::fs::OpenOptionsExt;
     let cannot = |why: String| format!("cannot read {}: {why}", path.display());
     let meta = std::fs::metadata(path).map_err(|e| cannot(io_reason(&e)))?;
     if meta.is_dir() {
         return Err(cannot("not a file (it is a directory)".into()));
     }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| cannot(io_reason(&e)))?;
-    let kind = file
-        .metadata()
-        .map_err(|e| cannot(io_reason(&e)))?
-        .file_type();
-    if !kind.is_file() {
-        return Err(cannot(format!("not a regular file ({})", file_kind(&kind))));
-    }
-    Ok(file)
-}
-
-/// What a file that is not a regular file is, in words.
-pub fn file_kind(kind: &std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if kind.is_fifo() {
-        "a FIFO"
-    } else if kind.is_socket() {
-        "a socket"
-    } else if kind.is_block_device() || kind.is_char_device() {
-        "a device"
-    } else if kind.is_dir() {
-        "a directory"
-    } else {
-        "not a regular file"
-    }
+    crate::fsutil::open_regular(path).map_err(|e| cannot(io_reason(&e)))
 }
 
 fn io_reason(e: &std::io::Error) -> String {

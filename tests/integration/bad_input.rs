@@ -576,3 +576,120 @@ fn nsec3_salt_and_iterations_are_bounded() {
     assert_eq!(finding["severity"], "warning");
     assert!(finding["message"].as_str().unwrap().contains("and BIND"));
 }
+
+/// FIFOs and devices where files are expected: refused at once, never
+/// read forever; in a directory check they are passed over.
+#[test]
+fn fifos_and_devices_are_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.zone");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let fifo_text = fifo.to_str().unwrap();
+    write(dir.path(), "example.zone", HEADER);
+    write(
+        dir.path(),
+        "includes.zone",
+        &format!("{HEADER}$INCLUDE {fifo_text}\n"),
+    );
+    let key_dir = dir.path().join("k");
+    let cases: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["check", dir.path().to_str().unwrap()], 1),
+        (vec!["check", "-z", "example", fifo_text], 2),
+        (
+            vec![
+                "notify",
+                "example",
+                "--to",
+                "127.0.0.1:9",
+                "--zone-file",
+                fifo_text,
+            ],
+            2,
+        ),
+        (
+            vec![
+                "keygen",
+                "example",
+                "-K",
+                key_dir.to_str().unwrap(),
+                "--import",
+                "/dev/zero",
+            ],
+            2,
+        ),
+        (
+            vec!["xfr", "example", "--from", "127.0.0.1:9", "-k", "/dev/zero"],
+            2,
+        ),
+        (
+            vec!["probe", "example", "--asn-db", "/dev/zero", "--no-query"],
+            2,
+        ),
+        (vec!["probe", "--file", fifo_text], 2),
+    ];
+    for (args, expected) in cases {
+        let started = Instant::now();
+        let out = run(&args);
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{args:?} took too long"
+        );
+        assert_eq!(
+            exit_code(&out),
+            expected,
+            "{args:?}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        if args[0] == "check" && expected == 1 {
+            // The including zone reports the FIFO; the FIFO itself is not a zone.
+            assert!(said.contains("not a regular file (a FIFO)"), "{said}");
+            assert!(!said.contains("fifo.zone: zone"), "{said}");
+        } else {
+            assert!(
+                said.contains("not a regular file") || said.contains("larger than"),
+                "{args:?}: {said}"
+            );
+        }
+    }
+}
+
+/// A dangling link or a link loop in a directory is reported, and the
+/// other zones are still checked.
+#[test]
+fn one_bad_entry_does_not_stop_a_directory_check() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "example.zone", HEADER);
+    std::os::unix::fs::symlink("nowhere.zone", dir.path().join("dangling.zone")).unwrap();
+    std::os::unix::fs::symlink("loop-b.zone", dir.path().join("loop-a.zone")).unwrap();
+    std::os::unix::fs::symlink("loop-a.zone", dir.path().join("loop-b.zone")).unwrap();
+    let out = run(&["check", "--format", "json", dir.path().to_str().unwrap()]);
+    assert_eq!(exit_code(&out), 2);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let zones = report["zones"].as_array().unwrap();
+    let message = |name: &str| {
+        zones
+            .iter()
+            .find(|z| z["file"].as_str().unwrap().ends_with(name))
+            .map(|z| {
+                z["diagnostics"][0]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .unwrap_or_else(|| panic!("{name} missing: {report}"))
+    };
+    assert!(message("dangling.zone").contains("a symbolic link to nothing"));
+    assert!(message("loop-a.zone").contains("a loop of symbolic links"));
+    let good = zones
+        .iter()
+        .find(|z| z["file"].as_str().unwrap().ends_with("example.zone"))
+        .unwrap();
+    assert_eq!(good["errors"], 0, "{report}");
+    assert_eq!(good["origin"], "example.");
+}
