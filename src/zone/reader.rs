@@ -410,6 +410,9 @@ struct Source {
     records_seen: bool,
     canonical_path: Option<PathBuf>,
     dir: PathBuf,
+    /// The current owner when this file was included: restored when it
+    /// ends, as BIND and dnspython do (RFC 1035 §5.1 leaves it open).
+    owner_before: Option<Name>,
 }
 
 pub struct Reader {
@@ -586,7 +589,19 @@ impl Reader {
             records_seen: false,
             canonical_path: canonical,
             dir,
+            owner_before: self.last_owner.clone(),
         });
+    }
+
+    /// Ends the current file; after an included one, the including file
+    /// goes on with the owner it had before the `$INCLUDE`.
+    fn pop_source(&mut self) {
+        if let Some(ended) = self.stack.pop()
+            && !self.stack.is_empty()
+        {
+            self.last_owner = ended.owner_before;
+        }
+        self.origin_generation += 1;
     }
 
     fn finish(mut self) -> ReadOutcome {
@@ -701,15 +716,11 @@ impl Reader {
         while !self.stack.is_empty() && !self.too_many_errors {
             match self.read_entry() {
                 Ok(Some(blank_owner)) => self.process_entry(blank_owner),
-                Ok(None) => {
-                    self.stack.pop();
-                    self.origin_generation += 1;
-                }
+                Ok(None) => self.pop_source(),
                 Err((line, column, message)) => {
                     self.error(line, column, message);
                     if line == 0 || message_is_fatal(&self.out.diagnostics) {
-                        self.stack.pop();
-                        self.origin_generation += 1;
+                        self.pop_source();
                     }
                 }
             }
@@ -1050,6 +1061,10 @@ impl Reader {
             }
             _ => {}
         }
+        // RFC 1035 §5.1: without $TTL, a record with no TTL takes the last
+        // one stated explicitly, wherever it stood (an ownerless line too);
+        // with $TTL, $TTL (RFC 2308 §4).
+        let explicit_ttl = ttl;
         let ttl = match ttl.or(self.default_ttl).or(self.last_ttl) {
             Some(t) => t,
             None if rtype == RType::SOA && rdata.len() >= 20 => {
@@ -1074,7 +1089,7 @@ impl Reader {
                 DEFAULT_TTL
             }
         };
-        if let Some(t) = ttl_given(toks, idx, entry) {
+        if let Some(t) = explicit_ttl {
             self.last_ttl = Some(t);
         } else if self.last_ttl.is_none() {
             self.last_ttl = Some(ttl);
@@ -1201,17 +1216,6 @@ impl Reader {
         self.last_owner = saved_owner;
         Ok(())
     }
-}
-
-fn ttl_given(toks: &[Tok], type_idx: usize, entry: &[u8]) -> Option<u32> {
-    toks[..type_idx].iter().skip(1).find_map(|t| {
-        let text = &entry[t.start as usize..t.end as usize];
-        if text.first().is_some_and(u8::is_ascii_digit) {
-            parse_period(text).ok()
-        } else {
-            None
-        }
-    })
 }
 
 fn message_is_fatal(diagnostics: &[Diagnostic]) -> bool {
@@ -1346,6 +1350,47 @@ mod tests {
                 ..Default::default()
             },
         )
+    }
+
+    #[test]
+    fn rfc1035_5_1_the_last_explicit_ttl_holds_on_ownerless_lines_too() {
+        let r = read(
+            "example. 345600 IN SOA ns hm 1 2 3 4 5\n  3600 IN NS ns.example.net.\n  A 192.0.2.1\nwww A 192.0.2.2\n",
+        )
+        .records;
+        assert_eq!(
+            r.iter().map(|r| r.ttl).collect::<Vec<_>>(),
+            [345600, 3600, 3600, 3600]
+        );
+        // RFC 2308 §4: with $TTL, records without a TTL take $TTL.
+        let r = read("$TTL 300\nexample. 345600 IN SOA ns hm 1 2 3 4 5\n  3600 NS ns.example.net.\n  A 192.0.2.1\n")
+            .records;
+        assert_eq!(r[2].ttl, 300);
+    }
+
+    #[test]
+    fn the_owner_before_an_include_is_the_owner_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("inc"), "inside A 192.0.2.9\n").unwrap();
+        let zone = dir.path().join("zone");
+        std::fs::write(
+            &zone,
+            "$TTL 60\n@ SOA ns hm 1 2 3 4 5\nbefore A 192.0.2.1\n$INCLUDE inc\n  TXT \"after\"\n",
+        )
+        .unwrap();
+        let outcome = read_file(
+            &zone,
+            ReadOptions {
+                origin: Some(Name::parse(b"example.", None).unwrap()),
+                ..Default::default()
+            },
+        );
+        let txt = outcome
+            .records
+            .iter()
+            .find(|r| r.rtype == RType::TXT)
+            .unwrap();
+        assert_eq!(txt.owner.to_string(), "before.example.");
     }
 
     #[test]

@@ -16,6 +16,7 @@ fn fmt_inputs() -> Vec<(PathBuf, String)> {
     let mut inputs = vec![
         (testdata("example.com.zone"), "example.com".to_string()),
         (testdata("alltypes.zone"), "alltypes.example".to_string()),
+        (testdata("inherit.zone"), "example".to_string()),
     ];
     if let Some(suites) = peer_suites() {
         for name in [
