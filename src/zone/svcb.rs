@@ -255,6 +255,19 @@ fn write_value_item(item: &[u8], out: &mut String) {
     }
 }
 
+/// The name a key is written under: RFC 9460's own keys by name, later
+/// ones (dohpath, ohttp, tls-supported-groups, …) in the generic `keyN`
+/// form with their value as generic octets, since BIND, Knot and ldns do not
+/// all know their names yet (Knot 3.2 lacks dohpath, none reads ohttp).
+/// Both forms are read.
+fn written_key_name(key: u16) -> String {
+    if key <= IPV6HINT {
+        key_name(key)
+    } else {
+        format!("key{key}")
+    }
+}
+
 pub(crate) fn write(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
     use std::fmt::Write;
     // Keys present, for the mandatory list (which must name only those).
@@ -271,9 +284,11 @@ pub(crate) fn write(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
         let len = r.u16()? as usize;
         let value = r.take(len)?;
         out.push(' ');
-        out.push_str(&key_name(key));
+        out.push_str(&written_key_name(key));
         let mut v = WireReader::new(value);
-        match key {
+        // Keys after RFC 9460 take the generic form's value too.
+        let shown_as = if key <= IPV6HINT { key } else { u16::MAX };
+        match shown_as {
             MANDATORY => {
                 out.push('=');
                 let mut keys = Vec::new();
@@ -285,7 +300,7 @@ pub(crate) fn write(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
                         return None;
                     }
                     last = k;
-                    keys.push(key_name(k));
+                    keys.push(written_key_name(k));
                 }
                 if keys.is_empty() {
                     return None;

@@ -261,3 +261,40 @@ fn at_least_as_strict_as_named_checkzone_and_kzonecheck() {
     }
     eprintln!("compared {compared} verdicts");
 }
+
+/// SvcParamKeys newer than RFC 9460 (dohpath, ohttp) are written in the
+/// generic keyNNNNN form, which BIND, Knot and ldns all read.
+#[test]
+fn fmt_writes_newer_svcb_keys_so_that_every_peer_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = write(
+        dir.path(),
+        "svcb.zone",
+        "$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n\
+         _dns.ns SVCB 1 ns alpn=h2 dohpath=/dns-query{?dns}\n\
+         @ HTTPS 1 . mandatory=ohttp,alpn alpn=h3 ohttp\n",
+    );
+    let ours = dir.path().join("fmt.zone");
+    zonectl_fmt(&zone, "example", &ours);
+    let written = std::fs::read_to_string(&ours).unwrap();
+    assert!(written.contains("key7=\"/dns-query{?dns}\""), "{written}");
+    assert!(
+        written.contains("mandatory=alpn,key8 alpn=\"h3\" key8"),
+        "{written}"
+    );
+    let o = ours.to_str().unwrap();
+    for (tool, args) in [
+        ("named-checkzone", vec!["-i", "local", "example", o]),
+        ("kzonecheck", vec!["-o", "example", o]),
+        ("ldns-read-zone", vec![o]),
+    ] {
+        let Some(binary) = peer(tool) else { continue };
+        let out = Command::new(binary).args(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{tool} refuses fmt's SVCB: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+}
