@@ -13,6 +13,7 @@ pub mod rdata;
 pub mod reader;
 pub mod rtype;
 pub mod serial;
+pub mod services;
 pub mod svcb;
 pub mod validate;
 pub mod writer;

@@ -932,62 +932,25 @@ fn parse_apl(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
 }
 
 /// Well-known services for WKS (RFC 1010 names, as /etc/services spells them).
-const SERVICES: &[(&str, u16)] = &[
-    ("echo", 7),
-    ("discard", 9),
-    ("daytime", 13),
-    ("ftp-data", 20),
-    ("ftp", 21),
-    ("ssh", 22),
-    ("telnet", 23),
-    ("smtp", 25),
-    ("time", 37),
-    ("domain", 53),
-    ("gopher", 70),
-    ("finger", 79),
-    ("http", 80),
-    ("www", 80),
-    ("kerberos", 88),
-    ("pop3", 110),
-    ("sunrpc", 111),
-    ("auth", 113),
-    ("nntp", 119),
-    ("ntp", 123),
-    ("imap", 143),
-    ("snmp", 161),
-    ("bgp", 179),
-    ("ldap", 389),
-    ("https", 443),
-    ("submission", 587),
-    ("ldaps", 636),
-    ("imaps", 993),
-    ("pop3s", 995),
-];
-
 fn parse_wks(cur: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
     let addr = cur.next("an IPv4 address")?;
     out.extend_from_slice(&parse_ipv4(addr.text).map_err(|m| cur.error(m))?.octets());
     let proto = cur.next("a protocol")?;
-    let protocol = match proto.text.to_ascii_lowercase().as_slice() {
-        b"tcp" => 6,
-        b"udp" => 17,
-        other => parse_number(other, 255)
-            .map_err(|_| cur.error(format!("unknown protocol \"{}\"", shown(proto.text))))?
-            as u8,
+    let protocol = match parse_number(proto.text, 255) {
+        Ok(number) => number as u8,
+        Err(_) => super::services::protocol_number(&String::from_utf8_lossy(proto.text))
+            .ok_or_else(|| cur.error(format!("unknown protocol \"{}\"", shown(proto.text))))?,
     };
     out.push(protocol);
     let mut bitmap = vec![0u8; 0];
     while let Some(tok) = cur.peek() {
         cur.next("")?;
-        let lower = tok.text.to_ascii_lowercase();
-        let port = match SERVICES
-            .iter()
-            .find(|(name, _)| name.as_bytes() == lower.as_slice())
-        {
-            Some((_, port)) => *port,
-            None => parse_number(tok.text, 65535)
-                .map_err(|_| cur.error(format!("unknown service \"{}\"", shown(tok.text))))?
-                as u16,
+        let port = match parse_number(tok.text, 65535) {
+            Ok(number) => number as u16,
+            Err(_) => {
+                super::services::service_port(&String::from_utf8_lossy(tok.text), protocol)
+                    .ok_or_else(|| cur.error(format!("unknown service \"{}\"", shown(tok.text))))?
+            }
         } as usize;
         if bitmap.len() <= port / 8 {
             bitmap.resize(port / 8 + 1, 0);

@@ -17,6 +17,7 @@ fn fmt_inputs() -> Vec<(PathBuf, String)> {
         (testdata("example.com.zone"), "example.com".to_string()),
         (testdata("alltypes.zone"), "alltypes.example".to_string()),
         (testdata("inherit.zone"), "example".to_string()),
+        (testdata("wks.zone"), "example".to_string()),
     ];
     if let Some(suites) = peer_suites() {
         for name in [
