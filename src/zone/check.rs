@@ -134,7 +134,21 @@ pub fn check_outcome(
                 .map(|p| p.display().to_string())
                 .collect();
             diagnostics.extend(check_zone(&zone, &conflicts, &files, options));
-            if !options.skip_dnssec {
+            let apex_keys = zone.get(&zone.origin, RType::DNSKEY).is_some();
+            if !options.skip_dnssec && !apex_keys && crate::dnssec::verify::is_signed(&zone) {
+                // RFC 4035 §2.1 is a SHOULD, and BIND and Knot load such a
+                // zone: without keys nothing can be verified, so this is
+                // said once (`verify` makes it an error).
+                let pos = zone.soa().map_or(Pos::default(), |s| s.pos);
+                diagnostics.push(Diagnostic {
+                    file: files.get(pos.file as usize).cloned().unwrap_or_default(),
+                    line: pos.line,
+                    column: 0,
+                    severity: Severity::Warning,
+                    code: "dnskey-missing",
+                    message: "the zone has signatures but no DNSKEY RRset at the apex: they cannot be verified (RFC 4035 §2.1)".into(),
+                });
+            } else if !options.skip_dnssec {
                 let verify_options = VerifyOptions {
                     now: options.now.unwrap_or_else(|| VerifyOptions::default().now),
                     ..Default::default()
@@ -838,8 +852,10 @@ impl<'a> Checker<'a> {
                         "nsec3param-not-apex",
                         format!("NSEC3PARAM at {owner}, not at the zone apex (RFC 5155 §4)"),
                     ),
+                    // RFC 7344 gives CDS/CDNSKEY a meaning at the apex only;
+                    // nothing forbids the data elsewhere.
                     RType::CDS | RType::CDNSKEY => self.push(
-                        Severity::Error,
+                        Severity::Warning,
                         set.pos,
                         "cds-not-apex",
                         format!(

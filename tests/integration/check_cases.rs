@@ -51,3 +51,37 @@ fn every_check_trips_on_its_bad_zone_and_not_on_its_good_zone() {
     }
     assert!(cases >= 60, "only {cases} cases found");
 }
+
+/// RFC 7344 and RFC 4035 §2.1 say SHOULD where these apply: a CDS below
+/// the apex and signatures without a DNSKEY are warnings for `check` (BIND
+/// and Knot load such zones); `verify`, asked to verify, fails the latter.
+#[test]
+fn should_level_rules_are_warnings_in_check() {
+    for (case, code) in [
+        ("cds-not-apex.bad.zone", "cds-not-apex"),
+        ("dnskey-missing.bad.zone", "dnskey-missing"),
+    ] {
+        let zone = testdata("check").join(case);
+        let out = run(&["check", "--format", "json", zone.to_str().unwrap()]);
+        assert_eq!(exit_code(&out), 0, "{case}: {}", text(&out.stdout));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let finding = report["zones"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("{case}: {report}"));
+        assert_eq!(finding["severity"], "warning", "{case}");
+        if let Some(named) = peer("named-checkzone") {
+            let bind = std::process::Command::new(named)
+                .args(["-i", "local", "example"])
+                .arg(&zone)
+                .output()
+                .unwrap();
+            assert!(bind.status.success(), "{case}: BIND refuses it too");
+        }
+    }
+    let zone = testdata("check/dnskey-missing.bad.zone");
+    assert_eq!(exit_code(&run(&["verify", zone.to_str().unwrap()])), 1);
+}
