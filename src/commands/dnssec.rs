@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Serialize;
-use zonectl::dnssec::digest::{ds_digest, key_tag};
+use zonectl::dnssec::crypto::{KeyProblem, key_problem};
+use zonectl::dnssec::digest::{ds_rdata, key_tag};
 use zonectl::dnssec::keys::{FLAG_SEP, FLAG_ZONE, SigningKey, algorithm_from_name};
 use zonectl::dnssec::sign::{Denial, SerialPolicy, SignOptions, sign_zone};
 use zonectl::dnssec::verify::VerifyOptions;
@@ -370,10 +371,15 @@ pub fn ds(args: DsArgs) -> Result<ExitCode> {
             if !is_key_file && flags & FLAG_SEP == 0 {
                 continue;
             }
-            let mut ds = key_tag(rdata).to_be_bytes().to_vec();
-            ds.push(rdata[3]);
-            ds.push(digest_type);
-            ds.extend_from_slice(&ds_digest(&set.owner, rdata, digest_type).unwrap());
+            if let Some(problem @ KeyProblem::Malformed(_)) = key_problem(rdata[3], &rdata[4..]) {
+                bail!(
+                    "{}: DNSKEY {} of {}: {problem}; no DS is made for it",
+                    args.path.display(),
+                    key_tag(rdata),
+                    set.owner
+                );
+            }
+            let ds = ds_rdata(&set.owner, rdata, digest_type).expect("known digest types");
             let mut line = String::new();
             writer::format_record(
                 set.owner.as_wire(),

@@ -41,6 +41,18 @@ pub fn ds_digest(owner: &Name, dnskey_rdata: &[u8], digest_type: u8) -> Option<V
     Some(ctx.finish().as_ref().to_vec())
 }
 
+/// The rdata of a DS (or CDS) record for DNSKEY rdata (RFC 4034 §5.1):
+/// key tag, algorithm, digest type, digest. `None` for an unknown digest
+/// type or rdata too short to be a DNSKEY.
+pub fn ds_rdata(owner: &Name, dnskey_rdata: &[u8], digest_type: u8) -> Option<Vec<u8>> {
+    let algorithm = *dnskey_rdata.get(3)?;
+    let mut ds = key_tag(dnskey_rdata).to_be_bytes().to_vec();
+    ds.push(algorithm);
+    ds.push(digest_type);
+    ds.extend_from_slice(&ds_digest(owner, dnskey_rdata, digest_type)?);
+    Some(ds)
+}
+
 /// Whether DS (or CDS) rdata names this DNSKEY; `None` when the digest type is unknown.
 pub fn ds_matches(owner: &Name, dnskey_rdata: &[u8], ds_rdata: &[u8]) -> Option<bool> {
     if ds_rdata.len() < 4 || dnskey_rdata.len() < 4 {

@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::crypto::{self, Verdict};
-use super::digest::ds_digest;
+use super::digest::ds_rdata;
 use super::keys::{KeyError, SigningKey};
 use super::verify::{Kind, Node, nodes, nsec3_hash, signed_data};
 use crate::zone::encoding::base32hex_encode;
@@ -231,13 +231,7 @@ pub fn sign_zone(
         let ksks: Vec<&SigningKey> = keys.iter().filter(|k| k.is_ksk()).collect();
         let cds = ksks
             .iter()
-            .map(|key| {
-                let mut cds = key.tag().to_be_bytes().to_vec();
-                cds.push(key.algorithm);
-                cds.push(2);
-                cds.extend_from_slice(&ds_digest(&apex, &key.dnskey_rdata(), 2).unwrap());
-                cds
-            })
+            .map(|key| ds_rdata(&apex, &key.dnskey_rdata(), 2).expect("SHA-256 is known"))
             .collect();
         added.push(apex_set(RType::CDS, apex_ttl, cds));
         added.push(apex_set(

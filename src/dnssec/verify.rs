@@ -312,8 +312,23 @@ fn apex_keys(zone: &Zone, problems: &mut Vec<Problem>) -> Vec<Key> {
     let keys: Vec<Key> = set
         .rdatas
         .iter()
-        .filter(|r| r.len() > 4 && r[2] == 3 && u16::from_be_bytes([r[0], r[1]]) & 0x0100 != 0)
-        .map(|r| Key {
+        .enumerate()
+        .filter(|(_, r)| r.len() > 4 && r[2] == 3 && u16::from_be_bytes([r[0], r[1]]) & 0x0100 != 0)
+        .filter(|&(i, r)| {
+            // A key validators cannot use is a problem of its own, not a
+            // string of signatures that "do not verify".
+            let Some(problem) = crypto::key_problem(r[3], &r[4..]) else {
+                return true;
+            };
+            problems.push(Problem {
+                owner: zone.origin.clone(),
+                pos: set.pos_of(i),
+                code: key_problem_code(&problem),
+                message: format!("DNSKEY {} (algorithm {}): {problem}", key_tag(r), r[3]),
+            });
+            !matches!(problem, crypto::KeyProblem::Malformed(_))
+        })
+        .map(|(_, r)| Key {
             tag: key_tag(r),
             algorithm: r[3],
             public: r[4..].to_vec(),
@@ -334,6 +349,15 @@ fn apex_keys(zone: &Zone, problems: &mut Vec<Problem>) -> Vec<Key> {
         }
     }
     keys
+}
+
+/// The finding code of a key problem.
+pub fn key_problem_code(problem: &crypto::KeyProblem) -> &'static str {
+    match problem {
+        crypto::KeyProblem::Malformed(_) => "dnskey-invalid",
+        crypto::KeyProblem::RsaTooShort(_) => "dnskey-rsa-short",
+        crypto::KeyProblem::RsaExponentTooLarge(_) => "dnskey-rsa-exponent",
+    }
 }
 
 /// DS digest types must be assigned ones with the right digest length (RFC 4034 §5.1, IANA registry).

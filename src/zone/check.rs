@@ -153,7 +153,12 @@ pub fn check_outcome(
                     now: options.now.unwrap_or_else(|| VerifyOptions::default().now),
                     ..Default::default()
                 };
-                for p in verify_zone(&zone, &verify_options) {
+                // The checks above already said what is wrong with a key.
+                let key_codes = ["dnskey-invalid", "dnskey-rsa-short", "dnskey-rsa-exponent"];
+                for p in verify_zone(&zone, &verify_options)
+                    .into_iter()
+                    .filter(|p| !key_codes.contains(&p.code))
+                {
                     let f = files.get(p.pos.file as usize).cloned().unwrap_or_default();
                     diagnostics.push(Diagnostic {
                         file: f,
@@ -205,6 +210,8 @@ pub const FINDING_CODES: &[&str] = &[
     "dnskey-invalid",
     "dnskey-keytag-collision",
     "dnskey-missing",
+    "dnskey-rsa-exponent",
+    "dnskey-rsa-short",
     "ds-apex",
     "ds-invalid",
     "ds-not-delegation",
@@ -534,6 +541,27 @@ impl<'a> Checker<'a> {
                     (u16::from_be_bytes([rdata[0], rdata[1]]), rdata[2], rdata[3]);
                 if set.rtype == RType::CDNSKEY && algorithm == 0 {
                     continue; // the RFC 8078 delete form, checked with CDS
+                }
+                if set.rtype != RType::KEY
+                    && let Some(problem) =
+                        crate::dnssec::crypto::key_problem(algorithm, &rdata[4..])
+                {
+                    // A malformed key is broken data; a key validators
+                    // refuse still loads everywhere.
+                    let severity = match problem {
+                        crate::dnssec::crypto::KeyProblem::Malformed(_) => Severity::Error,
+                        _ => Severity::Warning,
+                    };
+                    self.push(
+                        severity,
+                        set.pos_of(ri),
+                        crate::dnssec::verify::key_problem_code(&problem),
+                        format!(
+                            "{} {} (algorithm {algorithm}): {problem}",
+                            set.rtype,
+                            digest::key_tag(rdata)
+                        ),
+                    );
                 }
                 if set.rtype != RType::KEY && protocol != 3 {
                     self.push(

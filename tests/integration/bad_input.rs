@@ -693,3 +693,34 @@ fn one_bad_entry_does_not_stop_a_directory_check() {
     assert_eq!(good["errors"], 0, "{report}");
     assert_eq!(good["origin"], "example.");
 }
+
+/// A DNSKEY whose public key is not its algorithm's format is its own
+/// finding in check, and ds makes no DS for it.
+#[test]
+fn malformed_keys_are_named_and_get_no_ds() {
+    let dir = tempfile::tempdir().unwrap();
+    // A 31-octet Ed25519 key and a 10-octet P-256 key.
+    let ed = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==";
+    let p256 = "AAECAwQFBgcICQ==";
+    let zone = write(
+        dir.path(),
+        "example.zone",
+        &format!("{HEADER}@ DNSKEY 257 3 15 {ed}\n@ DNSKEY 257 3 13 {p256}\n"),
+    );
+    let (code, out) = check(&zone);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(":6: error[dnskey-invalid]"), "{out}");
+    assert!(
+        out.contains("Ed25519 keys are 32 octets, this one has 31"),
+        "{out}"
+    );
+    assert!(out.contains(":7: error[dnskey-invalid]"), "{out}");
+    let ds = run(&["ds", "-z", "example", zone.to_str().unwrap()]);
+    assert_eq!(exit_code(&ds), 2, "{}", text(&ds.stdout));
+    assert!(text(&ds.stdout).is_empty());
+    assert!(
+        text(&ds.stderr).contains("no DS is made for it"),
+        "{}",
+        text(&ds.stderr)
+    );
+}
