@@ -1270,7 +1270,8 @@ fn expand_template(template: &[u8], value: i64) -> Result<Vec<u8>, String> {
                 let offset: i64 = parts[0]
                     .parse()
                     .map_err(|_| "syntax error: bad offset in ${...}")?;
-                if offset.abs() > i32::MAX as i64 {
+                // unsigned_abs: i64::MIN has no i64 absolute value.
+                if offset.unsigned_abs() > i32::MAX as u64 {
                     return Err("out of range: offset in ${...}".into());
                 }
                 let width: usize = match parts.get(1) {
@@ -1391,6 +1392,19 @@ mod tests {
             .find(|r| r.rtype == RType::TXT)
             .unwrap();
         assert_eq!(txt.owner.to_string(), "before.example.");
+    }
+
+    #[test]
+    fn generate_offsets_out_of_range_are_all_refused() {
+        for offset in ["-9223372036854775808", "9223372036854775807", "-2147483648", "2147483648"] {
+            let out = read(&format!("$TTL 60\n$GENERATE 1-2 h$ A 10.0.0.${{{offset}}}\n"));
+            assert!(
+                out.diagnostics.iter().any(|d| d.message.contains("out of range")),
+                "{offset}: {:?}",
+                out.diagnostics
+            );
+            assert!(out.records.is_empty(), "{offset}");
+        }
     }
 
     #[test]
