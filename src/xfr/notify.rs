@@ -72,11 +72,40 @@ fn judge(
         Ok(p) => p,
         Err(e) => return ("error".into(), Some(format!("malformed answer: {e}"))),
     };
-    if parsed.header.opcode() != opcode::NOTIFY {
+    if parsed.header.opcode() != opcode::NOTIFY || !parsed.header.has(flag::QR) {
         return (
             "error".into(),
             Some("the answer is not a NOTIFY response".into()),
         );
+    }
+    // RFC 1996 §4.7: the response echoes the query's question.
+    match &parsed.question {
+        Some((qname, qtype, qclass))
+            if qname.eq_ignore_ascii_case(options.zone.as_wire())
+                && *qtype == RType::SOA
+                && *qclass == wire::CLASS_IN => {}
+        _ => {
+            return (
+                "error".into(),
+                Some(format!(
+                    "the answer's question is not the NOTIFY for {} asked",
+                    options.zone
+                )),
+            );
+        }
+    }
+    // Every record must be there as counted, and nothing after them.
+    let mut records = parsed.records();
+    let (mut owner, mut rdata) = (Vec::new(), Vec::new());
+    loop {
+        match records.next_into(&mut owner, &mut rdata) {
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => return ("error".into(), Some(format!("malformed answer: {e}"))),
+        }
+    }
+    if let Err(e) = records.check_end() {
+        return ("error".into(), Some(format!("malformed answer: {e}")));
     }
     let rcode = wire::rcode_name(parsed.full_rcode().unwrap_or(parsed.header.rcode()));
     if let (Some(key), Some(mac)) = (&options.key, mac) {
@@ -158,4 +187,65 @@ pub fn notify_all(
             .map(|h| h.join().expect("notify thread"))
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> NotifyOptions {
+        NotifyOptions {
+            zone: Name::parse(b"example.", None).unwrap(),
+            soa: None,
+            key: None,
+            fudge: 300,
+            timeout: Duration::from_secs(1),
+            tries: 1,
+        }
+    }
+
+    fn answer(qname: &[u8], mutate: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+        let mut msg = MessageBuilder::new(1, opcode::NOTIFY, flag::QR | flag::AA)
+            .question(qname, RType::SOA, wire::CLASS_IN)
+            .finish();
+        mutate(&mut msg);
+        msg
+    }
+
+    #[test]
+    fn rfc1996_4_7_only_a_whole_answer_to_our_question_acknowledges() {
+        let ours = b"\x07example\x00";
+        assert_eq!(
+            judge(&answer(ours, |_| {}), &options(), None),
+            ("NOERROR".into(), None)
+        );
+        let cases: [(&str, Vec<u8>); 4] = [
+            ("another zone", answer(b"\x04evil\x03org\x00", |_| {})),
+            // ANCOUNT 65535 and no records.
+            (
+                "counts",
+                answer(ours, |m| m[6..8].copy_from_slice(&[0xff, 0xff])),
+            ),
+            (
+                "trailing bytes",
+                answer(ours, |m| m.extend(std::iter::repeat_n(0, 65000))),
+            ),
+            // An answer record whose owner points at itself.
+            (
+                "compression loop",
+                answer(ours, |m| {
+                    m[7] = 1;
+                    let at = m.len() as u8;
+                    m.extend_from_slice(&[0xc0, at, 0, 6, 0, 1, 0, 0, 0, 0, 0, 0]);
+                }),
+            ),
+        ];
+        for (what, msg) in cases {
+            let (rcode, detail) = judge(&msg, &options(), None);
+            assert!(
+                rcode == "error" && detail.is_some(),
+                "{what}: {rcode} {detail:?}"
+            );
+        }
+    }
 }

@@ -1396,10 +1396,19 @@ mod tests {
 
     #[test]
     fn generate_offsets_out_of_range_are_all_refused() {
-        for offset in ["-9223372036854775808", "9223372036854775807", "-2147483648", "2147483648"] {
-            let out = read(&format!("$TTL 60\n$GENERATE 1-2 h$ A 10.0.0.${{{offset}}}\n"));
+        for offset in [
+            "-9223372036854775808",
+            "9223372036854775807",
+            "-2147483648",
+            "2147483648",
+        ] {
+            let out = read(&format!(
+                "$TTL 60\n$GENERATE 1-2 h$ A 10.0.0.${{{offset}}}\n"
+            ));
             assert!(
-                out.diagnostics.iter().any(|d| d.message.contains("out of range")),
+                out.diagnostics
+                    .iter()
+                    .any(|d| d.message.contains("out of range")),
                 "{offset}: {:?}",
                 out.diagnostics
             );
