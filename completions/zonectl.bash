@@ -115,7 +115,7 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__check)
-            opts="-n -z -j -h -V --origin --format --color --strict --check-names --max-ttl --ignore --no-dnssec --max-errors --jobs --help --version"
+            opts="-n -z -j -h -V --origin --format --color --strict --check-names --max-ttl --ignore --no-dnssec --max-errors --jobs --include-root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -162,6 +162,10 @@ _zonectl() {
                     return 0
                     ;;
                 -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --include-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -217,7 +221,7 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__fmt)
-            opts="-n -z -o -h -V --origin --output --help --version"
+            opts="-n -z -o -h -V --origin --output --include-root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -240,6 +244,10 @@ _zonectl() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --include-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -639,7 +647,7 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__sign)
-            opts="-K -o -n -z -h -V --keys --output --origin --nsec3 --iterations --force-iterations --salt --opt-out --inception --expiration --jitter --refresh --serial --zonemd --cds --cds-delete --format --help --version"
+            opts="-K -o -n -z -h -V --keys --output --origin --nsec3 --iterations --force-iterations --salt --opt-out --inception --expiration --jitter --refresh --serial --zonemd --cds --cds-delete --format --include-root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -705,6 +713,10 @@ _zonectl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --include-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -735,7 +747,7 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__verify)
-            opts="-n -z -h -V --origin --time --trust-anchor --format --help --version"
+            opts="-n -z -h -V --origin --time --trust-anchor --format --include-root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -763,6 +775,10 @@ _zonectl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --include-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -53,12 +53,14 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l max-ttl -d 'Re
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l ignore -d 'Leave out findings with this code (repeatable), e.g. soa-timers' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l max-errors -d 'Stop reading a zone after this many syntax errors' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -s j -l jobs -d 'Zones checked at once (default: the number of cores)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l include-root -d '$INCLUDEd files must be inside this directory (default: anywhere, as BIND allows)' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l strict -d 'Exit 1 on warnings too (info findings never fail)'
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -l no-dnssec -d 'Leave out the DNSSEC checks (keys, CDS/CDNSKEY, NSEC/NSEC3 chains, signatures)'
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand check" -s V -l version -d 'Print version'
 complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -s z -s n -l origin -d 'Zone origin (default: the owner of the SOA, else the file name)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -s o -l output -d 'Write here (atomically) instead of standard output' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -l include-root -d '$INCLUDEd files must be inside this directory (default: anywhere, as BIND allows)' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand fmt" -s V -l version -d 'Print version'
 complete -c zonectl -n "__fish_zonectl_using_subcommand keygen" -s a -l algorithm -d 'The algorithm, by name or number' -r -f -a "ECDSAP256SHA256\t''
@@ -88,6 +90,7 @@ unixtime\t''
 dateserial\t''"
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l format -d 'Output format of the summary' -r -f -a "table\t''
 json\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l include-root -d '$INCLUDEd files must be inside this directory (default: anywhere, as BIND allows)' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l nsec3 -d 'Authenticated denial with NSEC3 (RFC 5155) instead of NSEC'
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l force-iterations -d 'Sign with more NSEC3 iterations than validators accept'
 complete -c zonectl -n "__fish_zonectl_using_subcommand sign" -l opt-out -d 'Leave insecure delegations out of the NSEC3 chain'
@@ -101,6 +104,7 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -l time -d 'Chec
 complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -l trust-anchor -d 'A file of DS or DNSKEY records that must match a key signing the DNSKEY RRset' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -l format -d 'Output format' -r -f -a "table\t''
 json\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -l include-root -d '$INCLUDEd files must be inside this directory (default: anywhere, as BIND allows)' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c zonectl -n "__fish_zonectl_using_subcommand ds" -l digest -d 'Digest type' -r -f -a "sha256\t''

@@ -246,6 +246,9 @@ pub struct CheckArgs {
     /// Zones checked at once (default: the number of cores)
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// $INCLUDEd files must be inside this directory (default: anywhere, as BIND allows)
+    #[arg(long, value_name = "DIR")]
+    pub include_root: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -259,6 +262,9 @@ pub struct FmtArgs {
     /// Write here (atomically) instead of standard output
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<PathBuf>,
+    /// $INCLUDEd files must be inside this directory (default: anywhere, as BIND allows)
+    #[arg(long, value_name = "DIR")]
+    pub include_root: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -371,6 +377,9 @@ pub struct SignArgs {
     /// Output format of the summary
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// $INCLUDEd files must be inside this directory (default: anywhere, as BIND allows)
+    #[arg(long, value_name = "DIR")]
+    pub include_root: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -390,6 +399,9 @@ pub struct VerifyArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// $INCLUDEd files must be inside this directory (default: anywhere, as BIND allows)
+    #[arg(long, value_name = "DIR")]
+    pub include_root: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

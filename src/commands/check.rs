@@ -14,11 +14,12 @@ use serde::Serialize;
 use zonectl::zone::check::{
     CheckNames, CheckOptions, CheckReport, FINDING_CODES, check_file, check_outcome,
 };
+use zonectl::zone::loader::{LoadOptions, read_options};
 use zonectl::zone::rdata::parse_period;
 use zonectl::zone::{Diagnostic, Severity, reader};
 
 use super::progress::{Progress, Unit};
-use super::{origin_from_file_name, parse_origin, printable};
+use super::{parse_origin, printable};
 use crate::cli::{CheckArgs, CheckFormat, CheckNamesMode, ColorChoice};
 
 /// One zone to check, as the arguments name it.
@@ -39,6 +40,7 @@ enum Source {
 struct Plan {
     sources: Vec<Source>,
     origin: Option<zonectl::zone::Name>,
+    include_root: Option<PathBuf>,
     options: CheckOptions,
     max_errors: usize,
     jobs: usize,
@@ -91,6 +93,7 @@ fn plan(args: &CheckArgs) -> Result<Plan> {
     Ok(Plan {
         sources,
         origin,
+        include_root: args.include_root.clone(),
         options: CheckOptions {
             check_names,
             max_ttl,
@@ -223,11 +226,14 @@ fn unreadable_report(path: &Path, why: &str) -> CheckReport {
 }
 
 fn run(plan: &Plan) -> Result<Vec<CheckReport>> {
-    let read_options = |path: Option<&Path>| reader::ReadOptions {
+    let load = LoadOptions {
         origin: plan.origin.clone(),
-        fallback_origin: path.and_then(origin_from_file_name),
+        include_root: plan.include_root.clone(),
+        progress: None,
+    };
+    let read_options = |path: Option<&Path>| reader::ReadOptions {
         max_errors: plan.max_errors,
-        ..Default::default()
+        ..read_options(path, &load)
     };
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<CheckReport>>> =

@@ -211,7 +211,12 @@ pub fn sign(args: SignArgs) -> Result<ExitCode> {
     if options.expiration.wrapping_sub(options.inception) >= 1 << 31 {
         bail!("the expiration is not after the inception");
     }
-    let Some(zone) = read_zone(&args.path, args.origin.as_deref())? else {
+    let Some(zone) = read_zone(
+        &args.path,
+        args.origin.as_deref(),
+        args.include_root.as_deref(),
+    )?
+    else {
         return Ok(ExitCode::from(2));
     };
     let keys = load_keys(&args.keys, &zone.origin)?;
@@ -266,7 +271,12 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
         Some(t) => parse_when(t, now()).context("--time")?,
         None => now(),
     };
-    let Some(zone) = read_zone(&args.path, args.origin.as_deref())? else {
+    let Some(zone) = read_zone(
+        &args.path,
+        args.origin.as_deref(),
+        args.include_root.as_deref(),
+    )?
+    else {
         return Ok(ExitCode::from(2));
     };
     let mut problems = zonectl::dnssec::verify::verify_signed_zone(
@@ -277,7 +287,7 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
         },
     );
     if let Some(anchor) = &args.trust_anchor {
-        let Some(anchors) = read_zone(anchor, Some(&zone.origin.to_string()))? else {
+        let Some(anchors) = read_zone(anchor, Some(&zone.origin.to_string()), None)? else {
             return Ok(ExitCode::from(2));
         };
         problems.extend(zonectl::dnssec::verify::check_trust_anchor(
@@ -359,6 +369,7 @@ pub fn ds(args: DsArgs) -> Result<ExitCode> {
         } else {
             args.origin.as_deref()
         },
+        None,
     )?
     else {
         return Ok(ExitCode::from(2));

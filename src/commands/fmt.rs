@@ -10,7 +10,12 @@ use super::read_zone;
 use crate::cli::FmtArgs;
 
 pub fn execute(args: FmtArgs) -> Result<ExitCode> {
-    let Some(zone) = read_zone(&args.path, args.origin.as_deref())? else {
+    let Some(zone) = read_zone(
+        &args.path,
+        args.origin.as_deref(),
+        args.include_root.as_deref(),
+    )?
+    else {
         eprintln!(
             "zonectl: {}: not written: the zone has errors",
             args.path.display()

@@ -83,69 +83,27 @@ pub fn parse_origin(text: &str) -> Result<Name> {
 pub fn read_zone(
     path: &std::path::Path,
     origin: Option<&str>,
+    include_root: Option<&std::path::Path>,
 ) -> Result<Option<zonectl::zone::Zone>> {
-    use zonectl::zone::{Severity, Zone, reader};
+    use zonectl::zone::loader::{LoadOptions, load_zone};
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
     let progress = progress::Progress::start(size, progress::Unit::Bytes);
-    let options = reader::ReadOptions {
+    let options = LoadOptions {
         origin: origin.map(parse_origin).transpose()?,
-        fallback_origin: origin_from_file_name(path),
+        include_root: include_root.map(std::path::Path::to_path_buf),
         progress: Some(progress.counter()),
-        ..Default::default()
     };
-    let outcome = reader::read_file(path, options);
+    let loaded = load_zone(path, &options);
     drop(progress);
-    let mut failed = false;
-    for d in outcome
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-    {
-        failed = true;
-        eprintln!("{d}");
-    }
-    let Some(origin) = outcome.origin.clone() else {
-        if !failed {
-            eprintln!(
-                "{}: error: no origin: give --origin, or start the zone with an SOA whose owner is absolute",
-                path.display()
-            );
+    match loaded {
+        Ok(zone) => Ok(Some(zone)),
+        Err(errors) => {
+            for d in errors {
+                eprintln!("{}", printable(&d.to_string()));
+            }
+            Ok(None)
         }
-        return Ok(None);
-    };
-    for r in outcome
-        .records
-        .iter()
-        .filter(|r| !r.owner.is_subdomain_of(&origin))
-    {
-        failed = true;
-        eprintln!(
-            "{}:{}: error: out-of-zone data: {} is not in zone {origin}",
-            outcome.files[r.pos.file as usize].display(),
-            r.pos.line,
-            r.owner
-        );
     }
-    if failed {
-        return Ok(None);
-    }
-    let class = outcome.records.first().map_or(1, |r| r.class);
-    Ok(Some(Zone::from_records(origin, class, outcome.records).0))
-}
-
-/// Knot's rule: with no origin given, a zone file named after its zone
-/// (`example.com.zone`, `example.com`) names the origin.
-pub fn origin_from_file_name(path: &std::path::Path) -> Option<Name> {
-    let name = path.file_name()?.to_str()?;
-    let stem = [".zone", ".db", ".signed", ".txt"]
-        .iter()
-        .find_map(|ext| name.strip_suffix(ext))
-        .unwrap_or(name);
-    let stem = stem.strip_prefix("db.").unwrap_or(stem);
-    if stem.is_empty() {
-        return None;
-    }
-    parse_origin(stem).ok()
 }
 
 /// Text for a terminal: control characters (from zone data, file names,

@@ -331,7 +331,7 @@ pub fn notify(args: NotifyArgs) -> Result<ExitCode> {
         .collect::<Result<Vec<_>, _>>()?;
     let soa = match &args.zone_file {
         Some(path) => {
-            let Some(z) = super::read_zone(path, Some(&args.zone))? else {
+            let Some(z) = super::read_zone(path, Some(&args.zone), None)? else {
                 return Ok(ExitCode::from(2));
             };
             Some(

@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod encoding;
+pub mod loader;
 pub mod name;
 pub mod rdata;
 pub mod reader;
@@ -25,6 +26,26 @@ use rayon::slice::ParallelSliceMut;
 
 pub use name::Name;
 pub use rtype::RType;
+
+/// A token from a file as an error message quotes it: at most 40 bytes,
+/// with non-printable bytes as `\DDD`. An error must help find the
+/// mistake, not repeat a file's contents (an `$INCLUDE` of a key file
+/// would otherwise show the key).
+pub fn quote_token(text: &[u8]) -> String {
+    const MAX: usize = 40;
+    let mut out = String::with_capacity(text.len().min(MAX) + 4);
+    for &b in text.iter().take(MAX) {
+        if b.is_ascii_graphic() || b == b' ' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\{b:03}"));
+        }
+    }
+    if text.len() > MAX {
+        out.push('…');
+    }
+    out
+}
 
 /// Where a record came from: an index into the reader's file list, and a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]

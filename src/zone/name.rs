@@ -65,7 +65,7 @@ impl Name {
         origin: Option<&Name>,
         out: &mut Vec<u8>,
     ) -> Result<(), NameError> {
-        let shown = || String::from_utf8_lossy(text).into_owned();
+        let shown = || super::quote_token(text);
         let start = out.len();
         if text == b"@" {
             let origin = origin.ok_or_else(|| NameError::NoOrigin(shown()))?;

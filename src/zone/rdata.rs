@@ -81,7 +81,7 @@ impl<'t, 'a> Cursor<'t, 'a> {
 }
 
 fn shown(text: &[u8]) -> String {
-    String::from_utf8_lossy(text).into_owned()
+    super::quote_token(text)
 }
 
 /// Parses the rdata tokens of `rtype`, appending its wire form to `out`.

@@ -17,7 +17,7 @@ use std::sync::mpsc::{Receiver, SyncSender};
 use super::name::Name;
 use super::rdata::{self, Token, parse_number, parse_period};
 use super::rtype::{RType, class_from_text};
-use super::{Diagnostic, Pos, Record, Severity};
+use super::{Diagnostic, Pos, Record, Severity, quote_token};
 
 /// Longest physical line, and longest logical entry across parentheses.
 pub const MAX_LINE: usize = 1 << 20;
@@ -40,6 +40,9 @@ pub struct ReadOptions {
     pub max_generate: u64,
     /// Bytes read so far (of the top file), for a caller's progress display.
     pub progress: Option<Arc<AtomicU64>>,
+    /// `$INCLUDE`d files must resolve inside this directory (links
+    /// followed); `None` allows any, as BIND does.
+    pub include_root: Option<PathBuf>,
 }
 
 impl Default for ReadOptions {
@@ -51,6 +54,7 @@ impl Default for ReadOptions {
             max_errors: 100,
             max_generate: 1_000_000,
             progress: None,
+            include_root: None,
         }
     }
 }
@@ -540,7 +544,7 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 fn shown(text: &[u8]) -> String {
-    String::from_utf8_lossy(text).into_owned()
+    super::quote_token(text)
 }
 
 impl Reader {
@@ -869,6 +873,23 @@ impl Reader {
             raw_path.clone()
         };
         let canonical = std::fs::canonicalize(&path).ok();
+        if let Some(root) = &self.options.include_root {
+            let inside = std::fs::canonicalize(root)
+                .ok()
+                .zip(canonical.as_ref())
+                .is_some_and(|(root, file)| file.starts_with(root));
+            if !inside {
+                return self.error(
+                    arg.line,
+                    arg.column,
+                    format!(
+                        "$INCLUDE: {} is outside the include root {}",
+                        quote_token(path.as_os_str().as_encoded_bytes()),
+                        root.display()
+                    ),
+                );
+            }
+        }
         if let Some(c) = &canonical
             && self
                 .stack

@@ -724,3 +724,52 @@ fn malformed_keys_are_named_and_get_no_ds() {
         text(&ds.stderr)
     );
 }
+
+/// `--include-root` keeps `$INCLUDE` inside a directory, and an error never
+/// quotes more than a short token of what a file holds.
+#[test]
+fn includes_stay_inside_the_root_and_errors_do_not_repeat_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let zones = dir.path().join("zones");
+    std::fs::create_dir(&zones).unwrap();
+    let secret = write(
+        dir.path(),
+        "id_ed25519.pub",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsecretsecretsecretsecretsecretsecret user@host\n",
+    );
+    let zone = write(
+        &zones,
+        "example.zone",
+        &format!("{HEADER}$INCLUDE {}\n", secret.display()),
+    );
+    let z = zone.to_str().unwrap();
+    let out = run(&[
+        "check",
+        "--include-root",
+        zones.to_str().unwrap(),
+        "-z",
+        "example",
+        z,
+    ]);
+    assert_eq!(exit_code(&out), 1);
+    assert!(
+        text(&out.stdout).contains("is outside the include root"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Without a root the include is read, as BIND does; its content is
+    // quoted at most in part.
+    let out = run(&["check", "-z", "example", z]);
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!said.contains("secretsecretsecretsecret"), "{said}");
+    let out = run(&[
+        "fmt",
+        "--include-root",
+        zones.to_str().unwrap(),
+        "-z",
+        "example",
+        z,
+    ]);
+    assert_eq!(exit_code(&out), 2);
+    assert!(text(&out.stderr).contains("outside the include root"));
+}
