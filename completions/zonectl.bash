@@ -577,7 +577,7 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__probe)
-            opts="-p -j -h -V --file --resolver --port --format --min-v4-blocks --min-v6-blocks --v4-prefix --v6-prefix --asn-db --query --no-query --timeout --retries --jobs --help --version"
+            opts="-p -j -h -V --file --resolver --port --format --min-v4-blocks --min-v6-blocks --v4-prefix --v6-prefix --asn-db --query --no-query --timeout --max-time --retries --jobs --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -624,6 +624,10 @@ _zonectl() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-time)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -158,6 +158,7 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l v4-prefix -d '
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l v6-prefix -d 'IPv6 block size (prefix length)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l asn-db -d 'Offline IP-to-AS table (ip2asn TSV) to group by origin AS too' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l timeout -d 'Seconds to wait for each answer (0.05 to 3600)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l max-time -d 'The longest one domain\'s probe may take, all its queries together (seconds)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l retries -d 'Further tries after a timeout (0 to 10)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -s j -l jobs -d 'Domains probed at once (1 to 256)' -r
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l query -d 'Ask every nameserver address for the SOA (the default)'

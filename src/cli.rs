@@ -556,6 +556,9 @@ pub struct ProbeArgs {
     /// Seconds to wait for each answer (0.05 to 3600)
     #[arg(long, default_value_t = 2.0, value_name = "SECONDS", value_parser = seconds_between_0_05_and_3600)]
     pub timeout: f64,
+    /// The longest one domain's probe may take, all its queries together (seconds)
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS", value_parser = seconds_between_0_05_and_3600)]
+    pub max_time: f64,
     /// Further tries after a timeout (0 to 10)
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,

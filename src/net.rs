@@ -27,6 +27,16 @@ pub enum NetError {
         server: SocketAddr,
         timeout: Duration,
     },
+    /// Packets came, but none was the answer: said so, since "no answer"
+    /// would send the operator to look for a dead server.
+    #[error(
+        "{server}: no answer within {timeout:?}; {ignored} packets that were not the answer (wrong ID, not a response, or too short) were ignored"
+    )]
+    OnlyStrayPackets {
+        server: SocketAddr,
+        timeout: Duration,
+        ignored: u32,
+    },
     #[error("{server}: the exchange did not finish within {limit:?}")]
     Deadline { server: SocketAddr, limit: Duration },
     #[error("{server}: connection closed by the server{context}")]
@@ -95,17 +105,41 @@ pub fn udp_exchange(
     let id = &query[..2];
     let deadline = Instant::now() + timeout;
     let mut buf = vec![0u8; 65535];
+    let mut ignored = 0u32;
+    let timed_out = |ignored: u32| {
+        if ignored == 0 {
+            NetError::Timeout { server, timeout }
+        } else {
+            NetError::OnlyStrayPackets {
+                server,
+                timeout,
+                ignored,
+            }
+        }
+    };
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(NetError::Timeout { server, timeout });
+            return Err(timed_out(ignored));
         }
         socket.set_read_timeout(Some(left)).map_err(&err)?;
-        let n = socket.recv(&mut buf).map_err(&err)?;
+        let n = match socket.recv(&mut buf) {
+            Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(timed_out(ignored));
+            }
+            Err(e) => return Err(err(e)),
+        };
         if n >= wire::HEADER_LEN && &buf[..2] == id && buf[2] & 0x80 != 0 {
             buf.truncate(n);
             return Ok(buf);
         }
+        ignored = ignored.saturating_add(1);
     }
 }
 

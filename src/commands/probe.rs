@@ -64,6 +64,8 @@ pub fn execute(args: ProbeArgs) -> Result<ExitCode> {
             min_v4_blocks: args.min_v4_blocks,
             min_v6_blocks: args.min_v6_blocks,
         },
+        max_time: Duration::from_secs_f64(args.max_time),
+        deadline: None,
     };
     let progress = Progress::start(parsed.len() as u64, Unit::Domains);
     let reports = probe_all(

@@ -31,7 +31,19 @@ pub struct ProbeOptions {
     pub query: bool,
     pub sizes: BlockSizes,
     pub thresholds: Thresholds,
+    /// The longest one domain's probe may take, all queries together.
+    pub max_time: Duration,
+    /// When the current domain's probe must end (set by [`probe`]).
+    pub deadline: Option<Instant>,
 }
+
+/// The most NS names of one domain followed (a referral of hundreds would
+/// otherwise cost thousands of queries), and the most addresses asked per
+/// name.
+pub const MAX_NS_NAMES: usize = 20;
+pub const MAX_ADDRESSES_PER_NAME: usize = 8;
+/// Nameserver lookups of one domain under way at once.
+const PARALLEL_LOOKUPS: usize = 16;
 
 struct Rec {
     owner: Vec<u8>,
@@ -63,9 +75,22 @@ fn ask(
     let mut last = String::new();
     for _ in 0..=options.retries {
         let sent = Instant::now();
-        match net::exchange(server, &query, options.timeout, tcp) {
+        let mut timeout = options.timeout;
+        if let Some(deadline) = options.deadline {
+            let left = deadline.saturating_duration_since(sent);
+            if left.is_zero() {
+                return Err(format!(
+                    "not asked: the probe's time limit of {:?} was reached",
+                    options.max_time
+                ));
+            }
+            timeout = timeout.min(left);
+        }
+        match net::exchange(server, &query, timeout, tcp) {
             Ok(msg) => return parse(&msg).map(|a| (a, sent.elapsed())),
-            Err(e @ NetError::Timeout { .. }) => last = e.to_string(),
+            Err(e @ (NetError::Timeout { .. } | NetError::OnlyStrayPackets { .. })) => {
+                last = e.to_string()
+            }
             Err(e) => return Err(e.to_string()),
         }
     }
@@ -327,6 +352,10 @@ fn query_soa(addr: IpAddr, zone: &Name, options: &ProbeOptions) -> QueryResult {
 
 /// Looks a domain up and judges it.
 pub fn probe(domain: &Name, options: &ProbeOptions, asn: Option<&AsnDb>) -> DomainReport {
+    let options = &ProbeOptions {
+        deadline: Some(Instant::now() + options.max_time),
+        ..options.clone()
+    };
     let apex = resolve_ns(domain, options);
     let (parent, glue) = parent_view(domain, options);
     let mut notes: Vec<(Verdict, &'static str, String)> = Vec::new();
@@ -391,43 +420,74 @@ pub fn probe(domain: &Name, options: &ProbeOptions, asn: Option<&AsnDb>) -> Doma
             }
         }
     }
-    let nameservers = names
+    if names.len() > MAX_NS_NAMES {
+        notes.push((
+            Verdict::Warn,
+            "ns-count",
+            format!(
+                "{} NS names: the first {MAX_NS_NAMES} were followed (RFC 1034 asks for a few; resolvers give up on long lists)",
+                names.len()
+            ),
+        ));
+        names.truncate(MAX_NS_NAMES);
+    }
+    // Each name's lookups and queries wait on the network: run them side
+    // by side, a bounded number at a time, and keep the names' order.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Nameserver>>> = names.iter().map(|_| Mutex::new(None)).collect();
+    let lookup = |(name, sources): &(String, Vec<&'static str>)| -> Nameserver {
+        let name = name.clone();
+        let sources = sources.clone();
+        let mut ns = Nameserver {
+            name: name.clone(),
+            sources,
+            glue: glue.get(&name).cloned().unwrap_or_default(),
+            ..Default::default()
+        };
+        let Ok(parsed) = Name::parse(name.as_bytes(), None) else {
+            ns.error = Some("not a valid name".into());
+            return ns;
+        };
+        let (mut addresses, alias, mut error) = resolve_addresses(&parsed, options);
+        // A name inside the zone cannot be resolved when the zone is
+        // lame: the parent's glue is the address to ask.
+        if addresses.is_empty() && !ns.glue.is_empty() {
+            error = Some(format!(
+                "the resolver gave no address ({}): the parent's glue is used",
+                error.as_deref().unwrap_or("no records")
+            ));
+            addresses = ns.glue.clone();
+        }
+        ns.cname = alias;
+        ns.error = error;
+        addresses.truncate(MAX_ADDRESSES_PER_NAME);
+        ns.addresses = addresses
+            .into_iter()
+            .map(|a| {
+                let mut entry = address(a, options.sizes);
+                if options.query {
+                    entry.query = Some(query_soa(a, domain, options));
+                }
+                entry
+            })
+            .collect();
+        ns
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..PARALLEL_LOOKUPS.min(names.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(entry) = names.get(i) else { break };
+                    let ns = lookup(entry);
+                    *slots[i].lock().unwrap() = Some(ns);
+                }
+            });
+        }
+    });
+    let nameservers: Vec<Nameserver> = slots
         .into_iter()
-        .map(|(name, sources)| {
-            let mut ns = Nameserver {
-                name: name.clone(),
-                sources,
-                glue: glue.get(&name).cloned().unwrap_or_default(),
-                ..Default::default()
-            };
-            let Ok(parsed) = Name::parse(name.as_bytes(), None) else {
-                ns.error = Some("not a valid name".into());
-                return ns;
-            };
-            let (mut addresses, alias, mut error) = resolve_addresses(&parsed, options);
-            // A name inside the zone cannot be resolved when the zone is
-            // lame: the parent's glue is the address to ask.
-            if addresses.is_empty() && !ns.glue.is_empty() {
-                error = Some(format!(
-                    "the resolver gave no address ({}): the parent's glue is used",
-                    error.as_deref().unwrap_or("no records")
-                ));
-                addresses = ns.glue.clone();
-            }
-            ns.cname = alias;
-            ns.error = error;
-            ns.addresses = addresses
-                .into_iter()
-                .map(|a| {
-                    let mut entry = address(a, options.sizes);
-                    if options.query {
-                        entry.query = Some(query_soa(a, domain, options));
-                    }
-                    entry
-                })
-                .collect();
-            ns
-        })
+        .map(|slot| slot.into_inner().unwrap().expect("every name looked up"))
         .collect();
     let mut report = analyze(
         &domain.to_string(),

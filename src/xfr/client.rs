@@ -488,7 +488,7 @@ impl Client {
                         other => return other,
                     }
                 }
-                Err(NetError::Timeout { .. }) => {}
+                Err(NetError::Timeout { .. } | NetError::OnlyStrayPackets { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
         }

@@ -148,7 +148,7 @@ pub fn notify(target: SocketAddr, options: &NotifyOptions) -> NotifyReport {
                 report.detail = detail;
                 return report;
             }
-            Err(NetError::Timeout { .. }) => timeout *= 2,
+            Err(NetError::Timeout { .. } | NetError::OnlyStrayPackets { .. }) => timeout *= 2,
             Err(e) => {
                 // ICMP port unreachable and the like: try again after a pause.
                 report.answer = "error".into();
