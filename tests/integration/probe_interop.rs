@@ -16,8 +16,7 @@ ada.cf A 173.245.59.147\nada.cf A 108.162.193.147\nada.cf A 172.64.33.147\n\
 ada.cf AAAA 2606:4700:58::adf5:3b93\nada.cf AAAA 2803:f800:50::6ca2:c193\nada.cf AAAA 2a06:98c1:50::ac40:2193\n\
 bob.cf A 173.245.58.99\nbob.cf A 108.162.192.99\nbob.cf A 172.64.32.99\n\
 bob.cf AAAA 2606:4700:58::adf5:3a63\nbob.cf AAAA 2803:f800:50::6ca2:c063\nbob.cf AAAA 2a06:98c1:50::ac40:2063\n\
-lame NS ns1.lame\nns1.lame A 127.0.0.3\nsilent NS ns0.silent\nns0.silent A 127.0.0.40\nsilent NS ns1.silent\nns1.silent A 127.0.0.41\nsilent NS ns2.silent\nns2.silent A 127.0.0.42\nsilent NS ns3.silent\nns3.silent A 127.0.0.43\nsilent NS ns4.silent\nns4.silent A 127.0.0.44\nsilent NS ns5.silent\nns5.silent A 127.0.0.45\nsilent NS ns6.silent\nns6.silent A 127.0.0.46\nsilent NS ns7.silent\nns7.silent A 127.0.0.47\nsilent NS ns8.silent\nns8.silent A 127.0.0.48\nsilent NS ns9.silent\nns9.silent A 127.0.0.49\nsilent NS ns10.silent\nns10.silent A 127.0.0.50\nsilent NS ns11.silent\nns11.silent A 127.0.0.51\nsilent NS ns12.silent\nns12.silent A 127.0.0.52\nsilent NS ns13.silent\nns13.silent A 127.0.0.53\nsilent NS ns14.silent\nns14.silent A 127.0.0.54\nsilent NS ns15.silent\nns15.silent A 127.0.0.55\nsilent NS ns16.silent\nns16.silent A 127.0.0.56\nsilent NS ns17.silent\nns17.silent A 127.0.0.57\nsilent NS ns18.silent\nns18.silent A 127.0.0.58\nsilent NS ns19.silent\nns19.silent A 127.0.0.59\nsilent NS ns20.silent\nns20.silent A 127.0.0.60\nsilent NS ns21.silent\nns21.silent A 127.0.0.61\nsilent NS ns22.silent\nns22.silent A 127.0.0.62\nsilent NS ns23.silent\nns23.silent A 127.0.0.63\nsilent NS ns24.silent\nns24.silent A 127.0.0.64\nsilent NS ns25.silent\nns25.silent A 127.0.0.65\nsilent NS ns26.silent\nns26.silent A 127.0.0.66\nsilent NS ns27.silent\nns27.silent A 127.0.0.67\nsilent NS ns28.silent\nns28.silent A 127.0.0.68\nsilent NS ns29.silent\nns29.silent A 127.0.0.69\n\
-
+lame NS ns1.lame\nns1.lame A 127.0.0.3\n\
 aws NS ns-1500.aws\naws NS ns-164.aws\naws NS ns-2028.aws\naws NS ns-917.aws\n\
 ns-1500.aws A 205.251.197.220\nns-164.aws A 205.251.192.165\nns-2028.aws A 205.251.199.236\nns-917.aws A 205.251.195.149\n";
 
@@ -65,9 +64,19 @@ fn codes(d: &serde_json::Value) -> Vec<String> {
 #[test]
 fn probe_against_nsd_behind_unbound() {
     let port = free_port();
+    // Thirty delegated nameservers of silent.test, each with its glue.
+    let silent_delegation: String = (0..30)
+        .map(|i| {
+            format!(
+                "silent NS ns{i}.silent\nns{i}.silent A 127.0.0.{}\n",
+                40 + i
+            )
+        })
+        .collect();
+    let parent_text = format!("{PARENT}{silent_delegation}");
     let parent = [ZoneSpec {
         name: "test",
-        text: PARENT,
+        text: &parent_text,
         key: None,
     }];
     let current = good(2);
