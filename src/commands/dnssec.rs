@@ -8,7 +8,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde::Serialize;
 use zonectl::dnssec::crypto::{KeyProblem, key_problem};
 use zonectl::dnssec::digest::{ds_rdata, key_tag};
-use zonectl::dnssec::keys::{FLAG_SEP, FLAG_ZONE, SigningKey, algorithm_from_name};
+use zonectl::dnssec::keys::{
+    FLAG_SEP, FLAG_ZONE, SigningKey, algorithm_from_name, private_file_exposed,
+};
 use zonectl::dnssec::sign::{Denial, SerialPolicy, SignOptions, sign_zone};
 use zonectl::dnssec::verify::VerifyOptions;
 use zonectl::zone::rdata::{parse_period, parse_time};
@@ -149,8 +151,15 @@ fn load_keys(paths: &[PathBuf], zone: &zonectl::zone::Name) -> Result<Vec<Signin
                     keys.push(key);
                 }
             }
+        } else if !path.exists() {
+            bail!("{}: No such file or directory", path.display());
         } else {
             keys.push(SigningKey::read_files(path)?);
+        }
+    }
+    for key in &keys {
+        if let Some(warning) = key.path.as_deref().and_then(private_file_exposed) {
+            eprintln!("zonectl: warning: {warning}");
         }
     }
     if keys.is_empty() {

@@ -364,6 +364,20 @@ impl SigningKey {
             file: file.to_string(),
             message,
         };
+        // What is wrong in the private part is said under its own name.
+        let private_file = match file.strip_suffix(".key") {
+            Some(stem) => format!("{stem}.private"),
+            None => format!("{file} (private part)"),
+        };
+        let bad_private = |message: String| KeyError::BadFile {
+            file: private_file.clone(),
+            message,
+        };
+        let wrong_length = |what: &str, found: usize, expected: usize| {
+            bad_private(format!(
+                "the PrivateKey field is {found} octets; {what} private key is {expected}"
+            ))
+        };
         let records = read_absolute(file, key_text).map_err(|d| bad(d.message))?;
         let record = records
             .into_iter()
@@ -389,20 +403,23 @@ impl SigningKey {
                 .iter()
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.clone())
-                .ok_or_else(|| bad(format!("the private key file has no {name} field")))?;
+                .ok_or_else(|| bad_private(format!("no {name} field")))?;
             let mut out = Vec::new();
-            base64_decode(value.as_bytes(), &mut out).map_err(|e| bad(format!("{name}: {e}")))?;
+            base64_decode(value.as_bytes(), &mut out)
+                .map_err(|e| bad_private(format!("{name}: {e}")))?;
             Ok(out)
         };
         let private_alg: u8 = fields
             .iter()
             .find(|(k, _)| k == "Algorithm")
             .and_then(|(_, v)| v.split_whitespace().next()?.parse().ok())
-            .ok_or_else(|| bad("the private key file has no Algorithm field".into()))?;
+            .ok_or_else(|| bad_private("no Algorithm field".into()))?;
         if private_alg != algorithm {
-            return Err(KeyError::Mismatch(file.to_string()));
+            return Err(bad_private(format!(
+                "algorithm {private_alg}, but {file} is a key of algorithm {algorithm}"
+            )));
         }
-        let mismatch = || KeyError::Mismatch(file.to_string());
+        let mismatch = || KeyError::Mismatch(private_file.clone());
         let (secret, private_fields) = match algorithm {
             13 | 14 => {
                 let alg = if algorithm == 13 {
@@ -416,7 +433,12 @@ impl SigningKey {
                 let len = if algorithm == 13 { 32 } else { 48 };
                 let raw = &raw[raw.iter().position(|&b| b != 0).unwrap_or(raw.len())..];
                 if raw.len() > len {
-                    return Err(mismatch());
+                    let what = if algorithm == 13 {
+                        "a P-256"
+                    } else {
+                        "a P-384"
+                    };
+                    return Err(wrong_length(what, raw.len(), len));
                 }
                 let mut scalar = vec![0u8; len - raw.len()];
                 scalar.extend_from_slice(raw);
@@ -429,6 +451,9 @@ impl SigningKey {
             }
             15 => {
                 let seed = field("PrivateKey")?;
+                if seed.len() != 32 {
+                    return Err(wrong_length("an Ed25519", seed.len(), 32));
+                }
                 let pair = Ed25519KeyPair::from_seed_and_public_key(&seed, &public)
                     .map_err(|_| mismatch())?;
                 (Secret::Ed25519(pair), vec![("PrivateKey", seed)])
@@ -642,6 +667,22 @@ pub fn algorithm_from_name(name: &str) -> Option<u8> {
         .find(|(_, n)| n.eq_ignore_ascii_case(name))
         .map(|(a, _)| *a)
         .or_else(|| name.parse().ok())
+}
+
+/// A warning when the `.private` file beside a `.key` file can be read
+/// by users other than its owner (BIND and keygen write it 0600).
+pub fn private_file_exposed(key_path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let text = key_path.to_string_lossy();
+    let private = PathBuf::from(format!("{}.private", text.strip_suffix(".key")?));
+    let mode = std::fs::metadata(&private).ok()?.permissions().mode();
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "{} is readable by others (mode {:o}): chmod 600 it; anyone who reads it can sign for the zone",
+            private.display(),
+            mode & 0o777
+        )
+    })
 }
 
 /// Algorithms among `keys` that have a zone-signing key but no key with the

@@ -773,3 +773,78 @@ fn includes_stay_inside_the_root_and_errors_do_not_repeat_secrets() {
     assert_eq!(exit_code(&out), 2);
     assert!(text(&out.stderr).contains("outside the include root"));
 }
+
+/// Key problems are said where they are: the .private file by its own
+/// name, a private key of the wrong length as such, a missing directory
+/// as itself, and a key others can read as a warning.
+#[test]
+fn key_file_messages_name_the_real_problem() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let zone = write(dir.path(), "example.zone", HEADER);
+    let keys = dir.path().join("keys");
+    let out = run(&[
+        "keygen",
+        "example",
+        "-a",
+        "ED25519",
+        "--csk",
+        "-K",
+        keys.to_str().unwrap(),
+    ]);
+    let stem = keys.join(text(&out.stdout).trim());
+    let private = std::path::PathBuf::from(format!("{}.private", stem.display()));
+    let sign = |keys_arg: &str| {
+        run(&[
+            "sign",
+            "--keys",
+            keys_arg,
+            "-o",
+            dir.path().join("out").to_str().unwrap(),
+            zone.to_str().unwrap(),
+        ])
+    };
+    // Readable by others: a warning, signing goes on.
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = sign(keys.to_str().unwrap());
+    assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("is readable by others"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A private key of 31 octets.
+    let original = std::fs::read_to_string(&private).unwrap();
+    let short: String = original
+        .lines()
+        .map(|l| match l.strip_prefix("PrivateKey: ") {
+            Some(_) => "PrivateKey: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==".to_string(),
+            None => l.to_string(),
+        })
+        .map(|l| l + "\n")
+        .collect();
+    std::fs::write(&private, short).unwrap();
+    let out = sign(keys.to_str().unwrap());
+    assert_eq!(exit_code(&out), 2);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .contains(".private: the PrivateKey field is 31 octets; an Ed25519 private key is 32"),
+        "{stderr}"
+    );
+    // A field missing: reported under the .private name.
+    std::fs::write(
+        &private,
+        "Private-key-format: v1.3\nAlgorithm: 15 (ED25519)\n",
+    )
+    .unwrap();
+    let stderr = text(&sign(keys.to_str().unwrap()).stderr);
+    assert!(stderr.contains(".private: no PrivateKey field"), "{stderr}");
+    // A directory that does not exist is not "/nonexistent/.key".
+    let stderr = text(&sign("/nonexistent/").stderr);
+    assert!(
+        stderr.contains("/nonexistent/: No such file or directory"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("/.key"), "{stderr}");
+}
