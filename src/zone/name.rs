@@ -15,9 +15,30 @@ pub const MAX_NAME_LEN: usize = 255;
 /// Longest single label (RFC 1035 §2.3.4).
 pub const MAX_LABEL_LEN: usize = 63;
 
-/// Shared, so that the records of one owner hold one copy of its name.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// A domain name in wire form, shared, so that the records of one owner
+/// hold one copy of it. Equality and hashing are DNS equality: ASCII case
+/// is ignored (RFC 4343), so a `HashMap<Name, _>` finds `Example.` under
+/// `example.`; the case as written is kept for output. Compare
+/// [`Name::as_wire`] bytes where the exact spelling matters.
+#[derive(Clone)]
 pub struct Name(Arc<[u8]>);
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        self.eq_ignore_case(other)
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.len());
+        for b in self.0.iter() {
+            state.write_u8(b.to_ascii_lowercase());
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -448,6 +469,19 @@ impl PartialOrd for Name {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc4343_names_are_equal_and_hash_alike_whatever_their_case() {
+        use std::collections::HashMap;
+        let lower = Name::parse(b"www.example.", None).unwrap();
+        let mixed = Name::parse(b"WWW.Example.", None).unwrap();
+        assert_eq!(lower, mixed);
+        let mut map = HashMap::new();
+        map.insert(mixed.clone(), 1);
+        assert_eq!(map.get(&lower), Some(&1));
+        assert_eq!(mixed.to_string(), "WWW.Example.", "the spelling is kept");
+        assert_ne!(lower.as_wire(), mixed.as_wire());
+    }
 
     fn n(s: &str) -> Name {
         Name::parse(s.as_bytes(), None).unwrap()
