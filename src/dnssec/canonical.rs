@@ -88,3 +88,51 @@ pub fn rrsig_labels(owner: &crate::zone::Name) -> usize {
         Some(first) => usize::from(first != b"*") + labels.count(),
     }
 }
+
+/// The data an RRSIG signs (RFC 4034 §3.1.8.1).
+pub fn signed_data(
+    sig_header: &[u8],
+    signer_offset: usize,
+    owner: &crate::zone::Name,
+    labels: u8,
+    rrset: &crate::zone::RRset,
+    original_ttl: u32,
+) -> Vec<u8> {
+    let mut data = Vec::with_capacity(512);
+    data.extend_from_slice(&sig_header[..signer_offset]);
+    data.extend(
+        sig_header[signer_offset..]
+            .iter()
+            .map(u8::to_ascii_lowercase),
+    );
+    let mut owner_wire = owner.as_wire().to_ascii_lowercase();
+    let owner_labels = rrsig_labels(owner);
+    if (labels as usize) < owner_labels {
+        // Wildcard expansion: `*.` plus the rightmost `labels` labels.
+        let mut skip = owner.label_count() - labels as usize;
+        let mut pos = 0;
+        while skip > 0 {
+            pos += owner_wire[pos] as usize + 1;
+            skip -= 1;
+        }
+        let mut wild = vec![1, b'*'];
+        wild.extend_from_slice(&owner_wire[pos..]);
+        owner_wire = wild;
+    }
+    let mut rdatas: Vec<std::borrow::Cow<'_, [u8]>> = rrset
+        .rdatas
+        .iter()
+        .map(|r| canonical_rdata(rrset.rtype, r))
+        .collect();
+    rdatas.sort();
+    rdatas.dedup();
+    for rdata in rdatas {
+        data.extend_from_slice(&owner_wire);
+        data.extend_from_slice(&rrset.rtype.0.to_be_bytes());
+        data.extend_from_slice(&rrset.class.to_be_bytes());
+        data.extend_from_slice(&original_ttl.to_be_bytes());
+        data.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+        data.extend_from_slice(&rdata);
+    }
+    data
+}

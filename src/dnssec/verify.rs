@@ -9,11 +9,12 @@
 use std::collections::{BTreeSet, HashMap};
 
 use rayon::prelude::*;
-use ring::digest;
 
-use super::canonical::canonical_rdata;
+use super::canonical::signed_data;
 use super::crypto::{self, Verdict};
 use super::digest::key_tag;
+use super::nsec3::nsec3_hash;
+use crate::zone::classify::{Kind, Node, nodes};
 use crate::zone::encoding::base32hex_encode;
 use crate::zone::rdata::{WireReader, read_type_bitmap};
 use crate::zone::{Name, Pos, RRset, RType, Zone};
@@ -47,99 +48,10 @@ pub struct Problem {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Apex,
-    Authoritative,
-    Delegation {
-        secure: bool,
-    },
-    /// Glue and data occluded by a cut: never signed, never in a chain.
-    NonAuthoritative,
-    /// The owner of NSEC3 records (a hashed name), not a name of the zone.
-    Nsec3,
-}
-
-pub(crate) struct Node<'z> {
-    pub(crate) owner: &'z Name,
-    pub(crate) sets: &'z [RRset],
-    pub(crate) kind: Kind,
-}
-
-impl Node<'_> {
-    pub(crate) fn get(&self, t: RType) -> Option<&RRset> {
-        self.sets.iter().find(|s| s.rtype == t)
-    }
-    fn pos(&self) -> Pos {
-        self.sets.first().map_or(Pos::default(), |s| s.pos)
-    }
-    /// The types an NSEC/NSEC3 bitmap must list for this node.
-    pub(crate) fn bitmap_types(&self, denial: RType) -> BTreeSet<u16> {
-        let mut types: BTreeSet<u16> = self
-            .sets
-            .iter()
-            .map(|s| s.rtype)
-            .filter(|t| match self.kind {
-                Kind::Delegation { .. } => {
-                    matches!(*t, RType::NS | RType::DS | RType::RRSIG | RType::NSEC)
-                }
-                _ => true,
-            })
-            .filter(|t| *t != RType::NSEC3)
-            .map(|t| t.0)
-            .collect();
-        if denial == RType::NSEC {
-            types.insert(RType::NSEC.0);
-            types.insert(RType::RRSIG.0);
-        }
-        types
-    }
-}
-
 struct Key {
     tag: u16,
     algorithm: u8,
     public: Vec<u8>,
-}
-
-pub(crate) fn nodes(zone: &Zone) -> Vec<Node<'_>> {
-    let rrsets = zone.rrsets();
-    let mut out = Vec::new();
-    let mut cut: Option<&Name> = None;
-    let mut i = 0;
-    while i < rrsets.len() {
-        let owner = &rrsets[i].owner;
-        let mut end = i + 1;
-        while end < rrsets.len() && rrsets[end].owner.eq_ignore_case(owner) {
-            end += 1;
-        }
-        let sets = &rrsets[i..end];
-        if cut.is_some_and(|c| !owner.is_subdomain_of(c)) {
-            cut = None;
-        }
-        let has = |t: RType| sets.iter().any(|s| s.rtype == t);
-        let kind = if cut.is_some() {
-            Kind::NonAuthoritative
-        } else if owner.eq_ignore_case(&zone.origin) {
-            Kind::Apex
-        } else if has(RType::NS) {
-            cut = Some(owner);
-            Kind::Delegation {
-                secure: has(RType::DS),
-            }
-        } else if has(RType::NSEC3)
-            && sets
-                .iter()
-                .all(|s| matches!(s.rtype, RType::NSEC3 | RType::RRSIG))
-        {
-            Kind::Nsec3
-        } else {
-            Kind::Authoritative
-        };
-        out.push(Node { owner, sets, kind });
-        i = end;
-    }
-    out
 }
 
 /// Whether the zone carries DNSSEC data at all.
@@ -235,7 +147,7 @@ fn check_zonemd(zone: &Zone, problems: &mut Vec<Problem>) {
             reasons.push(format!("serial {record_serial} is not the SOA serial"));
             continue;
         }
-        match super::sign::zonemd_digest(zone, hash) {
+        match super::zonemd::zonemd_digest(zone, hash) {
             Some(digest) if digest == rdata[6..] => matched = true,
             Some(_) => reasons.push(format!("the hash {hash} digest does not match the zone")),
             None => reasons.push(format!("hash algorithm {hash} is unknown")),
@@ -446,54 +358,6 @@ fn parse_rrsig(rdata: &[u8]) -> Option<Rrsig<'_>> {
 /// `a` is at or before `b` in serial-number time (RFC 4034 §3.1.5).
 fn not_after(a: u32, b: u32) -> bool {
     b.wrapping_sub(a) < 1 << 31
-}
-
-/// The data an RRSIG signs (RFC 4034 §3.1.8.1).
-pub fn signed_data(
-    sig_header: &[u8],
-    signer_offset: usize,
-    owner: &Name,
-    labels: u8,
-    rrset: &RRset,
-    original_ttl: u32,
-) -> Vec<u8> {
-    let mut data = Vec::with_capacity(512);
-    data.extend_from_slice(&sig_header[..signer_offset]);
-    data.extend(
-        sig_header[signer_offset..]
-            .iter()
-            .map(u8::to_ascii_lowercase),
-    );
-    let mut owner_wire = owner.as_wire().to_ascii_lowercase();
-    let owner_labels = super::canonical::rrsig_labels(owner);
-    if (labels as usize) < owner_labels {
-        // Wildcard expansion: `*.` plus the rightmost `labels` labels.
-        let mut skip = owner.label_count() - labels as usize;
-        let mut pos = 0;
-        while skip > 0 {
-            pos += owner_wire[pos] as usize + 1;
-            skip -= 1;
-        }
-        let mut wild = vec![1, b'*'];
-        wild.extend_from_slice(&owner_wire[pos..]);
-        owner_wire = wild;
-    }
-    let mut rdatas: Vec<std::borrow::Cow<'_, [u8]>> = rrset
-        .rdatas
-        .iter()
-        .map(|r| canonical_rdata(rrset.rtype, r))
-        .collect();
-    rdatas.sort();
-    rdatas.dedup();
-    for rdata in rdatas {
-        data.extend_from_slice(&owner_wire);
-        data.extend_from_slice(&rrset.rtype.0.to_be_bytes());
-        data.extend_from_slice(&rrset.class.to_be_bytes());
-        data.extend_from_slice(&original_ttl.to_be_bytes());
-        data.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
-        data.extend_from_slice(&rdata);
-    }
-    data
 }
 
 /// Why one RRSIG does not validate an RRset, or `None` if it does.
@@ -861,21 +725,6 @@ fn check_nsec(zone: &Zone, nodes: &[Node<'_>], problems: &mut Vec<Problem>) {
             problems.push(Problem { owner: (*owner).clone(), pos: *pos, code: "nsec-chain", message: format!("inconsistent NSEC(3) chain: {owner} points to {next}, the next name is {expected}") });
         }
     }
-}
-
-/// RFC 5155 §5: IH(salt, x, 0) = H(x || salt); IH(salt, x, k) = H(IH(salt, x, k-1) || salt).
-pub fn nsec3_hash(name: &Name, salt: &[u8], iterations: u16) -> Vec<u8> {
-    let mut ctx = digest::Context::new(&digest::SHA1_FOR_LEGACY_USE_ONLY);
-    ctx.update(&name.as_wire().to_ascii_lowercase());
-    ctx.update(salt);
-    let mut hash = ctx.finish();
-    for _ in 0..iterations {
-        let mut ctx = digest::Context::new(&digest::SHA1_FOR_LEGACY_USE_ONLY);
-        ctx.update(hash.as_ref());
-        ctx.update(salt);
-        hash = ctx.finish();
-    }
-    hash.as_ref().to_vec()
 }
 
 /// The fields NSEC3 and NSEC3PARAM share (RFC 5155 §3.2, §4.2): hash

@@ -7,6 +7,7 @@
 //! server can binary-search it, and two zones can be compared in one pass.
 
 pub mod check;
+pub mod classify;
 pub mod encoding;
 pub mod loader;
 pub mod name;
