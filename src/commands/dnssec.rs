@@ -1,7 +1,7 @@
 //! `zonectl keygen`, `sign`, `verify` and `ds`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -11,6 +11,7 @@ use zonectl::dnssec::digest::{ds_rdata, key_tag};
 use zonectl::dnssec::keys::{
     FLAG_SEP, FLAG_ZONE, SigningKey, algorithm_from_name, private_file_exposed,
 };
+use zonectl::dnssec::keystore;
 use zonectl::dnssec::sign::{Denial, SerialPolicy, SignOptions, sign_zone};
 use zonectl::dnssec::verify::VerifyOptions;
 use zonectl::zone::rdata::{parse_period, parse_time};
@@ -61,116 +62,40 @@ pub fn keygen(args: KeygenArgs) -> Result<ExitCode> {
     } else {
         FLAG_ZONE
     };
-    std::fs::create_dir_all(&args.directory)
-        .with_context(|| format!("creating {}", args.directory.display()))?;
-    let taken = existing_tags(&args.directory, &owner.to_string());
-    if let Some(pem) = &args.import {
-        let text = zonectl::fsutil::read_bounded(pem, zonectl::fsutil::MAX_KEY_FILE)
-            .with_context(|| format!("reading {}", pem.display()))?;
-        let rsa_algorithm = if matches!(algorithm, 8 | 10) {
-            algorithm
-        } else {
-            8
-        };
-        let key = SigningKey::from_pkcs8_pem(
-            &text,
-            &owner,
-            flags,
-            rsa_algorithm,
-            &pem.display().to_string(),
-        )?;
-        if taken.contains(&key.tag()) {
-            bail!(
-                "a key with tag {} already exists in {}",
-                key.tag(),
-                args.directory.display()
-            );
+    let stem = match &args.import {
+        Some(pem) => {
+            let text = zonectl::fsutil::read_bounded(pem, zonectl::fsutil::MAX_KEY_FILE)
+                .with_context(|| format!("reading {}", pem.display()))?;
+            // A PEM key says what it is; RSA keys take the algorithm asked
+            // for if it is an RSA one.
+            let rsa_algorithm = if matches!(algorithm, 8 | 10) {
+                algorithm
+            } else {
+                8
+            };
+            let key = SigningKey::from_pkcs8_pem(
+                &text,
+                &owner,
+                flags,
+                rsa_algorithm,
+                &pem.display().to_string(),
+            )?;
+            keystore::add(&args.directory, &key)?
         }
-        let stem = key.write_files(&args.directory)?;
-        outln!("{}", stem.file_name().unwrap().to_string_lossy());
-        return Ok(ExitCode::SUCCESS);
-    }
-    for _ in 0..16 {
-        let mut key = SigningKey::generate(&owner, algorithm, flags, args.bits)?;
-        if taken.contains(&key.tag()) {
-            continue; // a colliding key tag confuses validators and tools: make another
-        }
-        let stamp = {
-            let mut t = String::new();
-            zonectl::zone::rdata::format_time(now(), &mut t);
-            t
-        };
-        key.timing = ["Created", "Publish", "Activate"]
-            .iter()
-            .map(|f| (f.to_string(), stamp.clone()))
-            .collect();
-        let stem = key.write_files(&args.directory)?;
-        outln!("{}", stem.file_name().unwrap().to_string_lossy());
-        return Ok(ExitCode::SUCCESS);
-    }
-    bail!(
-        "could not make a key whose tag differs from the keys in {}",
-        args.directory.display()
-    )
+        None => keystore::generate(&args.directory, &owner, algorithm, flags, args.bits, now())?,
+    };
+    outln!("{}", stem.file_name().unwrap().to_string_lossy());
+    Ok(ExitCode::SUCCESS)
 }
 
-/// Key tags of `K<zone>+*+*.key` files in `dir`.
-fn existing_tags(dir: &Path, zone: &str) -> Vec<u16> {
-    let prefix = format!("K{}+", zone.to_ascii_lowercase());
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .filter_map(|e| {
-                    let name = e.file_name().to_string_lossy().to_ascii_lowercase();
-                    let rest = name
-                        .strip_prefix(&prefix.to_ascii_lowercase())?
-                        .strip_suffix(".key")?
-                        .to_string();
-                    rest.split('+').nth(1)?.parse().ok()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Key files named on the command line: files, or every `.key` in a directory.
+/// The keys `--keys` names, with a warning for each whose private file
+/// others can read.
 fn load_keys(paths: &[PathBuf], zone: &zonectl::zone::Name) -> Result<Vec<SigningKey>> {
-    let mut keys = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-                .with_context(|| format!("listing {}", path.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "key"))
-                .collect();
-            files.sort();
-            for file in files {
-                let key = SigningKey::read_files(&file)?;
-                if key.owner.eq_ignore_case(zone) {
-                    keys.push(key);
-                }
-            }
-        } else if !path.exists() {
-            bail!("{}: No such file or directory", path.display());
-        } else {
-            keys.push(SigningKey::read_files(path)?);
-        }
-    }
+    let keys = keystore::load(paths, zone)?;
     for key in &keys {
         if let Some(warning) = key.path.as_deref().and_then(private_file_exposed) {
             eprintln!("zonectl: warning: {warning}");
         }
-    }
-    if keys.is_empty() {
-        bail!(
-            "no keys for {zone} in {}",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
     }
     Ok(keys)
 }

@@ -8,6 +8,7 @@ pub mod canonical;
 pub mod crypto;
 pub mod digest;
 pub mod keys;
+pub mod keystore;
 pub mod nsec3;
 pub mod sign;
 pub mod verify;
