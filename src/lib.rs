@@ -1,6 +1,7 @@
 //! zonectl: DNS zone operations. The library holds the DNS logic; the
 //! `zonectl` binary is a thin command-line face on it.
 
+pub mod check;
 pub mod dnssec;
 pub mod fsutil;
 pub mod net;

@@ -11,9 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result, bail};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
-use zonectl::zone::check::{
-    CheckNames, CheckOptions, CheckReport, FINDING_CODES, check_file, check_outcome,
-};
+use zonectl::check::{CheckReport, check_file, check_outcome};
+use zonectl::zone::check::{CheckNames, CheckOptions, FINDING_CODES};
 use zonectl::zone::loader::{LoadOptions, read_options};
 use zonectl::zone::rdata::parse_period;
 use zonectl::zone::{Diagnostic, Severity, reader};

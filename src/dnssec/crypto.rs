@@ -27,6 +27,17 @@ pub enum KeyProblem {
     RsaExponentTooLarge(usize),
 }
 
+impl KeyProblem {
+    /// The finding code `check` and `verify` report it under.
+    pub fn code(&self) -> &'static str {
+        match self {
+            KeyProblem::Malformed(_) => "dnskey-invalid",
+            KeyProblem::RsaTooShort(_) => "dnskey-rsa-short",
+            KeyProblem::RsaExponentTooLarge(_) => "dnskey-rsa-exponent",
+        }
+    }
+}
+
 impl std::fmt::Display for KeyProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

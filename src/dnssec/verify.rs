@@ -235,7 +235,7 @@ fn apex_keys(zone: &Zone, problems: &mut Vec<Problem>) -> Vec<Key> {
             problems.push(Problem {
                 owner: zone.origin.clone(),
                 pos: set.pos_of(i),
-                code: key_problem_code(&problem),
+                code: problem.code(),
                 message: format!("DNSKEY {} (algorithm {}): {problem}", key_tag(r), r[3]),
             });
             !matches!(problem, crypto::KeyProblem::Malformed(_))
@@ -261,15 +261,6 @@ fn apex_keys(zone: &Zone, problems: &mut Vec<Problem>) -> Vec<Key> {
         }
     }
     keys
-}
-
-/// The finding code of a key problem.
-pub fn key_problem_code(problem: &crypto::KeyProblem) -> &'static str {
-    match problem {
-        crypto::KeyProblem::Malformed(_) => "dnskey-invalid",
-        crypto::KeyProblem::RsaTooShort(_) => "dnskey-rsa-short",
-        crypto::KeyProblem::RsaExponentTooLarge(_) => "dnskey-rsa-exponent",
-    }
 }
 
 /// DS digest types must be assigned ones with the right digest length (RFC 4034 §5.1, IANA registry).
