@@ -270,18 +270,22 @@ pub fn read(path: &Path) -> Result<Vec<Changeset>, JournalError> {
 mod tests {
     use super::*;
 
+    /// A change from serial `from` to `to`: one record out, two in.
+    fn changeset(from: u32, to: u32) -> Changeset {
+        let rec = crate::xfr::test_records::rec;
+        Changeset {
+            from: rec(&format!("@ 60 SOA ns hm {from} 1 1 1 1")).remove(0),
+            to: rec(&format!("@ 60 SOA ns hm {to} 1 1 1 1")).remove(0),
+            deleted: rec(&format!("old{from} 60 A 192.0.2.1")),
+            added: rec(&format!("new{to} 60 TXT \"a b\"\nnew{to} 60 AAAA ::1")),
+        }
+    }
+
     #[test]
     fn round_trip_and_size_limit() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("z.jnl");
         let origin = Name::parse(b"example.", None).unwrap();
-        let rec = crate::xfr::test_records::rec;
-        let changeset = |from: u32, to: u32| Changeset {
-            from: rec(&format!("@ 60 SOA ns hm {from} 1 1 1 1")).remove(0),
-            to: rec(&format!("@ 60 SOA ns hm {to} 1 1 1 1")).remove(0),
-            deleted: rec(&format!("old{from} 60 A 192.0.2.1")),
-            added: rec(&format!("new{to} 60 TXT \"a b\"\nnew{to} 60 AAAA ::1")),
-        };
         append(&path, &origin, &[changeset(1, 2)], DEFAULT_LIMIT).unwrap();
         append(
             &path,
@@ -307,13 +311,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("z.jnl");
         let origin = Name::parse(b"example.", None).unwrap();
-        let rec = crate::xfr::test_records::rec;
-        let changeset = |from: u32, to: u32| Changeset {
-            from: rec(&format!("@ 60 SOA ns hm {from} 1 1 1 1")).remove(0),
-            to: rec(&format!("@ 60 SOA ns hm {to} 1 1 1 1")).remove(0),
-            deleted: vec![],
-            added: rec(&format!("new{to} 60 A 192.0.2.1")),
-        };
         let cases: [(&str, &str); 4] = [
             ("garbage\n", "not a zonectl journal"),
             ("; zonectl journal 1 other.org.\n", "journal of other.org."),

@@ -34,6 +34,20 @@ fn keygen(dir: &Path, extra: &[&str]) -> String {
     text(&out.stdout).trim().to_string()
 }
 
+/// ZONE signed with a new CSK in `dir` (with `extra` sign options), as
+/// `dir/signed`.
+fn sign_with_a_csk(dir: &Path, extra: &[&str]) -> std::path::PathBuf {
+    let zone = write(dir, "example.com.zone", ZONE);
+    keygen(dir, &["--csk"]);
+    let signed = dir.join("signed");
+    let mut args = vec!["sign", "--keys", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    args.extend(["-o", signed.to_str().unwrap(), zone.to_str().unwrap()]);
+    let out = run(&args);
+    assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
+    signed
+}
+
 #[test]
 fn check_prints_one_compiler_style_line_per_finding_at_the_offending_record() {
     let dir = tempfile::tempdir().unwrap();
@@ -170,22 +184,16 @@ fn strict_does_not_fail_on_advice_and_ignore_knows_its_codes() {
 #[test]
 fn expired_signatures_are_one_finding_with_their_time_and_unsigned_zones_point_at_the_soa() {
     let dir = tempfile::tempdir().unwrap();
-    let zone = write(dir.path(), "example.com.zone", ZONE);
-    keygen(dir.path(), &["--csk"]);
-    let signed = dir.path().join("signed");
-    let out = run(&[
-        "sign",
-        "--keys",
-        dir.path().to_str().unwrap(),
-        "--inception",
-        "20200101000000",
-        "--expiration",
-        "20200201000000",
-        "-o",
-        signed.to_str().unwrap(),
-        zone.to_str().unwrap(),
-    ]);
-    assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
+    let signed = sign_with_a_csk(
+        dir.path(),
+        &[
+            "--inception",
+            "20200101000000",
+            "--expiration",
+            "20200201000000",
+        ],
+    );
+    let zone = dir.path().join("example.com.zone");
     let out = run(&["verify", "--format", "json", signed.to_str().unwrap()]);
     assert_eq!(exit_code(&out), 1);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -461,18 +469,7 @@ fn bash_completion_offers_algorithm_names() {
 #[test]
 fn a_superfluous_rrsig_is_called_that() {
     let dir = tempfile::tempdir().unwrap();
-    let zone = write(dir.path(), "example.com.zone", ZONE);
-    keygen(dir.path(), &["--csk"]);
-    let signed = dir.path().join("signed");
-    let out = run(&[
-        "sign",
-        "--keys",
-        dir.path().to_str().unwrap(),
-        "-o",
-        signed.to_str().unwrap(),
-        zone.to_str().unwrap(),
-    ]);
-    assert_eq!(exit_code(&out), 0, "{}", text(&out.stderr));
+    let signed = sign_with_a_csk(dir.path(), &[]);
     // Drop the AAAA record and keep its signature.
     let kept: String = std::fs::read_to_string(&signed)
         .unwrap()
