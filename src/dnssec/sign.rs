@@ -603,3 +603,85 @@ fn fill_zonemd(
         merge_rrsets(filled.into_rrsets(), signatures),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dnssec::verify::{VerifyOptions, verify_zone};
+    use crate::zone::reader::{ReadOptions, read_bytes};
+
+    const DAY: u32 = 86400;
+    const T0: u32 = 1_700_000_000;
+
+    fn zone() -> Zone {
+        let origin = Name::parse(b"example.", None).unwrap();
+        let records = read_bytes(
+            "t",
+            b"$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\nwww A 192.0.2.2\n",
+            ReadOptions {
+                origin: Some(origin.clone()),
+                ..Default::default()
+            },
+        )
+        .records;
+        Zone::from_records(origin, 1, records).0
+    }
+
+    fn options(now: u32, refresh: Option<u32>) -> SignOptions {
+        SignOptions {
+            now,
+            inception: now - 3600,
+            expiration: now + 30 * DAY,
+            jitter: 0,
+            denial: Denial::Nsec,
+            salt: Vec::new(),
+            force_iterations: false,
+            serial: SerialPolicy::Keep,
+            refresh,
+            zonemd: false,
+            cds: false,
+            cds_delete: false,
+            progress: None,
+            progress_total: None,
+        }
+    }
+
+    fn problems_at(zone: &Zone, now: u32) -> Vec<&'static str> {
+        verify_zone(zone, &VerifyOptions { now, threads: 1 })
+            .into_iter()
+            .map(|p| p.code)
+            .collect()
+    }
+
+    /// The clock is a parameter: validity windows, refresh and expiry are
+    /// tested at chosen times, without waiting (RFC 4034 §3.1.5).
+    #[test]
+    fn rfc4034_3_1_5_validity_window_and_refresh_follow_the_given_clock() {
+        let origin = Name::parse(b"example.", None).unwrap();
+        let key = SigningKey::generate(&origin, 15, 0x0101, None).unwrap();
+        let (signed, first) =
+            sign_zone(zone(), std::slice::from_ref(&key), &options(T0, None)).unwrap();
+        assert!(problems_at(&signed, T0).is_empty());
+        assert!(problems_at(&signed, T0 - 2 * 3600).contains(&"rrsig-invalid"));
+        assert!(problems_at(&signed, T0 + 31 * DAY).contains(&"rrsig-expired"));
+        // Ten days on, signatures with 20 days left outlive a 7-day refresh
+        // and are kept; twenty-five days on they do not, and are made anew.
+        let (again, kept) = sign_zone(
+            signed.clone(),
+            std::slice::from_ref(&key),
+            &options(T0 + 10 * DAY, Some(7 * DAY)),
+        )
+        .unwrap();
+        assert_eq!(kept.signatures_made, 0);
+        assert_eq!(kept.signatures_reused, first.signatures_made);
+        assert!(problems_at(&again, T0 + 10 * DAY).is_empty());
+        let (_, renewed) = sign_zone(
+            signed,
+            std::slice::from_ref(&key),
+            &options(T0 + 25 * DAY, Some(7 * DAY)),
+        )
+        .unwrap();
+        assert_eq!(renewed.signatures_reused, 0);
+        assert_eq!(renewed.signatures_made, first.signatures_made);
+    }
+}
