@@ -197,7 +197,18 @@ impl TcpConnection {
         self.read_exact(&mut len)?;
         let len = u16::from_be_bytes(len) as usize;
         buf.resize(len, 0);
-        self.read_exact(buf)
+        // Closed inside a message: the bytes were not DNS over TCP (or the
+        // server died mid-message), which is worth telling apart from a
+        // server that simply hung up.
+        self.read_exact(buf).map_err(|e| match e {
+            NetError::Closed { server, .. } => NetError::Closed {
+                server,
+                context: format!(
+                    " in the middle of a message announced as {len} bytes (garbage, or a server that died)"
+                ),
+            },
+            other => other,
+        })
     }
 
     fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), NetError> {
@@ -267,11 +278,21 @@ pub fn exchange(
     let mut conn = TcpConnection::connect(server, timeout)?;
     conn.send(query)?;
     let mut answer = Vec::new();
+    let mut ignored = 0u32;
     loop {
-        conn.receive(&mut answer)?;
+        conn.receive(&mut answer).map_err(|e| match e {
+            NetError::Closed { server, context } if ignored > 0 && context.is_empty() => {
+                NetError::Closed {
+                    server,
+                    context: format!(" after {ignored} messages that were not the answer"),
+                }
+            }
+            other => other,
+        })?;
         if answer.len() >= 2 && answer[..2] == query[..2] {
             return Ok(answer);
         }
+        ignored += 1;
     }
 }
 
@@ -288,5 +309,26 @@ mod tests {
         assert_eq!(p("[2001:db8::1]:5353"), "[2001:db8::1]:5353");
         assert_eq!(p("2001:db8::1#5353"), "[2001:db8::1]:5353");
         assert!(parse_server("192.0.2.1:99999", 53).is_err());
+    }
+
+    #[test]
+    fn tcp_garbage_is_told_apart_from_a_closed_connection() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut query = [0u8; 64];
+            let _ = conn.read(&mut query);
+            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+        });
+        let query = crate::wire::MessageBuilder::new(7, 0, 0)
+            .question(b"\x07example\x00", crate::zone::RType::SOA, 1)
+            .finish();
+        let err = exchange(addr, &query, Duration::from_secs(2), true).unwrap_err();
+        assert!(
+            err.to_string().contains("in the middle of a message"),
+            "{err}"
+        );
     }
 }
