@@ -124,8 +124,23 @@ pub(crate) fn parse(
             Some(v) => Some(unescape(v).map_err(|m| cur.error(m))?),
             None => None,
         };
-        let wire = encode_param(key, value.as_deref())
-            .map_err(|m| cur.error(format!("{m} (near '{key_str}='")))?;
+        // A key after RFC 9460 written as keyNNNNN has its value in the
+        // generic form (octets as a character-string), as the writer puts
+        // it for peers that do not know the key; it must still be valid
+        // for the key.
+        let generic = key > IPV6HINT
+            && key_str.len() > 3
+            && key_str[..3].eq_ignore_ascii_case("key")
+            && key_str[3..].bytes().all(|b| b.is_ascii_digit());
+        let wire = if generic {
+            let wire = value.unwrap_or_default();
+            later_key_value(key, &wire)
+                .map_err(|m| cur.error(format!("{m} (near '{key_str}='")))?;
+            wire
+        } else {
+            encode_param(key, value.as_deref())
+                .map_err(|m| cur.error(format!("{m} (near '{key_str}='")))?
+        };
         params.push((key, wire));
     }
     params.sort_by_key(|(k, _)| *k);
@@ -255,6 +270,23 @@ fn write_value_item(item: &[u8], out: &mut String) {
     }
 }
 
+/// Whether a value is valid for a key after RFC 9460: dohpath (RFC 9461)
+/// a non-empty UTF-8 template, ohttp (RFC 9540) nothing, tls-supported-
+/// groups a list of 16-bit group numbers. Unknown keys take anything.
+fn later_key_value(key: u16, value: &[u8]) -> Result<(), String> {
+    let valid = match key {
+        DOHPATH => !value.is_empty() && std::str::from_utf8(value).is_ok(),
+        OHTTP => value.is_empty(),
+        TLS_SUPPORTED_GROUPS => !value.is_empty() && value.len().is_multiple_of(2),
+        _ => true,
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(format!("syntax error: a malformed {} value", key_name(key)))
+    }
+}
+
 /// The name a key is written under: RFC 9460's own keys by name, later
 /// ones (dohpath, ohttp, tls-supported-groups, …) in the generic `keyN`
 /// form with their value as generic octets, since BIND, Knot and ldns do not
@@ -286,7 +318,11 @@ pub(crate) fn write(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
         out.push(' ');
         out.push_str(&written_key_name(key));
         let mut v = WireReader::new(value);
-        // Keys after RFC 9460 take the generic form's value too.
+        // Keys after RFC 9460 take the generic form's value too, when the
+        // value is valid for the key (else the whole rdata is written \#).
+        if key > IPV6HINT && later_key_value(key, value).is_err() {
+            return None;
+        }
         let shown_as = if key <= IPV6HINT { key } else { u16::MAX };
         match shown_as {
             MANDATORY => {
@@ -377,4 +413,46 @@ pub(crate) fn write(r: &mut WireReader<'_>, out: &mut String) -> Option<()> {
         }
     }
     Some(())
+}
+
+#[cfg(test)]
+mod generic_key_tests {
+    use crate::zone::RType;
+    use crate::zone::rdata;
+
+    fn round_trip(wire: &[u8]) -> String {
+        let mut text = String::new();
+        rdata::write(RType::SVCB, wire, &mut text);
+        let outcome = crate::zone::reader::read_bytes(
+            "t",
+            format!("example. 60 SVCB {text}\n").as_bytes(),
+            Default::default(),
+        );
+        assert!(
+            outcome.diagnostics.is_empty(),
+            "{text}: {:?}",
+            outcome.diagnostics
+        );
+        assert_eq!(&outcome.records[0].rdata[..], wire, "{text}");
+        text
+    }
+
+    /// Found by fuzzing: an ohttp (key8) with a value, which the key does
+    /// not allow, was written as `key8="…"` and did not read back.
+    #[test]
+    fn keys_after_rfc9460_round_trip_or_fall_back_to_generic_rdata() {
+        let with = |key: u16, value: &[u8]| {
+            let mut wire = vec![0, 1, 0];
+            wire.extend_from_slice(&key.to_be_bytes());
+            wire.extend_from_slice(&(value.len() as u16).to_be_bytes());
+            wire.extend_from_slice(value);
+            wire
+        };
+        assert!(round_trip(&with(8, b")\x03!")).starts_with("\\# "));
+        assert_eq!(round_trip(&with(8, b"")), "1 . key8");
+        assert_eq!(
+            round_trip(&with(9, &[0, 29, 0, 23])),
+            "1 . key9=\"\\000\\029\\000\\023\""
+        );
+    }
 }

@@ -179,6 +179,8 @@ fn type_rules(rtype: RType, rdata: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `value` is well formed for an RFC 9460 SvcParamKey (§7); later
+/// keys take anything here, as peers that do not know them do.
 fn svcb_value(key: u16, value: &[u8]) -> Result<(), String> {
     let bad = |what: &str| {
         Err(format!(
