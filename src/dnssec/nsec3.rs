@@ -3,7 +3,7 @@
 
 use ring::digest;
 
-use crate::zone::Name;
+use crate::zone::{Name, Severity};
 
 /// RFC 5155 §5: IH(salt, x, 0) = H(x || salt); IH(salt, x, k) = H(IH(salt, x, k-1) || salt).
 pub fn nsec3_hash(name: &Name, salt: &[u8], iterations: u16) -> Vec<u8> {
@@ -18,4 +18,34 @@ pub fn nsec3_hash(name: &Name, salt: &[u8], iterations: u16) -> Vec<u8> {
         hash = ctx.finish();
     }
     hash.as_ref().to_vec()
+}
+
+/// Extra NSEC3 iterations beyond which validators stop validating: Unbound
+/// and Knot Resolver treat more than 100 as insecure, BIND more than 150
+/// (RFC 9276 §3.2 lets them).
+pub const NSEC3_ITERATIONS_VALIDATORS_ACCEPT: u16 = 100;
+
+/// What to say of an NSEC3 iteration count: RFC 9276 §3.1 asks for 0;
+/// above 100 validators give up on the zone's denial proofs.
+pub fn iterations_advice(iterations: u16) -> Option<(Severity, String)> {
+    match iterations {
+        0 => None,
+        1..=NSEC3_ITERATIONS_VALIDATORS_ACCEPT => Some((
+            Severity::Info,
+            format!("NSEC3 uses {iterations} extra iterations: RFC 9276 §3.1 asks for 0"),
+        )),
+        _ => {
+            let who = if iterations > 150 {
+                "Unbound, Knot Resolver and BIND treat its denial proofs as insecure"
+            } else {
+                "Unbound and Knot Resolver treat its denial proofs as insecure (BIND does above 150)"
+            };
+            Some((
+                Severity::Warning,
+                format!(
+                    "NSEC3 uses {iterations} extra iterations: {who}; RFC 9276 §3.1 asks for 0"
+                ),
+            ))
+        }
+    }
 }

@@ -126,7 +126,7 @@ pub fn sign_zone(
         return Err(SignError::SaltTooLong(options.salt.len()));
     }
     if let Denial::Nsec3 { iterations, .. } = options.denial
-        && iterations > crate::zone::check::NSEC3_ITERATIONS_VALIDATORS_ACCEPT
+        && iterations > super::nsec3::NSEC3_ITERATIONS_VALIDATORS_ACCEPT
         && !options.force_iterations
     {
         return Err(SignError::TooManyIterations(iterations));

@@ -17,7 +17,7 @@ use super::nsec3::nsec3_hash;
 use crate::zone::classify::{Kind, Node, nodes};
 use crate::zone::encoding::base32hex_encode;
 use crate::zone::rdata::{WireReader, read_type_bitmap};
-use crate::zone::{Name, Pos, RRset, RType, Zone};
+use crate::zone::{Name, Pos, RRset, RType, Severity, Zone};
 
 #[derive(Debug, Clone)]
 pub struct VerifyOptions {
@@ -42,6 +42,9 @@ impl Default for VerifyOptions {
 /// One problem found, at an owner (and type, where it concerns one RRset).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// Error for what makes the zone bogus to validators; warning for what
+    /// they accept but treat as insecure.
+    pub severity: Severity,
     pub owner: Name,
     pub pos: Pos,
     pub code: &'static str,
@@ -77,7 +80,7 @@ pub fn verify_zone(zone: &Zone, options: &VerifyOptions) -> Vec<Problem> {
         }
         None => {
             let pos = zone.soa().map_or(Pos::default(), |s| s.pos);
-            problems.push(Problem { owner: zone.origin.clone(), pos, code: "nsec-missing", message: "missing NSEC(3) record: the signed zone has neither an NSEC chain nor NSEC3PARAM".into() });
+            problems.push(Problem { severity: Severity::Error, owner: zone.origin.clone(), pos, code: "nsec-missing", message: "missing NSEC(3) record: the signed zone has neither an NSEC chain nor NSEC3PARAM".into() });
         }
     }
     check_zonemd(zone, &mut problems);
@@ -94,6 +97,7 @@ pub fn verify_signed_zone(zone: &Zone, options: &VerifyOptions) -> Vec<Problem> 
         return verify_zone(zone, options);
     }
     vec![Problem {
+        severity: Severity::Error,
         owner: zone.origin.clone(),
         pos: zone.soa().map_or(Pos::default(), |s| s.pos),
         code: "unsigned",
@@ -155,6 +159,7 @@ fn check_zonemd(zone: &Zone, problems: &mut Vec<Problem>) {
     }
     if !matched {
         problems.push(Problem {
+            severity: Severity::Error,
             owner: zone.origin.clone(),
             pos: set.pos,
             code: "zonemd-mismatch",
@@ -168,6 +173,7 @@ fn check_zonemd(zone: &Zone, problems: &mut Vec<Problem>) {
 pub fn check_trust_anchor(zone: &Zone, anchors: &Zone, now: u32) -> Vec<Problem> {
     let problem = |message: String| {
         vec![Problem {
+            severity: Severity::Error,
             owner: zone.origin.clone(),
             pos: Pos::default(),
             code: "trust-anchor",
@@ -214,6 +220,7 @@ fn apex_keys(zone: &Zone, problems: &mut Vec<Problem>) -> Vec<Key> {
     let Some(set) = zone.get(&zone.origin, RType::DNSKEY) else {
         let pos = zone.soa().map_or(Pos::default(), |s| s.pos);
         problems.push(Problem {
+            severity: Severity::Error,
             owner: zone.origin.clone(),
             pos,
             code: "dnskey-missing",
@@ -233,6 +240,7 @@ fn apex_keys(zone: &Zone, problems: &mut Vec<Problem>) -> Vec<Key> {
                 return true;
             };
             problems.push(Problem {
+                severity: Severity::Error,
                 owner: zone.origin.clone(),
                 pos: set.pos_of(i),
                 code: problem.code(),
@@ -252,7 +260,7 @@ fn apex_keys(zone: &Zone, problems: &mut Vec<Problem>) -> Vec<Key> {
     }
     for ((tag, algorithm), count) in per_tag {
         if count > 3 {
-            problems.push(Problem {
+            problems.push(Problem { severity: Severity::Error,
                 owner: zone.origin.clone(),
                 pos: set.pos,
                 code: "dnskey-keytag-collision",
@@ -296,6 +304,7 @@ fn check_ds_records(nodes: &[Node<'_>], problems: &mut Vec<Problem>) {
             };
             if let Some(message) = problem {
                 problems.push(Problem {
+                    severity: Severity::Error,
                     owner: node.owner.clone(),
                     pos: ds.pos,
                     code: "ds-invalid",
@@ -516,6 +525,7 @@ fn expired_problems(mut expired: Vec<Expired>) -> Vec<Problem> {
                 }
             };
             Problem {
+                severity: Severity::Error,
                 owner: first.owner.clone(),
                 pos: first.pos,
                 code: "rrsig-expired",
@@ -546,6 +556,7 @@ fn check_node_signatures(
         })
         .collect();
     let problem = |pos: Pos, code: &'static str, message: String| Problem {
+        severity: Severity::Error,
         owner: node.owner.clone(),
         pos,
         code,
@@ -637,6 +648,7 @@ fn check_node_signatures(
 
 fn superfluous(node: &Node<'_>, pos: Pos) -> Problem {
     Problem {
+        severity: Severity::Error,
         owner: node.owner.clone(),
         pos,
         code: "nsec-superfluous",
@@ -665,6 +677,7 @@ fn check_nsec(zone: &Zone, nodes: &[Node<'_>], problems: &mut Vec<Problem>) {
             }
             (Kind::NonAuthoritative | Kind::Nsec3, None) => {}
             (_, None) => problems.push(Problem {
+                severity: Severity::Error,
                 owner: node.owner.clone(),
                 pos: node.pos(),
                 code: "nsec-missing",
@@ -673,6 +686,7 @@ fn check_nsec(zone: &Zone, nodes: &[Node<'_>], problems: &mut Vec<Problem>) {
             (_, Some(set)) => {
                 if set.rdatas.len() > 1 {
                     problems.push(Problem {
+                        severity: Severity::Error,
                         owner: node.owner.clone(),
                         pos: set.pos,
                         code: "nsec-chain",
@@ -695,6 +709,7 @@ fn check_nsec(zone: &Zone, nodes: &[Node<'_>], problems: &mut Vec<Problem>) {
                 let expected = node.bitmap_types(RType::NSEC);
                 if listed != expected {
                     problems.push(Problem {
+                        severity: Severity::Error,
                         owner: node.owner.clone(),
                         pos: set.pos,
                         code: "nsec-bitmap",
@@ -713,7 +728,7 @@ fn check_nsec(zone: &Zone, nodes: &[Node<'_>], problems: &mut Vec<Problem>) {
     for (i, (owner, next, pos)) in chain.iter().enumerate() {
         let expected = chain.get(i + 1).map_or(&zone.origin, |(n, _, _)| *n);
         if !next.eq_ignore_case(expected) {
-            problems.push(Problem { owner: (*owner).clone(), pos: *pos, code: "nsec-chain", message: format!("inconsistent NSEC(3) chain: {owner} points to {next}, the next name is {expected}") });
+            problems.push(Problem { severity: Severity::Error, owner: (*owner).clone(), pos: *pos, code: "nsec-chain", message: format!("inconsistent NSEC(3) chain: {owner} points to {next}, the next name is {expected}") });
         }
     }
 }
@@ -742,12 +757,23 @@ fn check_nsec3(zone: &Zone, nodes: &[Node<'_>], param_set: &RRset, problems: &mu
     };
     if algorithm != 1 {
         problems.push(Problem {
+            severity: Severity::Error,
             owner: zone.origin.clone(),
             pos: param_set.pos,
             code: "nsec3-chain",
             message: format!("NSEC3PARAM hash algorithm {algorithm} is unknown (RFC 5155 §11)"),
         });
         return;
+    }
+    // Valid, but validators give up on the denial proofs (RFC 9276 §3.2).
+    if let Some((Severity::Warning, message)) = super::nsec3::iterations_advice(iterations) {
+        problems.push(Problem {
+            severity: Severity::Warning,
+            owner: zone.origin.clone(),
+            pos: param_set.pos,
+            code: "nsec3-iterations",
+            message,
+        });
     }
     // The NSEC3 records of this chain, by hash.
     let mut records: Vec<Nsec3Record<'_>> = Vec::new();
@@ -826,14 +852,14 @@ fn check_nsec3(zone: &Zone, nodes: &[Node<'_>], param_set: &RRset, problems: &mu
                 let rec = &records[i];
                 let expected = node.bitmap_types(RType::NSEC3);
                 if rec.types != expected {
-                    problems.push(Problem { owner: node.owner.clone(), pos: rec.pos, code: "nsec-bitmap", message: format!("wrong NSEC(3) bitmap for {} (NSEC3 {}): lists [{}], the name has [{}]", node.owner, rec.owner, format_types(&rec.types), format_types(&expected)) });
+                    problems.push(Problem { severity: Severity::Error, owner: node.owner.clone(), pos: rec.pos, code: "nsec-bitmap", message: format!("wrong NSEC(3) bitmap for {} (NSEC3 {}): lists [{}], the name has [{}]", node.owner, rec.owner, format_types(&rec.types), format_types(&expected)) });
                 }
             }
             None if optional => match covering(&hash) {
                 Some(cover) if cover.flags & 1 == 1 => {}
-                _ => problems.push(Problem { owner: node.owner.clone(), pos: node.pos(), code: "nsec3-optout", message: format!("wrong NSEC3 opt-out: the insecure delegation {} has no NSEC3 and no opt-out NSEC3 covers it", node.owner) }),
+                _ => problems.push(Problem { severity: Severity::Error, owner: node.owner.clone(), pos: node.pos(), code: "nsec3-optout", message: format!("wrong NSEC3 opt-out: the insecure delegation {} has no NSEC3 and no opt-out NSEC3 covers it", node.owner) }),
             },
-            None => problems.push(Problem { owner: node.owner.clone(), pos: node.pos(), code: "nsec-missing", message: format!("missing NSEC(3) record for {}", node.owner) }),
+            None => problems.push(Problem { severity: Severity::Error, owner: node.owner.clone(), pos: node.pos(), code: "nsec-missing", message: format!("missing NSEC(3) record for {}", node.owner) }),
         }
         let has_own = by_hash.contains_key(hash.as_slice());
         let mut ancestor = node.owner.parent();
@@ -856,7 +882,7 @@ fn check_nsec3(zone: &Zone, nodes: &[Node<'_>], param_set: &RRset, problems: &mu
             Some(&i) => {
                 used[i] = true;
                 if !records[i].types.is_empty() {
-                    problems.push(Problem { owner: ent.clone(), pos: records[i].pos, code: "nsec-bitmap", message: format!("wrong NSEC(3) bitmap for the empty non-terminal {ent}: it must be empty") });
+                    problems.push(Problem { severity: Severity::Error, owner: ent.clone(), pos: records[i].pos, code: "nsec-bitmap", message: format!("wrong NSEC(3) bitmap for the empty non-terminal {ent}: it must be empty") });
                 }
             }
             None => {
@@ -864,6 +890,7 @@ fn check_nsec3(zone: &Zone, nodes: &[Node<'_>], param_set: &RRset, problems: &mu
                     && covering(&hash).is_some_and(|c| c.flags & 1 == 1);
                 if !opted_out {
                     problems.push(Problem {
+                        severity: Severity::Error,
                         owner: ent.clone(),
                         pos: param_set.pos,
                         code: "nsec-missing",
@@ -876,6 +903,7 @@ fn check_nsec3(zone: &Zone, nodes: &[Node<'_>], param_set: &RRset, problems: &mu
     for (i, rec) in records.iter().enumerate() {
         if !used[i] {
             problems.push(Problem {
+                severity: Severity::Error,
                 owner: rec.owner.clone(),
                 pos: rec.pos,
                 code: "nsec-superfluous",
@@ -891,6 +919,7 @@ fn check_nsec3(zone: &Zone, nodes: &[Node<'_>], param_set: &RRset, problems: &mu
             base32hex_encode(&rec.next, &mut shown);
             base32hex_encode(expected, &mut want);
             problems.push(Problem {
+                severity: Severity::Error,
                 owner: rec.owner.clone(),
                 pos: rec.pos,
                 code: "nsec-chain",

@@ -9,6 +9,7 @@
 
 use std::collections::HashSet;
 
+use super::classify::{Classifier, Kind, node_slices};
 use super::name::{Name, is_subdomain_wire, wire_ancestors};
 use super::rdata::WireReader;
 use super::rtype::{RType, algorithm_name};
@@ -115,12 +116,6 @@ struct Checker<'a> {
     files: &'a [String],
     options: &'a CheckOptions,
     out: Vec<Diagnostic>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum CutKind {
-    Delegation,
-    Dname,
 }
 
 /// Runs every semantic check on a zone already read.
@@ -241,36 +236,6 @@ fn show(wire: &[u8]) -> String {
 }
 
 const DEPRECATED_ALGORITHMS: &[u8] = &[1, 3, 5, 6, 7, 12];
-
-/// Extra NSEC3 iterations beyond which validators stop validating: Unbound
-/// and Knot Resolver treat more than 100 as insecure, BIND more than 150
-/// (RFC 9276 §3.2 lets them).
-pub const NSEC3_ITERATIONS_VALIDATORS_ACCEPT: u16 = 100;
-
-/// What to say of an NSEC3 iteration count: RFC 9276 §3.1 asks for 0;
-/// above 100 validators give up on the zone's denial proofs.
-pub fn nsec3_iterations_advice(iterations: u16) -> Option<(Severity, String)> {
-    match iterations {
-        0 => None,
-        1..=NSEC3_ITERATIONS_VALIDATORS_ACCEPT => Some((
-            Severity::Info,
-            format!("NSEC3 uses {iterations} extra iterations: RFC 9276 §3.1 asks for 0"),
-        )),
-        _ => {
-            let who = if iterations > 150 {
-                "Unbound, Knot Resolver and BIND treat its denial proofs as insecure"
-            } else {
-                "Unbound and Knot Resolver treat its denial proofs as insecure (BIND does above 150)"
-            };
-            Some((
-                Severity::Warning,
-                format!(
-                    "NSEC3 uses {iterations} extra iterations: {who}; RFC 9276 §3.1 asks for 0"
-                ),
-            ))
-        }
-    }
-}
 
 impl<'a> Checker<'a> {
     fn push(&mut self, severity: Severity, pos: Pos, code: &'static str, message: String) {
@@ -551,66 +516,30 @@ impl<'a> Checker<'a> {
     /// Checks the nodes of `rrsets[range]` (a range starting at a node).
     fn walk(&mut self, range: std::ops::Range<usize>, ns_target: &[bool]) {
         let zone = self.zone;
-        let rrsets = zone.rrsets();
-        let mut i = range.start;
-        // The cuts above the first node, as a walk from the start would have found them.
-        let mut cuts: Vec<(Name, CutKind)> = Vec::new();
-        if let Some(first) = rrsets.get(i) {
-            let mut ancestors = Vec::new();
-            let mut current = first.owner.parent();
-            while let Some(a) = current
-                .filter(|a| a.is_subdomain_of(&zone.origin) && !a.eq_ignore_case(&zone.origin))
-            {
-                current = a.parent();
-                ancestors.push(a);
-            }
-            if zone.get(&zone.origin, RType::DNAME).is_some()
-                && !first.owner.eq_ignore_case(&zone.origin)
-            {
-                cuts.push((zone.origin.clone(), CutKind::Dname));
-            }
-            for a in ancestors.into_iter().rev() {
-                if !cuts.is_empty() {
-                    break;
-                }
-                if zone.get(&a, RType::NS).is_some() {
-                    cuts.push((a, CutKind::Delegation));
-                } else if zone.get(&a, RType::DNAME).is_some() {
-                    cuts.push((a, CutKind::Dname));
-                }
-            }
-        }
-        while i < range.end {
-            let owner = &rrsets[i].owner;
-            let mut end = i + 1;
-            while end < rrsets.len() && rrsets[end].owner.eq_ignore_case(owner) {
-                end += 1;
-            }
-            let node = &rrsets[i..end];
-            while cuts
-                .last()
-                .is_some_and(|(cut, _)| !owner.is_subdomain_of(cut))
-            {
-                cuts.pop();
-            }
-            let is_apex = owner.eq_ignore_case(&zone.origin);
-            match cuts.last() {
+        let rrsets = &zone.rrsets()[range.clone()];
+        let Some(first) = rrsets.first() else {
+            return;
+        };
+        let mut classifier = Classifier::starting_at(zone, &first.owner);
+        let mut index = range.start;
+        for (owner, node) in node_slices(rrsets) {
+            let placement = classifier.classify(owner, node);
+            let at = index;
+            index += node.len();
+            if let Some(dname) = placement.dname {
                 // NSEC3 owners are hashes, not names below the DNAME (RFC 5155 §7.1).
-                Some((_, CutKind::Dname))
-                    if node
-                        .iter()
-                        .all(|s| matches!(s.rtype, RType::NSEC3 | RType::RRSIG)) => {}
-                Some((cut, CutKind::Dname)) => {
-                    let cut = cut.clone();
+                if placement.kind != Kind::Nsec3 {
                     for set in node {
-                        self.push(Severity::Error, set.pos, "dname-children", format!("child record exists under DNAME: {owner}/{} lies below the DNAME at {cut} (RFC 6672 §2.3)", set.rtype));
+                        self.push(Severity::Error, set.pos, "dname-children", format!("child record exists under DNAME: {owner}/{} lies below the DNAME at {dname} (RFC 6672 §2.3)", set.rtype));
                     }
                 }
-                Some((cut, CutKind::Delegation)) => {
-                    let cut = cut.clone();
+                continue;
+            }
+            match (placement.kind, placement.cut) {
+                (Kind::NonAuthoritative, Some(cut)) => {
                     for set in node {
                         if matches!(set.rtype, RType::A | RType::AAAA) {
-                            if !ns_target[i] {
+                            if !ns_target[at] {
                                 self.push(Severity::Warning, set.pos, "glue-unneeded", format!("{owner}/{} below the delegation {cut} is glue that no NS record needs", set.rtype));
                             }
                         } else {
@@ -618,18 +547,13 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
-                None => {
-                    self.check_node(owner, node, is_apex);
-                    let delegation = !is_apex && has(node, RType::NS);
-                    if delegation {
+                (kind, _) => {
+                    self.check_node(owner, node, kind == Kind::Apex);
+                    if matches!(kind, Kind::Delegation { .. }) {
                         self.check_delegation_point(owner, node);
-                        cuts.push((owner.clone(), CutKind::Delegation));
-                    } else if has(node, RType::DNAME) {
-                        cuts.push((owner.clone(), CutKind::Dname));
                     }
                 }
             }
-            i = end;
         }
     }
 
@@ -756,7 +680,9 @@ impl<'a> Checker<'a> {
                 RType::NSEC3PARAM if !self.options.skip_dnssec => {
                     for (ri, rdata) in set.rdatas.iter().enumerate() {
                         let iterations = u16::from_be_bytes([rdata[2], rdata[3]]);
-                        if let Some((severity, message)) = nsec3_iterations_advice(iterations) {
+                        if let Some((severity, message)) =
+                            crate::dnssec::nsec3::iterations_advice(iterations)
+                        {
                             self.push(severity, set.pos_of(ri), "nsec3-iterations", message);
                         }
                         if rdata.get(1).is_some_and(|f| *f != 0) {

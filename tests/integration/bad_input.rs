@@ -575,6 +575,32 @@ fn nsec3_salt_and_iterations_are_bounded() {
         .unwrap_or_else(|| panic!("{report}"));
     assert_eq!(finding["severity"], "warning");
     assert!(finding["message"].as_str().unwrap().contains("and BIND"));
+    assert_eq!(
+        report["zones"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "nsec3-iterations")
+            .count(),
+        1,
+        "check says it once: {report}"
+    );
+    // verify warns too, and the zone stays valid: validators accept it,
+    // if only as insecure.
+    let out = run(&["verify", "--format", "json", signed.to_str().unwrap()]);
+    assert_eq!(exit_code(&out), 0, "{}", text(&out.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["valid"], true);
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{report}");
+    assert_eq!(problems[0]["code"], "nsec3-iterations");
+    assert_eq!(problems[0]["severity"], "warning");
+    let out = run(&["verify", signed.to_str().unwrap()]);
+    assert!(
+        text(&out.stdout).contains("0 problems, 1 warnings: valid"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 /// FIFOs and devices where files are expected: refused at once, never
