@@ -6,6 +6,7 @@ pub mod dnssec;
 pub mod fsutil;
 pub mod net;
 pub mod probe;
+pub mod server;
 pub mod tsig;
 pub mod wire;
 pub mod xfr;

@@ -243,7 +243,10 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
         .collect();
     // A warning (e.g. NSEC3 iterations validators give up on) leaves the
     // zone valid: validators accept it, if only as insecure.
-    let errors = rows.iter().filter(|r| r.severity == Severity::Error).count();
+    let errors = rows
+        .iter()
+        .filter(|r| r.severity == Severity::Error)
+        .count();
     let valid = errors == 0;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -1,0 +1,276 @@
+//! The server's configuration: a YAML file (`zonectl serve --config`), or
+//! the same settings built from command-line flags. Unknown keys and bad
+//! values are errors naming the key, with the file's line and column.
+//!
+//! ```yaml
+//! listen: ["127.0.0.1:5353", "[::1]:5353"]
+//! workers: 2
+//! zones:
+//!   - name: example.com
+//!     file: example.com.zone
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("{path}: {message}")]
+    Syntax { path: String, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error("{path}: {reason}")]
+    Read { path: String, reason: String },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Addresses to answer on (UDP and TCP); port 0 picks a free port.
+    #[serde(default = "default_listen")]
+    pub listen: Vec<SocketAddr>,
+    /// UDP worker threads (each with its own socket); 0: one per core.
+    #[serde(default)]
+    pub workers: usize,
+    /// Answer `id.server`/`hostname.bind` CH TXT with this (RFC 4892).
+    #[serde(default)]
+    pub identity: Option<String>,
+    /// Answer `version.server`/`version.bind` CH TXT with this; off unless set.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// NSID (RFC 5001): text, or `hex:` followed by hex digits.
+    #[serde(default)]
+    pub nsid: Option<String>,
+    /// Largest UDP response (RFC 6891), 512 to 4096.
+    #[serde(default = "default_udp_size")]
+    pub udp_size: u16,
+    #[serde(default)]
+    pub tcp: TcpConfig,
+    #[serde(default)]
+    pub rrl: RrlConfig,
+    /// `$INCLUDE` in zone files must stay inside this directory (default:
+    /// the directory of the zone file itself).
+    #[serde(default)]
+    pub include_root: Option<PathBuf>,
+    #[serde(default)]
+    pub zones: Vec<ZoneConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ZoneConfig {
+    pub name: String,
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct TcpConfig {
+    /// Seconds a connection may stay idle between queries (RFC 7766 §6.2.3).
+    pub idle_timeout: u64,
+    /// Open connections at most, in all.
+    pub max_connections: usize,
+    /// Open connections at most from one client address.
+    pub max_per_client: usize,
+}
+
+impl Default for TcpConfig {
+    fn default() -> Self {
+        TcpConfig {
+            idle_timeout: 10,
+            max_connections: 1000,
+            max_per_client: 20,
+        }
+    }
+}
+
+/// Response rate limiting (as NSD's and Knot's RRL): off unless
+/// `responses-per-second` is set.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct RrlConfig {
+    /// Responses per second to one client prefix; 0 turns RRL off.
+    pub responses_per_second: u32,
+    /// Every `slip`th limited response is sent truncated (TC) instead of
+    /// dropped, so real clients retry over TCP; 0 drops all.
+    pub slip: u32,
+    pub ipv4_prefix: u8,
+    pub ipv6_prefix: u8,
+}
+
+impl Default for RrlConfig {
+    fn default() -> Self {
+        RrlConfig {
+            responses_per_second: 0,
+            slip: 2,
+            ipv4_prefix: 24,
+            ipv6_prefix: 56,
+        }
+    }
+}
+
+fn default_listen() -> Vec<SocketAddr> {
+    vec![
+        "127.0.0.1:53".parse().expect("valid"),
+        "[::1]:53".parse().expect("valid"),
+    ]
+}
+
+fn default_udp_size() -> u16 {
+    super::engine::DEFAULT_UDP_SIZE
+}
+
+impl Config {
+    /// Reads and checks a configuration file; zone file paths are taken
+    /// relative to the file's directory.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
+        let text = crate::fsutil::read_bounded(path, 16 << 20).map_err(|e| ConfigError::Read {
+            path: shown.clone(),
+            reason: crate::fsutil::io_reason(&e),
+        })?;
+        let mut config = Config::from_yaml(&text, &shown)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for zone in &mut config.zones {
+            if zone.file.is_relative() {
+                zone.file = base.join(&zone.file);
+            }
+        }
+        Ok(config)
+    }
+
+    pub fn from_yaml(text: &str, shown: &str) -> Result<Config, ConfigError> {
+        let config: Config = serde_saphyr::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: shown.to_string(),
+            message: e.to_string(),
+        })?;
+        config.validate().map_err(|message| ConfigError::Invalid {
+            path: shown.to_string(),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    /// Checks what the types alone do not.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.listen.is_empty() {
+            return Err("listen: at least one address is needed".into());
+        }
+        if !(512..=4096).contains(&self.udp_size) {
+            return Err(format!(
+                "udp-size: {} is outside 512 to 4096",
+                self.udp_size
+            ));
+        }
+        if self.workers > 256 {
+            return Err(format!("workers: {} is more than 256", self.workers));
+        }
+        if self.tcp.idle_timeout == 0 || self.tcp.idle_timeout > 3600 {
+            return Err("tcp.idle-timeout: seconds from 1 to 3600".into());
+        }
+        if self.tcp.max_connections == 0 || self.tcp.max_per_client == 0 {
+            return Err("tcp.max-connections and tcp.max-per-client must be at least 1".into());
+        }
+        if self.rrl.ipv4_prefix > 32 || self.rrl.ipv6_prefix > 128 {
+            return Err("rrl: ipv4-prefix is at most 32, ipv6-prefix at most 128".into());
+        }
+        if let Some(nsid) = &self.nsid {
+            parse_nsid(nsid).map_err(|e| format!("nsid: {e}"))?;
+        }
+        for (i, text) in [&self.identity, &self.version].into_iter().enumerate() {
+            if text.as_ref().is_some_and(|t| t.len() > 255) {
+                let key = ["identity", "version"][i];
+                return Err(format!("{key}: at most 255 octets"));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, zone) in self.zones.iter().enumerate() {
+            let name =
+                crate::zone::Name::parse(zone.name.as_bytes(), Some(&crate::zone::Name::root()))
+                    .map_err(|e| format!("zones[{i}].name: {e}"))?;
+            if !seen.insert(name.clone()) {
+                return Err(format!("zones[{i}].name: {name} is configured twice"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn tcp_idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.tcp.idle_timeout)
+    }
+
+    pub fn nsid_bytes(&self) -> Option<Vec<u8>> {
+        self.nsid.as_deref().and_then(|n| parse_nsid(n).ok())
+    }
+}
+
+/// NSID as text, or `hex:` and hex digits.
+pub fn parse_nsid(text: &str) -> Result<Vec<u8>, String> {
+    let bytes = match text.strip_prefix("hex:") {
+        Some(hex) => {
+            if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err("hex: needs an even number of hex digits".into());
+            }
+            (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("checked"))
+                .collect()
+        }
+        None => text.as_bytes().to_vec(),
+    };
+    if bytes.is_empty() || bytes.len() > 255 {
+        return Err("from 1 to 255 octets".into());
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_config_reads() {
+        let text = "listen: [\"127.0.0.1:5300\", \"[::1]:5300\"]\nworkers: 2\nnsid: hex:6e73\nidentity: ns1\ntcp:\n  idle-timeout: 5\nrrl:\n  responses-per-second: 10\nzones:\n  - name: example.com\n    file: example.com.zone\n";
+        let config = Config::from_yaml(text, "t.yaml").unwrap();
+        assert_eq!(config.listen.len(), 2);
+        assert_eq!(config.nsid_bytes(), Some(b"ns".to_vec()));
+        assert_eq!(config.tcp.idle_timeout, 5);
+        assert_eq!(config.tcp.max_connections, 1000);
+        assert_eq!(config.rrl.slip, 2);
+        assert_eq!(config.zones[0].name, "example.com");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key_and_the_place() {
+        let err = Config::from_yaml(
+            "listen: [\"127.0.0.1:53\"]\nzones:\n  - name: a.\n    fil: x\n",
+            "t.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("fil") && err.contains("line 4"), "{err}");
+        let err = Config::from_yaml("udp-size: 100\n", "t.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("udp-size"), "{err}");
+        let err = Config::from_yaml("listen: [\"nonsense\"]\n", "t.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 1"), "{err}");
+        let err = Config::from_yaml(
+            "zones:\n  - {name: a., file: x}\n  - {name: A., file: y}\n",
+            "t.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("zones[1].name") && err.contains("twice"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,322 @@
+//! From a query's bytes to a response's bytes: the protocol rules around
+//! the answer engine. EDNS(0) (RFC 6891: size negotiation, BADVERS, DO
+//! echoed as RFC 3225 asks), NSID (RFC 5001), server cookies (RFC 7873 with
+//! the interoperable format of RFC 9018), edns-tcp-keepalive (RFC 7828),
+//! truncation (RFC 2181 §9), and the classes and opcodes of RFC 8906.
+//! Transports (UDP, TCP) call [`Engine::respond`] with a buffer of their
+//! own; nothing here allocates.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+use super::answer::{Answerer, Catalog, Identity, rcode};
+use super::query::{self, Cookie, Edns, Refusal, option};
+use super::response::Response;
+
+/// Our UDP payload size when the client offers more (the DNS flag day
+/// 2020 value, which avoids fragmentation on common paths).
+pub const DEFAULT_UDP_SIZE: u16 = 1232;
+const BADVERS: u16 = 16;
+const FLAG_AA: u16 = 0x0400;
+const FLAG_TC: u16 = 0x0200;
+const FLAG_CD: u16 = 0x0010;
+
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Our largest UDP response (RFC 6891 §6.2.5).
+    pub udp_size: u16,
+    /// NSID payload, sent to clients that ask (RFC 5001).
+    pub nsid: Option<Vec<u8>>,
+    pub identity: Identity,
+    /// Secret for server cookies (RFC 9018 §4.4: SipHash-2-4 key).
+    pub cookie_secret: [u8; 16],
+    /// Idle timeout announced by edns-tcp-keepalive, in units of 100 ms.
+    pub tcp_keepalive: u16,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        let mut secret = [0u8; 16];
+        let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret);
+        EngineOptions {
+            udp_size: DEFAULT_UDP_SIZE,
+            nsid: None,
+            identity: Identity::default(),
+            cookie_secret: secret,
+            tcp_keepalive: 100,
+        }
+    }
+}
+
+pub struct Engine {
+    pub catalog: ArcSwap<Catalog>,
+    pub options: EngineOptions,
+}
+
+/// Who asked, and how.
+#[derive(Debug, Clone, Copy)]
+pub struct Client {
+    pub addr: IpAddr,
+    pub tcp: bool,
+}
+
+/// What the transport should know about a response beyond its bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub len: usize,
+    pub rcode: u16,
+    pub truncated: bool,
+}
+
+impl Engine {
+    pub fn new(catalog: Catalog, options: EngineOptions) -> Engine {
+        Engine {
+            catalog: ArcSwap::from_pointee(catalog),
+            options,
+        }
+    }
+
+    pub fn set_catalog(&self, catalog: Catalog) {
+        self.catalog.store(Arc::new(catalog));
+    }
+
+    /// Answers one query into `out` (at least 512 octets; 65535 for TCP).
+    /// A length of 0 means no response is to be sent.
+    pub fn respond(&self, msg: &[u8], client: Client, now: u32, out: &mut [u8]) -> Outcome {
+        let query = match query::parse(msg, &[0]) {
+            Ok(q) => q,
+            Err(Refusal::Drop) => return Outcome::default(),
+            Err(Refusal::FormErr { question }) => {
+                return error_response(msg, question, rcode::FORMERR, out);
+            }
+            Err(Refusal::NotImp { question }) => {
+                return error_response(msg, question, rcode::NOTIMP, out);
+            }
+        };
+        let limit = if client.tcp {
+            out.len().min(65535)
+        } else {
+            let offered = query.edns.map_or(512, |e| e.udp_size);
+            usize::from(offered.min(self.options.udp_size.max(512))).min(out.len())
+        };
+        let mut response = Response::new(out, query.head, limit);
+        let Some(edns) = query.edns else {
+            return self.finish_plain(response, &query, client);
+        };
+        // OPT is written last; keep room for it while answering.
+        let opt_len = self.opt_len(&edns, client);
+        response.reserve(opt_len);
+        let ext_rcode;
+        let mut flags = query.flags & FLAG_CD;
+        if edns.version > 0 {
+            ext_rcode = BADVERS;
+        } else {
+            let after_question = response.mark();
+            let mut answerer =
+                Answerer::new(&mut response, query.qtype, edns.dnssec_ok, client.tcp);
+            let code = self.answer(&mut answerer, &query);
+            let (aa, tc) = (answerer.aa, answerer.tc);
+            ext_rcode = code.into();
+            if aa {
+                flags |= FLAG_AA;
+            }
+            if tc {
+                // A truncated answer carries nothing partial (RFC 2181 §9).
+                response.rollback(after_question);
+                flags |= FLAG_TC;
+            }
+        }
+        response.unreserve(opt_len);
+        self.write_opt(&mut response, &edns, ext_rcode, client, now);
+        let len = response.finish(flags, (ext_rcode & 0xf) as u8);
+        Outcome {
+            len,
+            rcode: ext_rcode,
+            truncated: flags & FLAG_TC != 0,
+        }
+    }
+
+    fn finish_plain(
+        &self,
+        mut response: Response<'_>,
+        query: &query::Query<'_>,
+        client: Client,
+    ) -> Outcome {
+        let after_question = response.mark();
+        let mut answerer = Answerer::new(&mut response, query.qtype, false, client.tcp);
+        let code = self.answer(&mut answerer, query);
+        let mut flags = query.flags & FLAG_CD;
+        if answerer.aa {
+            flags |= FLAG_AA;
+        }
+        if answerer.tc {
+            response.rollback(after_question);
+            flags |= FLAG_TC;
+        }
+        let len = response.finish(flags, code);
+        Outcome {
+            len,
+            rcode: code.into(),
+            truncated: flags & FLAG_TC != 0,
+        }
+    }
+
+    /// The answer proper, by class (RFC 8906 §3.1.3: refuse what is not
+    /// ours; meta types that are not queries get FORMERR or NOTIMP).
+    fn answer(&self, answerer: &mut Answerer<'_, '_>, query: &query::Query<'_>) -> u8 {
+        let qtype = query.qtype;
+        match qtype.0 {
+            // OPT, and the TSIG/TKEY meta types, are not questions.
+            41 | 249 | 250 => return rcode::FORMERR,
+            // Transfers are served over TCP by the transfer-out service.
+            251 | 252 => return rcode::REFUSED,
+            // MAILA and MAILB (RFC 1035 §3.2.3) are obsolete.
+            253 | 254 => return rcode::NOTIMP,
+            _ => {}
+        }
+        let catalog = self.catalog.load();
+        if query.qclass == 3 {
+            answerer.answer_chaos(&self.options.identity, query.qname);
+        } else {
+            answerer.answer(&catalog, query.qname, query.qclass);
+        }
+        answerer.rcode
+    }
+
+    fn opt_len(&self, edns: &Edns, client: Client) -> usize {
+        let mut len = 11;
+        if edns.nsid
+            && let Some(nsid) = &self.options.nsid
+        {
+            len += 4 + nsid.len();
+        }
+        if edns.cookie.is_some() {
+            len += 4 + 8 + 16;
+        }
+        if edns.keepalive && client.tcp {
+            len += 6;
+        }
+        len
+    }
+
+    fn write_opt(
+        &self,
+        response: &mut Response<'_>,
+        edns: &Edns,
+        ext_rcode: u16,
+        client: Client,
+        now: u32,
+    ) {
+        let mut opt = [0u8; 11 + 4 + 255 + 28 + 6];
+        let mut len = 11;
+        opt[1..3].copy_from_slice(&41u16.to_be_bytes());
+        opt[3..5].copy_from_slice(&self.options.udp_size.max(512).to_be_bytes());
+        opt[5] = (ext_rcode >> 4) as u8;
+        opt[6] = 0; // version 0
+        if edns.dnssec_ok {
+            opt[7] = 0x80;
+        }
+        let mut put = |code: u16, value: &[u8]| {
+            if len + 4 + value.len() > opt.len() {
+                return;
+            }
+            opt[len..len + 2].copy_from_slice(&code.to_be_bytes());
+            opt[len + 2..len + 4].copy_from_slice(&(value.len() as u16).to_be_bytes());
+            opt[len + 4..len + 4 + value.len()].copy_from_slice(value);
+            len += 4 + value.len();
+        };
+        if edns.nsid
+            && let Some(nsid) = &self.options.nsid
+        {
+            put(option::NSID, &nsid[..nsid.len().min(255)]);
+        }
+        if let Some(cookie) = &edns.cookie {
+            let mut value = [0u8; 24];
+            value[..8].copy_from_slice(&cookie.client);
+            value[8..].copy_from_slice(&server_cookie(
+                &self.options.cookie_secret,
+                &cookie.client,
+                client.addr,
+                now,
+            ));
+            put(option::COOKIE, &value);
+        }
+        if edns.keepalive && client.tcp {
+            put(
+                option::TCP_KEEPALIVE,
+                &self.options.tcp_keepalive.to_be_bytes(),
+            );
+        }
+        let rdlength = (len - 11) as u16;
+        opt[9..11].copy_from_slice(&rdlength.to_be_bytes());
+        let _ = response.raw_additional(&opt[..len]);
+    }
+
+    /// Whether the client returned a server cookie we made for it in the
+    /// last hour (RFC 9018 §4.3), which proves its address.
+    pub fn cookie_is_valid(&self, cookie: &Cookie, addr: IpAddr, now: u32) -> bool {
+        if cookie.server_len != 16 || cookie.server[0] != 1 {
+            return false;
+        }
+        let stamp = u32::from_be_bytes([
+            cookie.server[4],
+            cookie.server[5],
+            cookie.server[6],
+            cookie.server[7],
+        ]);
+        let age = now.wrapping_sub(stamp) as i32;
+        if !(-300..=3600).contains(&age) {
+            return false;
+        }
+        let expected = cookie_hash(
+            &self.options.cookie_secret,
+            &cookie.client,
+            &cookie.server[..8],
+            addr,
+        );
+        expected == cookie.server[8..16]
+    }
+}
+
+/// RFC 9018 §4: version 1, three reserved octets, the time, and
+/// SipHash-2-4 over client cookie, those eight octets and the client IP.
+fn server_cookie(secret: &[u8; 16], client: &[u8; 8], addr: IpAddr, now: u32) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out[0] = 1;
+    out[4..8].copy_from_slice(&now.to_be_bytes());
+    let hash = cookie_hash(secret, client, &out[..8], addr);
+    out[8..].copy_from_slice(&hash);
+    out
+}
+
+#[allow(deprecated)] // std's SipHasher is SipHash-2-4, as RFC 9018 specifies
+fn cookie_hash(secret: &[u8; 16], client: &[u8; 8], head: &[u8], addr: IpAddr) -> [u8; 8] {
+    use std::hash::Hasher;
+    let k0 = u64::from_le_bytes(secret[..8].try_into().expect("8 octets"));
+    let k1 = u64::from_le_bytes(secret[8..].try_into().expect("8 octets"));
+    let mut h = std::hash::SipHasher::new_with_keys(k0, k1);
+    h.write(client);
+    h.write(head);
+    match addr {
+        IpAddr::V4(a) => h.write(&a.octets()),
+        IpAddr::V6(a) => h.write(&a.octets()),
+    }
+    h.finish().to_le_bytes()
+}
+
+/// FORMERR or NOTIMP, echoing the question when it could be read.
+fn error_response(msg: &[u8], question: usize, code: u8, out: &mut [u8]) -> Outcome {
+    let head = &msg[..question.max(12).min(msg.len())];
+    let mut response = Response::new(out, head, 512);
+    if question == 0 {
+        response.drop_question();
+    }
+    let len = response.finish(0, code);
+    Outcome {
+        len,
+        rcode: code.into(),
+        truncated: false,
+    }
+}

@@ -1,0 +1,205 @@
+//! Names as the store's keys, built without allocating (the answer path
+//! builds one per query).
+//!
+//! A key is a name relative to its zone's apex with its labels from the
+//! apex down, each lowercased and ended by 0x00 (0x00 and 0x01 inside a
+//! label escaped as 0x01 0x01 / 0x01 0x02). Comparing keys bytewise is the
+//! canonical order of RFC 4034 §6.1, and the key of every ancestor is a
+//! prefix of the name's key that ends at a label boundary, so walking down
+//! from the apex needs no new key per step.
+
+use ring::digest;
+
+pub type Key = Box<[u8]>;
+
+/// Long enough for any name: 127 labels, each byte at most escaped.
+const KEY_CAPACITY: usize = 512;
+
+/// A key under construction, with the end of each label's part.
+pub struct KeyBuf {
+    bytes: [u8; KEY_CAPACITY],
+    len: usize,
+    /// `bounds[d]` is the length of the key of the ancestor `d` labels
+    /// below the apex (`bounds[0] == 0`, the apex itself).
+    bounds: [u16; 128],
+    labels: usize,
+}
+
+impl Default for KeyBuf {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl KeyBuf {
+    pub fn new() -> KeyBuf {
+        KeyBuf {
+            bytes: [0; KEY_CAPACITY],
+            len: 0,
+            bounds: [0; 128],
+            labels: 0,
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// Labels below the apex.
+    pub fn label_count(&self) -> usize {
+        self.labels
+    }
+
+    /// The key of the ancestor `depth` labels below the apex.
+    pub fn prefix(&self, depth: usize) -> &[u8] {
+        &self.bytes[..self.bounds[depth] as usize]
+    }
+
+    /// How many labels below the apex a prefix of `len` bytes holds.
+    pub fn depth_of(&self, len: usize) -> usize {
+        self.bounds[..=self.labels]
+            .iter()
+            .position(|&b| b as usize == len)
+            .unwrap_or(0)
+    }
+
+    /// The key of `*` below the ancestor at `depth` (a wildcard's key).
+    pub fn wildcard_at(&self, depth: usize, out: &mut KeyBuf) {
+        let prefix = self.prefix(depth);
+        out.bytes[..prefix.len()].copy_from_slice(prefix);
+        out.bounds[..=depth].copy_from_slice(&self.bounds[..=depth]);
+        out.bytes[prefix.len()] = b'*';
+        out.bytes[prefix.len() + 1] = 0;
+        out.len = prefix.len() + 2;
+        out.labels = depth + 1;
+        out.bounds[depth + 1] = out.len as u16;
+    }
+}
+
+/// Builds the key of `wire` (an uncompressed name) relative to an apex of
+/// `apex_labels` labels (not counting the root).
+pub fn canonical_key(wire: &[u8], apex_labels: usize, out: &mut KeyBuf) {
+    let mut starts = [0u8; 128];
+    let mut count = 0;
+    let mut pos = 0;
+    while pos < wire.len() && wire[pos] != 0 && count < 128 {
+        starts[count] = pos as u8;
+        count += 1;
+        pos += wire[pos] as usize + 1;
+    }
+    let keep = count.saturating_sub(apex_labels);
+    out.len = 0;
+    out.labels = 0;
+    out.bounds[0] = 0;
+    for &start in starts[..keep].iter().rev() {
+        let start = start as usize;
+        let label = &wire[start + 1..start + 1 + wire[start] as usize];
+        for &b in label {
+            match b {
+                0 | 1 => {
+                    out.bytes[out.len] = 1;
+                    out.bytes[out.len + 1] = b + 1;
+                    out.len += 2;
+                }
+                _ => {
+                    out.bytes[out.len] = b.to_ascii_lowercase();
+                    out.len += 1;
+                }
+            }
+        }
+        out.bytes[out.len] = 0;
+        out.len += 1;
+        out.labels += 1;
+        out.bounds[out.labels] = out.len as u16;
+    }
+}
+
+/// The name `wire` with its first `n` labels removed.
+pub fn strip_labels(wire: &[u8], n: usize) -> &[u8] {
+    let mut pos = 0;
+    for _ in 0..n {
+        match wire.get(pos) {
+            Some(&len) if len != 0 => pos += len as usize + 1,
+            _ => break,
+        }
+    }
+    &wire[pos.min(wire.len())..]
+}
+
+/// RFC 5155 §5 hash of a name (lowercased here), into a fixed buffer.
+pub fn nsec3_hash_into(wire: &[u8], salt: &[u8], iterations: u16, out: &mut [u8; 20]) {
+    let mut lower = [0u8; 255];
+    let n = wire.len().min(255);
+    for (o, b) in lower.iter_mut().zip(&wire[..n]) {
+        *o = b.to_ascii_lowercase();
+    }
+    let mut ctx = digest::Context::new(&digest::SHA1_FOR_LEGACY_USE_ONLY);
+    ctx.update(&lower[..n]);
+    ctx.update(salt);
+    let mut hash = ctx.finish();
+    for _ in 0..iterations {
+        let mut ctx = digest::Context::new(&digest::SHA1_FOR_LEGACY_USE_ONLY);
+        ctx.update(hash.as_ref());
+        ctx.update(salt);
+        hash = ctx.finish();
+    }
+    out.copy_from_slice(hash.as_ref());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::Name;
+
+    fn key(text: &str) -> Vec<u8> {
+        let mut buf = KeyBuf::new();
+        canonical_key(
+            Name::parse(text.as_bytes(), None).unwrap().as_wire(),
+            1,
+            &mut buf,
+        );
+        buf.as_bytes().to_vec()
+    }
+
+    /// RFC 4034 §6.1's example order, under the apex `example.`.
+    #[test]
+    fn rfc4034_6_1_keys_sort_in_canonical_order() {
+        let names = [
+            "example.",
+            "a.example.",
+            "yljkjljk.a.example.",
+            "Z.a.example.",
+            "zABC.a.EXAMPLE.",
+            "z.example.",
+            "\\001.z.example.",
+            "*.z.example.",
+            "\\200.z.example.",
+        ];
+        let keys: Vec<Vec<u8>> = names.iter().map(|n| key(n)).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        assert_eq!(key("example."), b"");
+        assert_eq!(key("Z.a.example."), b"a\0z\0");
+    }
+
+    #[test]
+    fn ancestors_are_prefixes_and_hashes_match_the_signer() {
+        let name = Name::parse(b"x.Y.example.", None).unwrap();
+        let mut buf = KeyBuf::new();
+        canonical_key(name.as_wire(), 1, &mut buf);
+        assert_eq!(buf.label_count(), 2);
+        assert_eq!(buf.prefix(1), b"y\0");
+        assert_eq!(buf.depth_of(2), 1);
+        let mut wild = KeyBuf::new();
+        buf.wildcard_at(1, &mut wild);
+        assert_eq!(wild.as_bytes(), b"y\0*\0");
+        assert_eq!(strip_labels(name.as_wire(), 1), b"\x01Y\x07example\x00");
+        let mut out = [0u8; 20];
+        nsec3_hash_into(name.as_wire(), b"\xaa\xbb", 12, &mut out);
+        assert_eq!(
+            out.to_vec(),
+            crate::dnssec::nsec3::nsec3_hash(&name, b"\xaa\xbb", 12)
+        );
+    }
+}

@@ -1,0 +1,383 @@
+//! A response written straight into a fixed buffer: records go in as they
+//! are found, names compressed (RFC 1035 §4.1.4) against every name already
+//! in the message, rdata copied from its stored wire form. Nothing here
+//! allocates; a record that would pass the size limit is refused, and the
+//! caller decides what that means (TC, or leaving additional data out).
+
+use crate::zone::RType;
+
+pub const HEADER_LEN: usize = 12;
+
+/// Where a name in the message starts, for compression: offsets of label
+/// starts, so that every suffix of every name written can be pointed at.
+const MAX_COMPRESSION_TARGETS: usize = 96;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Section {
+    Answer = 0,
+    Authority = 1,
+    Additional = 2,
+}
+
+/// An owner name: the query name (a pointer to the question, keeping the
+/// querier's spelling, as NSD and Knot do) or a name in wire form.
+#[derive(Clone, Copy)]
+pub enum Owner<'a> {
+    Question,
+    Wire(&'a [u8]),
+}
+
+/// A point to return to when what follows does not fit.
+#[derive(Clone, Copy)]
+pub struct Mark {
+    len: usize,
+    counts: [u16; 3],
+    targets: usize,
+}
+
+pub struct Response<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+    limit: usize,
+    counts: [u16; 3],
+    targets: [u16; MAX_COMPRESSION_TARGETS],
+    target_count: usize,
+    question_end: usize,
+}
+
+/// Whether names in this type's rdata may be compressed: only the types of
+/// RFC 1035 (RFC 3597 §4); the offsets and count of names from the start.
+fn compressible_names(rtype: RType) -> Option<(usize, usize)> {
+    match rtype.0 {
+        2 | 3 | 4 | 5 | 7 | 8 | 9 | 12 => Some((0, 1)), // NS MD MF CNAME MB MG MR PTR
+        6 | 14 => Some((0, 2)),                         // SOA MINFO
+        15 => Some((2, 1)),                             // MX
+        _ => None,
+    }
+}
+
+impl<'b> Response<'b> {
+    /// Starts a response to a query whose header and question are
+    /// `question` (the query's first bytes, up to the end of the question).
+    pub fn new(buf: &'b mut [u8], question: &[u8], limit: usize) -> Response<'b> {
+        let len = question.len().min(buf.len());
+        buf[..len].copy_from_slice(&question[..len]);
+        for b in &mut buf[4..HEADER_LEN] {
+            *b = 0;
+        }
+        let mut response = Response {
+            buf,
+            len,
+            limit: 0,
+            counts: [0; 3],
+            targets: [0; MAX_COMPRESSION_TARGETS],
+            target_count: 0,
+            question_end: len,
+        };
+        response.limit = limit.min(response.buf.len()).max(len);
+        if len > HEADER_LEN {
+            response.buf[5] = 1; // QDCOUNT
+            response.add_targets(HEADER_LEN, len - 4);
+        }
+        response
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn count(&self, section: Section) -> u16 {
+        self.counts[section as usize]
+    }
+
+    /// Lowers the limit (to keep room for the OPT record).
+    pub fn reserve(&mut self, bytes: usize) {
+        self.limit = self.limit.saturating_sub(bytes).max(self.question_end);
+    }
+
+    pub fn unreserve(&mut self, bytes: usize) {
+        self.limit = (self.limit + bytes).min(self.buf.len());
+    }
+
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit.min(self.buf.len()).max(self.question_end);
+    }
+
+    pub fn mark(&self) -> Mark {
+        Mark {
+            len: self.len,
+            counts: self.counts,
+            targets: self.target_count,
+        }
+    }
+
+    pub fn rollback(&mut self, mark: Mark) {
+        self.len = mark.len;
+        self.counts = mark.counts;
+        self.target_count = mark.targets;
+    }
+
+    /// Drops the question (for FORMERR answers to unreadable queries).
+    pub fn drop_question(&mut self) {
+        self.len = HEADER_LEN.min(self.len);
+        self.question_end = self.len;
+        self.target_count = 0;
+        if self.buf.len() >= HEADER_LEN {
+            self.buf[4] = 0;
+            self.buf[5] = 0;
+        }
+    }
+
+    fn add_targets(&mut self, mut pos: usize, end: usize) {
+        while pos < end && pos < 0x3fff {
+            let len = self.buf[pos];
+            if len == 0 || len & 0xc0 != 0 {
+                break;
+            }
+            if self.target_count < MAX_COMPRESSION_TARGETS {
+                self.targets[self.target_count] = pos as u16;
+                self.target_count += 1;
+            }
+            pos += len as usize + 1;
+        }
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Option<()> {
+        let end = self.len + bytes.len();
+        if end > self.limit {
+            return None;
+        }
+        self.buf[self.len..end].copy_from_slice(bytes);
+        self.len = end;
+        Some(())
+    }
+
+    /// Whether the name at `pos` in the message (following pointers)
+    /// equals `wire`, ignoring case.
+    fn name_at_equals(&self, mut pos: usize, wire: &[u8]) -> bool {
+        let mut at = 0;
+        let mut hops = 0;
+        loop {
+            let Some(&len) = self.buf.get(pos) else {
+                return false;
+            };
+            if len & 0xc0 == 0xc0 {
+                hops += 1;
+                if hops > 64 {
+                    return false;
+                }
+                pos = (usize::from(len & 0x3f) << 8) | usize::from(self.buf[pos + 1]);
+                continue;
+            }
+            if wire.get(at) != Some(&len) {
+                return false;
+            }
+            if len == 0 {
+                return true;
+            }
+            let n = len as usize;
+            let (Some(a), Some(b)) = (
+                self.buf.get(pos + 1..pos + 1 + n),
+                wire.get(at + 1..at + 1 + n),
+            ) else {
+                return false;
+            };
+            if !a.eq_ignore_ascii_case(b) {
+                return false;
+            }
+            pos += n + 1;
+            at += n + 1;
+        }
+    }
+
+    /// Writes a name, compressed against the names already written.
+    fn put_name(&mut self, wire: &[u8]) -> Option<()> {
+        let mut at = 0;
+        while at < wire.len() && wire[at] != 0 {
+            let suffix = &wire[at..];
+            let found = self.targets[..self.target_count]
+                .iter()
+                .find(|&&t| self.name_at_equals(t as usize, suffix))
+                .copied();
+            if let Some(target) = found {
+                let start = self.len;
+                self.put(&wire[..at])?;
+                self.put(&(0xc000 | target).to_be_bytes())?;
+                self.add_targets(start, start + at);
+                return Some(());
+            }
+            at += wire[at] as usize + 1;
+        }
+        let start = self.len;
+        self.put(wire)?;
+        self.add_targets(start, self.len);
+        Some(())
+    }
+
+    fn put_owner(&mut self, owner: Owner<'_>) -> Option<()> {
+        match owner {
+            Owner::Question => self.put(&[0xc0, HEADER_LEN as u8]),
+            Owner::Wire(wire) => self.put_name(wire),
+        }
+    }
+
+    /// Writes one record; `None` (and nothing written) if it does not fit.
+    pub fn record(
+        &mut self,
+        section: Section,
+        owner: Owner<'_>,
+        rtype: RType,
+        class: u16,
+        ttl: u32,
+        rdata: &[u8],
+    ) -> Option<()> {
+        let mark = self.mark();
+        let written = self.write_record(owner, rtype, class, ttl, rdata);
+        if written.is_none() {
+            self.rollback(mark);
+            return None;
+        }
+        let count = &mut self.counts[section as usize];
+        *count = count.saturating_add(1);
+        Some(())
+    }
+
+    fn write_record(
+        &mut self,
+        owner: Owner<'_>,
+        rtype: RType,
+        class: u16,
+        ttl: u32,
+        rdata: &[u8],
+    ) -> Option<()> {
+        self.put_owner(owner)?;
+        self.put(&rtype.0.to_be_bytes())?;
+        self.put(&class.to_be_bytes())?;
+        self.put(&ttl.to_be_bytes())?;
+        let length_at = self.len;
+        self.put(&[0, 0])?;
+        match compressible_names(rtype) {
+            Some((offset, count)) if rdata.len() >= offset => {
+                self.put(&rdata[..offset])?;
+                let mut pos = offset;
+                for _ in 0..count {
+                    let len = crate::zone::name::wire_name_len(&rdata[pos..])?;
+                    self.put_name(&rdata[pos..pos + len])?;
+                    pos += len;
+                }
+                self.put(&rdata[pos..])?;
+            }
+            _ => self.put(rdata)?,
+        }
+        let rdlength = u16::try_from(self.len - length_at - 2).ok()?;
+        self.buf[length_at..length_at + 2].copy_from_slice(&rdlength.to_be_bytes());
+        Some(())
+    }
+
+    /// Appends raw bytes forming one record of the additional section
+    /// (the OPT record, built by the caller).
+    pub fn raw_additional(&mut self, bytes: &[u8]) -> Option<()> {
+        self.put(bytes)?;
+        self.counts[Section::Additional as usize] += 1;
+        Some(())
+    }
+
+    /// Sets the header: QR, the flags given, the RCODE's low four bits,
+    /// and the section counts. Returns the message length.
+    pub fn finish(&mut self, flags: u16, rcode: u8) -> usize {
+        if self.buf.len() < HEADER_LEN {
+            return 0;
+        }
+        let keep = u16::from_be_bytes([self.buf[2], self.buf[3]]) & 0x7900; // opcode, RD
+        let word = 0x8000 | keep | flags | u16::from(rcode & 0xf);
+        self.buf[2..4].copy_from_slice(&word.to_be_bytes());
+        for (i, count) in self.counts.iter().enumerate() {
+            self.buf[6 + 2 * i..8 + 2 * i].copy_from_slice(&count.to_be_bytes());
+        }
+        self.len
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::Message;
+
+    #[test]
+    fn rfc1035_4_1_4_names_are_compressed_against_the_question_and_earlier_names() {
+        let mut query = vec![0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        query.extend_from_slice(b"\x03www\x07Example\x03com\x00\x00\x0f\x00\x01");
+        let mut buf = [0u8; 512];
+        let mut r = Response::new(&mut buf, &query, 512);
+        let mx = b"\x00\x0a\x04mail\x07example\x03com\x00";
+        r.record(Section::Answer, Owner::Question, RType::MX, 1, 60, mx)
+            .unwrap();
+        r.record(
+            Section::Additional,
+            Owner::Wire(b"\x04mail\x07example\x03com\x00"),
+            RType::A,
+            1,
+            60,
+            &[192, 0, 2, 1],
+        )
+        .unwrap();
+        let len = r.finish(0x0400, 0);
+        let msg = &buf[..len];
+        // Owner is a pointer; the MX target is "mail" + pointer; the A
+        // owner is a pointer to the MX target.
+        assert_eq!(len, 12 + (17 + 4) + (2 + 10 + 2 + 5 + 2) + (2 + 10 + 4));
+        let parsed = Message::parse(msg).unwrap();
+        let mut records = parsed.records();
+        let (mut owner, mut rdata) = (Vec::new(), Vec::new());
+        let rec = records.next_into(&mut owner, &mut rdata).unwrap().unwrap();
+        assert_eq!(owner, b"\x03www\x07Example\x03com\x00");
+        assert_eq!(rec.rtype, RType::MX);
+        // Compression matches names ignoring case (RFC 4343 §3): the
+        // target takes the question's spelling.
+        assert!(rdata.eq_ignore_ascii_case(mx));
+        records.next_into(&mut owner, &mut rdata).unwrap().unwrap();
+        assert!(owner.eq_ignore_ascii_case(b"\x04mail\x07example\x03com\x00"));
+        records.check_end().unwrap();
+    }
+
+    #[test]
+    fn a_record_that_does_not_fit_leaves_nothing() {
+        let mut query = vec![0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        query.extend_from_slice(b"\x01a\x00\x00\x10\x00\x01");
+        let mut buf = [0u8; 512];
+        let mut r = Response::new(&mut buf, &query, 60);
+        assert!(
+            r.record(
+                Section::Answer,
+                Owner::Question,
+                RType::TXT,
+                1,
+                1,
+                &[20; 21]
+            )
+            .is_some()
+        );
+        let before = r.len();
+        assert!(
+            r.record(
+                Section::Answer,
+                Owner::Question,
+                RType::TXT,
+                1,
+                1,
+                &[20; 21]
+            )
+            .is_none()
+        );
+        assert_eq!(r.len(), before);
+        assert_eq!(r.count(Section::Answer), 1);
+    }
+}

@@ -1,0 +1,600 @@
+//! The zone store a server answers from: each zone held as versions.
+//!
+//! A version is a persistent ordered map from a name's canonical key
+//! (RFC 4034 §6.1 order: labels from the apex down, lowercased) to its node,
+//! plus a second map of the NSEC3 chain by hash (RFC 5155: NSEC3 owners are
+//! not names of the zone, so they live apart). Readers hold a version for
+//! as long as they answer from it and are never blocked; a writer builds the
+//! next version from the current one, and the two share every node the
+//! change did not touch, so changing one RRset of a million-record zone
+//! costs O(log n) (see [`ZoneEditor`]).
+//!
+//! A node keeps what the answer path needs without walking: its kind
+//! (apex, delegation point, DNAME), whether a wildcard child exists, and
+//! each RRset with the RRSIGs that cover it. Empty non-terminals are real
+//! nodes (RFC 4592 §2.2.2: they exist, and stop wildcards), so that the
+//! absence of a node means the name and everything below it do not exist.
+//! Data below a zone cut is stored like any other (it is served as glue);
+//! the answer path finds cuts on its way down from the apex, O(depth).
+
+use std::sync::Arc;
+
+use imbl::OrdMap;
+
+use super::key::{Key, KeyBuf, canonical_key, strip_labels};
+use crate::dnssec::nsec3::nsec3_hash;
+use crate::zone::encoding::base32hex_decode;
+use crate::zone::{Name, Pos, RRset, RType, Zone};
+
+/// Records of one type at a node, rdata in wire form, each preceded by its
+/// length (two octets): one allocation for the whole set.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Packed(Box<[u8]>);
+
+impl Packed {
+    pub fn new<'a>(rdatas: impl IntoIterator<Item = &'a [u8]>) -> Packed {
+        let mut out = Vec::new();
+        for r in rdatas {
+            out.extend_from_slice(&(r.len() as u16).to_be_bytes());
+            out.extend_from_slice(r);
+        }
+        Packed(out.into_boxed_slice())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn iter(&self) -> PackedIter<'_> {
+        PackedIter(&self.0)
+    }
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+}
+
+impl std::fmt::Debug for Packed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Packed({} records)", self.len())
+    }
+}
+
+pub struct PackedIter<'a>(&'a [u8]);
+
+impl<'a> Iterator for PackedIter<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let len = u16::from_be_bytes([*self.0.first()?, *self.0.get(1)?]) as usize;
+        let (item, rest) = self.0.get(2..)?.split_at(len);
+        self.0 = rest;
+        Some(item)
+    }
+}
+
+/// The records of one type at a node, with the signatures over them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSet {
+    pub rtype: RType,
+    pub ttl: u32,
+    /// Empty for signatures over a type the node does not hold (kept so
+    /// that the zone converts back unchanged; never served).
+    pub records: Packed,
+    pub sig_ttl: u32,
+    pub sigs: Packed,
+}
+
+pub mod flag {
+    pub const APEX: u8 = 1;
+    /// NS at a name other than the apex: a zone cut (RFC 1034 §4.2.1).
+    pub const DELEGATION: u8 = 2;
+    pub const DNAME: u8 = 4;
+    /// `*.<this name>` exists (RFC 4592 §2.2.1).
+    pub const WILDCARD_CHILD: u8 = 8;
+    pub const CNAME: u8 = 16;
+    pub const NSEC: u8 = 32;
+}
+
+/// A name of the zone: its RRsets (none for an empty non-terminal).
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The owner as loaded (its case is kept for answers).
+    pub name: Name,
+    pub flags: u8,
+    /// Sorted by type.
+    pub sets: Box<[StoredSet]>,
+}
+
+impl Node {
+    fn new(name: Name, sets: Vec<StoredSet>, is_apex: bool) -> Node {
+        let mut node = Node {
+            name,
+            flags: 0,
+            sets: sets.into_boxed_slice(),
+        };
+        node.set_flags(is_apex);
+        node
+    }
+
+    fn set_flags(&mut self, is_apex: bool) {
+        let keep = self.flags & flag::WILDCARD_CHILD;
+        let has = |t| {
+            self.sets
+                .iter()
+                .any(|s| s.rtype == t && !s.records.is_empty())
+        };
+        let mut flags = keep;
+        if is_apex {
+            flags |= flag::APEX;
+        } else if has(RType::NS) {
+            flags |= flag::DELEGATION;
+        }
+        if has(RType::DNAME) {
+            flags |= flag::DNAME;
+        }
+        if has(RType::CNAME) {
+            flags |= flag::CNAME;
+        }
+        if has(RType::NSEC) {
+            flags |= flag::NSEC;
+        }
+        self.flags = flags;
+    }
+
+    pub fn has(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+
+    /// The served RRset of a type (not a set of orphan signatures).
+    pub fn get(&self, rtype: RType) -> Option<&StoredSet> {
+        self.sets
+            .binary_search_by(|s| s.rtype.cmp(&rtype))
+            .ok()
+            .map(|i| &self.sets[i])
+            .filter(|s| !s.records.is_empty())
+    }
+
+    /// Whether the node holds no data (an empty non-terminal).
+    pub fn is_empty(&self) -> bool {
+        self.sets.iter().all(|s| s.records.is_empty())
+    }
+
+    pub fn served_sets(&self) -> impl Iterator<Item = &StoredSet> {
+        self.sets.iter().filter(|s| !s.records.is_empty())
+    }
+}
+
+/// NSEC3PARAM of the zone's chain (RFC 5155 §4), for hashing query names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nsec3Param {
+    pub iterations: u16,
+    pub salt: Box<[u8]>,
+}
+
+/// One version of a zone. Cloning is cheap (the maps are shared).
+#[derive(Clone)]
+pub struct ZoneVersion {
+    pub origin: Name,
+    pub class: u16,
+    pub serial: u32,
+    apex: Arc<Node>,
+    nodes: OrdMap<Key, Arc<Node>>,
+    /// The NSEC3 chain, keyed by the raw hash of the owner's first label.
+    nsec3: OrdMap<Key, Arc<Node>>,
+    pub nsec3_param: Option<Nsec3Param>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("the zone has no SOA record at its apex {0}")]
+    NoSoa(Name),
+    #[error("{0} is not in the zone {1}")]
+    OutOfZone(Name, Name),
+}
+
+/// Groups a node's RRsets (RRSIG sets attached to what they cover).
+fn stored_sets(sets: &[RRset]) -> Vec<StoredSet> {
+    let mut out: Vec<StoredSet> = sets
+        .iter()
+        .filter(|s| s.rtype != RType::RRSIG)
+        .map(|s| StoredSet {
+            rtype: s.rtype,
+            ttl: s.ttl,
+            records: Packed::new(s.rdatas.iter().map(|r| &r[..])),
+            sig_ttl: 0,
+            sigs: Packed::default(),
+        })
+        .collect();
+    for sig in sets.iter().filter(|s| s.rtype == RType::RRSIG) {
+        let Some(covered) = sig.rdatas[0].get(..2) else {
+            continue;
+        };
+        let covered = RType(u16::from_be_bytes([covered[0], covered[1]]));
+        let index = match out.binary_search_by(|s| s.rtype.cmp(&covered)) {
+            Ok(i) => i,
+            Err(i) => {
+                out.insert(
+                    i,
+                    StoredSet {
+                        rtype: covered,
+                        ttl: sig.ttl,
+                        records: Packed::default(),
+                        sig_ttl: 0,
+                        sigs: Packed::default(),
+                    },
+                );
+                i
+            }
+        };
+        out[index].sig_ttl = sig.ttl;
+        out[index].sigs = Packed::new(sig.rdatas.iter().map(|r| &r[..]));
+    }
+    out
+}
+
+/// The raw hash an NSEC3 owner's first label spells, if it is one.
+fn nsec3_owner_hash(owner: &Name) -> Option<Vec<u8>> {
+    let label = owner.labels().next()?;
+    let mut hash = Vec::new();
+    base32hex_decode(label, &mut hash).ok()?;
+    (!hash.is_empty()).then_some(hash)
+}
+
+fn read_nsec3_param(apex: &Node) -> Option<Nsec3Param> {
+    let set = apex.get(RType::NSEC3PARAM)?;
+    // The first one of hash algorithm 1 with flags 0 names the chain.
+    set.records.iter().find_map(|r| {
+        let (&algorithm, &flags) = (r.first()?, r.get(1)?);
+        let iterations = u16::from_be_bytes([*r.get(2)?, *r.get(3)?]);
+        let salt = r.get(5..5 + *r.get(4)? as usize)?;
+        (algorithm == 1 && flags == 0).then(|| Nsec3Param {
+            iterations,
+            salt: salt.into(),
+        })
+    })
+}
+
+impl ZoneVersion {
+    /// Builds a version from a zone read from a file or a transfer.
+    pub fn from_zone(zone: &Zone) -> Result<ZoneVersion, StoreError> {
+        let origin = zone.origin.clone();
+        let origin_labels = origin.label_count();
+        let mut nodes: Vec<(Key, Arc<Node>)> = Vec::new();
+        let mut nsec3_nodes: Vec<(Key, Arc<Node>)> = Vec::new();
+        let mut keybuf = KeyBuf::new();
+        // Nodes come in canonical order, so a name's ancestors come before
+        // it: `path` holds the indexes (in `nodes`) of the current node's
+        // ancestors, the apex first.
+        let mut path: Vec<usize> = Vec::new();
+        for (owner, sets) in crate::zone::classify::node_slices(zone.rrsets()) {
+            if !owner.is_subdomain_of(&origin) {
+                return Err(StoreError::OutOfZone(owner.clone(), origin));
+            }
+            let is_apex = owner.eq_ignore_case(&origin);
+            let nsec3_only = !is_apex
+                && sets.iter().any(|s| s.rtype == RType::NSEC3)
+                && sets
+                    .iter()
+                    .all(|s| matches!(s.rtype, RType::NSEC3 | RType::RRSIG))
+                && owner.parent().is_some_and(|p| p.eq_ignore_case(&origin));
+            if nsec3_only && let Some(hash) = nsec3_owner_hash(owner) {
+                let node = Node::new(owner.clone(), stored_sets(sets), false);
+                nsec3_nodes.push((hash.into(), Arc::new(node)));
+                continue;
+            }
+            canonical_key(owner.as_wire(), origin_labels, &mut keybuf);
+            let key = keybuf.as_bytes();
+            while path.last().is_some_and(|&i| {
+                let p = &nodes[i].0;
+                !(key.starts_with(p) && key.len() > p.len())
+            }) {
+                path.pop();
+            }
+            // Empty non-terminals between the deepest existing ancestor and
+            // this name become nodes of their own.
+            let start = path
+                .last()
+                .map_or(0, |&i| keybuf.depth_of(nodes[i].0.len()) + 1);
+            for depth in start..keybuf.label_count() {
+                let wire = strip_labels(owner.as_wire(), keybuf.label_count() - depth);
+                let name = Name::from_wire(wire).expect("an ancestor of a valid name is valid");
+                let ent = Node::new(name, Vec::new(), depth == 0);
+                nodes.push((keybuf.prefix(depth).into(), Arc::new(ent)));
+                path.push(nodes.len() - 1);
+            }
+            let node = Node::new(owner.clone(), stored_sets(sets), is_apex);
+            nodes.push((key.into(), Arc::new(node)));
+            path.push(nodes.len() - 1);
+        }
+        // Wildcard children mark their parents.
+        let mut nodes: OrdMap<Key, Arc<Node>> = nodes.into_iter().collect();
+        let wildcard_parents: Vec<Key> = nodes
+            .keys()
+            .filter(|k| k.ends_with(b"*\0"))
+            .map(|k| k[..k.len() - 2].into())
+            .collect();
+        for parent in wildcard_parents {
+            if let Some(node) = nodes.get_mut(&parent[..]) {
+                Arc::make_mut(node).flags |= flag::WILDCARD_CHILD;
+            }
+        }
+        let apex = nodes
+            .get(&[][..])
+            .cloned()
+            .filter(|a| a.get(RType::SOA).is_some())
+            .ok_or_else(|| StoreError::NoSoa(origin.clone()))?;
+        let serial = apex
+            .get(RType::SOA)
+            .and_then(|s| s.records.iter().next().map(soa_serial))
+            .unwrap_or(0);
+        let nsec3_param = read_nsec3_param(&apex);
+        Ok(ZoneVersion {
+            origin,
+            class: zone.class,
+            serial,
+            apex,
+            nodes,
+            nsec3: nsec3_nodes.into_iter().collect(),
+            nsec3_param,
+        })
+    }
+
+    /// The zone in the flat form files, signing and transfers use.
+    pub fn to_zone(&self) -> Zone {
+        let mut rrsets = Vec::new();
+        let mut push = |node: &Node| {
+            for set in node.sets.iter() {
+                if !set.records.is_empty() {
+                    rrsets.push(rrset(
+                        &node.name,
+                        self.class,
+                        set.rtype,
+                        set.ttl,
+                        &set.records,
+                    ));
+                }
+                if !set.sigs.is_empty() {
+                    rrsets.push(rrset(
+                        &node.name,
+                        self.class,
+                        RType::RRSIG,
+                        set.sig_ttl,
+                        &set.sigs,
+                    ));
+                }
+            }
+        };
+        for node in self.nodes.values() {
+            push(node);
+        }
+        for node in self.nsec3.values() {
+            push(node);
+        }
+        rrsets.sort_by(crate::zone::rrset_order);
+        Zone::from_sorted_rrsets(self.origin.clone(), self.class, rrsets)
+    }
+
+    pub fn apex(&self) -> &Node {
+        &self.apex
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.nodes.len() + self.nsec3.len()
+    }
+
+    /// The node whose canonical key (relative to the apex) is `key`.
+    pub fn get(&self, key: &[u8]) -> Option<&Node> {
+        self.nodes.get(key).map(|n| &**n)
+    }
+
+    /// The last name before `key` in canonical order that owns an NSEC
+    /// record: the NSEC that covers a name that does not exist (RFC 4035
+    /// §3.1.3.2). Glue and occluded names have none, so they are skipped.
+    pub fn nsec_covering(&self, key: &[u8]) -> Option<&Node> {
+        self.nodes
+            .range::<_, [u8]>((std::ops::Bound::Unbounded, std::ops::Bound::Excluded(key)))
+            .rev()
+            .map(|(_, n)| &**n)
+            .find(|n| n.has(flag::NSEC))
+    }
+
+    /// The NSEC3 node whose hash is `hash`, or else the one that covers it
+    /// (the last hash before it, or the last of the chain, which wraps).
+    pub fn nsec3_find(&self, hash: &[u8]) -> Option<(&Node, bool)> {
+        if let Some(n) = self.nsec3.get(hash) {
+            return Some((n, true));
+        }
+        let before = self
+            .nsec3
+            .get_prev(hash)
+            .map(|(_, n)| n)
+            .or_else(|| self.nsec3.get_max().map(|(_, n)| n));
+        before.map(|n| (&**n, false))
+    }
+
+    /// The hash of `name` under the zone's NSEC3 parameters.
+    pub fn nsec3_hash(&self, wire: &[u8], out: &mut [u8; 20]) -> bool {
+        let Some(param) = &self.nsec3_param else {
+            return false;
+        };
+        super::key::nsec3_hash_into(wire, &param.salt, param.iterations, out);
+        true
+    }
+
+    /// Starts the next version; the current one is left as it is.
+    pub fn edit(&self) -> ZoneEditor {
+        ZoneEditor {
+            next: self.clone(),
+            origin_labels: self.origin.label_count(),
+        }
+    }
+}
+
+fn soa_serial(rdata: &[u8]) -> u32 {
+    let mut pos = 0;
+    for _ in 0..2 {
+        while let Some(&len) = rdata.get(pos) {
+            pos += 1 + len as usize;
+            if len == 0 {
+                break;
+            }
+        }
+    }
+    rdata
+        .get(pos..pos + 4)
+        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn rrset(owner: &Name, class: u16, rtype: RType, ttl: u32, records: &Packed) -> RRset {
+    RRset {
+        owner: owner.clone(),
+        rtype,
+        class,
+        ttl,
+        rdatas: records.iter().map(|r| r.into()).collect(),
+        pos: Pos::default(),
+        rdata_pos: Vec::new(),
+    }
+}
+
+/// Builds the next version of a zone, one RRset at a time. Each change
+/// copies the path to one node (O(log n)); everything else is shared with
+/// the version it started from, which readers keep using until
+/// [`ZoneEditor::finish`] hands over the new one.
+pub struct ZoneEditor {
+    next: ZoneVersion,
+    origin_labels: usize,
+}
+
+impl ZoneEditor {
+    /// Replaces (or with no rdata, removes) the RRset of `owner` and
+    /// `rtype`; signatures over it go with it unless given again.
+    pub fn put(
+        &mut self,
+        owner: &Name,
+        rtype: RType,
+        ttl: u32,
+        rdatas: &[&[u8]],
+        sigs: &[&[u8]],
+        sig_ttl: u32,
+    ) -> Result<(), StoreError> {
+        let origin = self.next.origin.clone();
+        if !owner.is_subdomain_of(&origin) {
+            return Err(StoreError::OutOfZone(owner.clone(), origin));
+        }
+        let is_apex = owner.eq_ignore_case(&origin);
+        let mut keybuf = KeyBuf::new();
+        canonical_key(owner.as_wire(), self.origin_labels, &mut keybuf);
+        let key: Key = keybuf.as_bytes().into();
+        let mut node = match self.next.nodes.get(&key[..]) {
+            Some(n) => (**n).clone(),
+            None => Node::new(owner.clone(), Vec::new(), is_apex),
+        };
+        let mut sets = std::mem::take(&mut node.sets).into_vec();
+        let set = StoredSet {
+            rtype,
+            ttl,
+            records: Packed::new(rdatas.iter().copied()),
+            sig_ttl,
+            sigs: Packed::new(sigs.iter().copied()),
+        };
+        match sets.binary_search_by(|s| s.rtype.cmp(&rtype)) {
+            Ok(i) if rdatas.is_empty() && sigs.is_empty() => {
+                sets.remove(i);
+            }
+            Ok(i) => sets[i] = set,
+            Err(_) if rdatas.is_empty() && sigs.is_empty() => {}
+            Err(i) => sets.insert(i, set),
+        }
+        node.sets = sets.into_boxed_slice();
+        node.set_flags(is_apex);
+        let wildcard = owner.labels().next() == Some(b"*".as_slice());
+        if node.sets.is_empty() && !is_apex && !self.has_children(&key) {
+            self.next.nodes.remove(&key[..]);
+            self.remove_empty_ancestors(&keybuf);
+            if wildcard {
+                self.mark_wildcard_parent(&keybuf, false);
+            }
+        } else {
+            self.next.nodes.insert(key, Arc::new(node));
+            self.add_missing_ancestors(owner, &keybuf);
+            if wildcard {
+                self.mark_wildcard_parent(&keybuf, true);
+            }
+        }
+        if is_apex {
+            self.refresh_apex();
+        }
+        Ok(())
+    }
+
+    /// Whether a name below `key` exists (its first descendant comes
+    /// right after it in canonical order).
+    fn has_children(&self, key: &[u8]) -> bool {
+        self.next
+            .nodes
+            .range::<_, [u8]>((std::ops::Bound::Excluded(key), std::ops::Bound::Unbounded))
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(key) && k.len() > key.len())
+    }
+
+    fn add_missing_ancestors(&mut self, owner: &Name, keybuf: &KeyBuf) {
+        for depth in (1..keybuf.label_count()).rev() {
+            let prefix = keybuf.prefix(depth);
+            if self.next.nodes.contains_key(prefix) {
+                break;
+            }
+            let wire = strip_labels(owner.as_wire(), keybuf.label_count() - depth);
+            let name = Name::from_wire(wire).expect("an ancestor of a valid name is valid");
+            self.next
+                .nodes
+                .insert(prefix.into(), Arc::new(Node::new(name, Vec::new(), false)));
+        }
+    }
+
+    fn remove_empty_ancestors(&mut self, keybuf: &KeyBuf) {
+        for depth in (1..keybuf.label_count()).rev() {
+            let prefix = keybuf.prefix(depth);
+            let empty = self
+                .next
+                .nodes
+                .get(prefix)
+                .is_some_and(|n| n.sets.is_empty());
+            if !empty || self.has_children(prefix) {
+                break;
+            }
+            self.next.nodes.remove(prefix);
+        }
+    }
+
+    fn mark_wildcard_parent(&mut self, keybuf: &KeyBuf, present: bool) {
+        let parent = keybuf.prefix(keybuf.label_count() - 1);
+        if let Some(node) = self.next.nodes.get_mut(parent) {
+            let node = Arc::make_mut(node);
+            if present {
+                node.flags |= flag::WILDCARD_CHILD;
+            } else {
+                node.flags &= !flag::WILDCARD_CHILD;
+            }
+        }
+    }
+
+    fn refresh_apex(&mut self) {
+        if let Some(apex) = self.next.nodes.get(&[][..]) {
+            self.next.apex = apex.clone();
+            self.next.nsec3_param = read_nsec3_param(apex);
+            if let Some(soa) = apex.get(RType::SOA) {
+                self.next.serial = soa.records.iter().next().map_or(0, soa_serial);
+            }
+        }
+    }
+
+    /// The new version, for readers to switch to.
+    pub fn finish(self) -> ZoneVersion {
+        self.next
+    }
+}
+
+/// The NSEC3 hash of a name in a version's chain, for tests and tools.
+pub fn nsec3_hash_of(version: &ZoneVersion, name: &Name) -> Option<Vec<u8>> {
+    let param = version.nsec3_param.as_ref()?;
+    Some(nsec3_hash(name, &param.salt, param.iterations))
+}
