@@ -191,6 +191,12 @@ impl Lexer {
                 ));
             }
             if depth == 0 {
+                if self.toks.is_empty() {
+                    // Only parentheses, e.g. "(" and ")" on lines of their
+                    // own: an empty entry, as a blank line is.
+                    first_line = true;
+                    continue;
+                }
                 return Ok(Some(blank_owner));
             }
         }
@@ -740,7 +746,9 @@ impl Reader {
     }
 
     fn process_entry(&mut self, blank_owner: bool) {
-        let first = self.lex.toks[0];
+        let Some(&first) = self.lex.toks.first() else {
+            return;
+        };
         let first_text = self.tok_text(&first);
         if !blank_owner && !first.quoted && first_text.first() == Some(&b'$') {
             let directive = first_text.to_ascii_uppercase();

@@ -192,6 +192,20 @@ fn unbalanced_parentheses_and_quotes() {
     assert!(out.contains("unbalanced parentheses"), "{out}");
 }
 
+/// Found by the zone_reader fuzzer: parentheses around nothing made an
+/// entry of no tokens, which panicked the reader. It is an empty entry.
+#[test]
+fn an_entry_of_only_parentheses_is_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "parens.zone",
+        &format!("{HEADER}(\n)\nwww A 192.0.2.9\n( ; nothing\n )\n"),
+    );
+    let (code, out) = check(&path);
+    assert_eq!(code, 0, "{out}");
+}
+
 /// RFC 3597 §5: generic rdata of a known type must parse as that type.
 /// These once panicked check, ds and sign.
 #[test]
