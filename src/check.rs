@@ -62,6 +62,23 @@ pub fn check_outcome(
     outcome: reader::ReadOutcome,
     options: &CheckOptions,
 ) -> CheckReport {
+    let (report, zone) = check_and_keep(file, outcome, options);
+    // Freeing millions of small allocations takes a while; nothing waits
+    // for it.
+    if let Some(zone) = zone {
+        std::thread::spawn(move || drop(zone));
+    }
+    report
+}
+
+/// As [`check_outcome`], and the zone as read (when it had an origin),
+/// for a server that loads what it has checked.
+pub fn check_and_keep(
+    file: String,
+    outcome: reader::ReadOutcome,
+    options: &CheckOptions,
+) -> (CheckReport, Option<Zone>) {
+    let mut kept = None;
     let mut diagnostics = outcome.diagnostics;
     let mut report = CheckReport {
         file: file.clone(),
@@ -128,9 +145,7 @@ pub fn check_outcome(
                     });
                 }
             }
-            // Freeing millions of small allocations takes a while; nothing
-            // waits for it.
-            std::thread::spawn(move || drop(zone));
+            kept = Some(zone);
         }
         None if diagnostics.iter().all(|d| d.severity != Severity::Error) => {
             diagnostics.push(Diagnostic::error(
@@ -146,5 +161,5 @@ pub fn check_outcome(
     }
     diagnostics.retain(|d| !options.ignore.iter().any(|code| code == d.code));
     report.diagnostics = diagnostics;
-    report
+    (report, kept)
 }

@@ -118,6 +118,23 @@ pub enum Command {
         after_help = "Examples:\n  zonectl probe example.com\n  zonectl probe --resolver 9.9.9.9 --format json example.com example.net\n  zonectl probe --file domains.txt --asn-db ip2asn-combined.tsv --no-query\n  zonectl probe --min-v4-blocks 3 --v6-prefix 48 example.org\n\nExit status: 0 every domain passes (warnings allowed), 1 some domain fails or cannot be looked up, 2 usage or input error."
     )]
     Probe(ProbeArgs),
+    /// Run an authoritative DNS server for zone files
+    ///
+    /// Answers UDP and TCP queries (IPv4 and IPv6) for the zones given,
+    /// each loaded through the same reader and checks as `zonectl check`:
+    /// a zone with errors is not served (the others are). Answers follow
+    /// RFC 1034 with CNAME, DNAME, wildcards, referrals with glue, EDNS(0),
+    /// DNS cookies, NSID, and for signed zones the DNSSEC records and
+    /// NSEC/NSEC3 proofs when the query sets DO. Runs in the foreground and
+    /// logs to standard error; prints "listening on ADDRESS" on standard
+    /// output for each address once it answers. SIGHUP reloads the
+    /// configuration and every zone whose files changed (the old version
+    /// answers until the new one is ready; a zone that fails to load keeps
+    /// its old version); SIGTERM or SIGINT stops it.
+    #[command(
+        after_help = "Examples:\n  zonectl serve --zone example.com=example.com.zone --listen 127.0.0.1:5353\n  zonectl serve --config /etc/zonectl/zonectl.yaml\n  zonectl serve --config zonectl.yaml --check-config\n  zonectl serve --zone example.com=db.example --listen '[::1]:0' --workers 2\n\nThe configuration file is YAML; testdata/serve.yaml is an example, and README.md lists every key.\n\nExit status: 0 stopped by a signal (or --check-config found every zone loadable), 1 --check-config found a zone that does not load, 2 usage, configuration or listen error."
+    )]
+    Serve(ServeArgs),
     /// Generate a TSIG key (as BIND's tsig-keygen or Knot's keymgr -t)
     #[command(
         after_help = "Examples:\n  zonectl tsig-keygen xfr-key > /etc/bind/xfr.key\n  zonectl tsig-keygen -a hmac-sha512 --knot xfr-key >> knot.conf"
@@ -511,6 +528,37 @@ pub struct NotifyArgs {
     #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10))]
     pub tries: u32,
     /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Configuration file (YAML)
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A zone to serve, as NAME=FILE (repeatable; added to the configuration's zones)
+    #[arg(long = "zone", value_name = "NAME=FILE")]
+    pub zones: Vec<String>,
+    /// Address to answer on, as ADDRESS:PORT (repeatable; replaces the configuration's; port 0 picks one)
+    #[arg(long = "listen", short = 'l', value_name = "ADDRESS:PORT")]
+    pub listen: Vec<std::net::SocketAddr>,
+    /// UDP worker threads, one socket each (0: one per core)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=256))]
+    pub workers: Option<u16>,
+    /// Answer id.server and hostname.bind (class CH) with this text
+    #[arg(long, value_name = "TEXT")]
+    pub identity: Option<String>,
+    /// NSID to send to clients that ask (text, or hex:DIGITS)
+    #[arg(long, value_name = "NSID")]
+    pub nsid: Option<String>,
+    /// Check the configuration and load every zone, then exit without serving
+    #[arg(long)]
+    pub check_config: bool,
+    /// Log level: error, warn, info, debug or trace (RUST_LOG overrides)
+    #[arg(long, default_value = "info", value_name = "LEVEL")]
+    pub log_level: String,
+    /// Output format of --check-config
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

@@ -13,7 +13,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    zonectl::fsutil::remove_temp_files_on_signals();
+    // The server handles its own signals (SIGHUP reloads, SIGTERM stops
+    // cleanly) and writes no files.
+    if !matches!(cli.command, cli::Command::Serve(_)) {
+        zonectl::fsutil::remove_temp_files_on_signals();
+    }
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) if commands::is_broken_pipe(&err) => ExitCode::SUCCESS,

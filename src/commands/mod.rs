@@ -27,6 +27,7 @@ mod fmt;
 mod generate;
 mod probe;
 mod progress;
+mod serve;
 mod xfr;
 
 use std::process::ExitCode;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Xfr(args) => xfr::xfr(args),
         Command::Notify(args) => xfr::notify(args),
         Command::Probe(args) => probe::execute(args),
+        Command::Serve(args) => serve::execute(args),
         Command::TsigKeygen(args) => xfr::tsig_keygen(args),
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),

@@ -10,8 +10,12 @@
 
 pub mod answer;
 pub mod config;
+pub mod daemon;
 pub mod engine;
 pub mod key;
 pub mod query;
 pub mod response;
+pub mod rrl;
 pub mod store;
+pub mod tcp;
+pub mod udp;
