@@ -141,7 +141,10 @@ enum Next {
 /// ANY restriction.
 pub struct Answerer<'r, 'b> {
     pub response: &'r mut Response<'b>,
-    pub dnssec: bool,
+    /// The query's DO bit.
+    pub dnssec_ok: bool,
+    /// DO, and the zone answering now is signed.
+    dnssec: bool,
     pub tcp: bool,
     pub qtype: RType,
     pub rcode: u8,
@@ -156,7 +159,8 @@ impl<'r, 'b> Answerer<'r, 'b> {
     pub fn new(response: &'r mut Response<'b>, qtype: RType, dnssec: bool, tcp: bool) -> Self {
         Answerer {
             response,
-            dnssec,
+            dnssec_ok: dnssec,
+            dnssec: false,
             tcp,
             qtype,
             rcode: rcode::NOERROR,
@@ -260,6 +264,7 @@ impl<'r, 'b> Answerer<'r, 'b> {
         lower: &[u8],
         owner: Owner<'_>,
     ) -> Next {
+        self.dnssec = self.dnssec_ok && z.signed;
         let mut key = KeyBuf::new();
         canonical_key(lower, z.origin.label_count(), &mut key);
         let labels = key.label_count();
@@ -315,7 +320,9 @@ impl<'r, 'b> Answerer<'r, 'b> {
         if qtype == RType(255) {
             return self.any(z, node, owner, key);
         }
-        if node.has(flag::CNAME) && qtype != RType::CNAME {
+        // RRSIG and NSEC live beside a CNAME (RFC 4035 §2.5): asked for,
+        // they are answered, not the CNAME.
+        if node.has(flag::CNAME) && qtype != RType::CNAME && !qtype.may_coexist_with_cname() {
             let cname = node.get(RType::CNAME).expect("flagged");
             if !self.set(Section::Answer, owner, cname) {
                 return Next::Done;

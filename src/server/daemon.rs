@@ -220,10 +220,20 @@ pub fn run(config: Config, config_path: Option<PathBuf>, on_ready: impl FnOnce(&
             addr,
             reason: e.to_string(),
         };
-        let first = udp::bind_reuseport(addr).map_err(bind_error)?;
-        let actual = first.local_addr().map_err(bind_error)?;
-        // Port 0: TCP takes the port UDP got.
-        let tcp = std::net::TcpListener::bind(actual).map_err(bind_error)?;
+        // Port 0: TCP takes the port UDP got; if that port is taken for
+        // TCP, another pair is tried.
+        let mut attempts = 0;
+        let (first, actual, tcp) = loop {
+            let first = udp::bind_reuseport(addr).map_err(bind_error)?;
+            let actual = first.local_addr().map_err(bind_error)?;
+            match std::net::TcpListener::bind(actual) {
+                Ok(tcp) => break (first, actual, tcp),
+                Err(e) if addr.port() == 0 && attempts < 20 && e.kind() == std::io::ErrorKind::AddrInUse => {
+                    attempts += 1;
+                }
+                Err(e) => return Err(bind_error(e)),
+            }
+        };
         tcp.set_nonblocking(true).map_err(bind_error)?;
         udp_sockets.push(first);
         for _ in 1..workers {

@@ -179,6 +179,10 @@ pub struct ZoneVersion {
     /// The NSEC3 chain, keyed by the raw hash of the owner's first label.
     nsec3: OrdMap<Key, Arc<Node>>,
     pub nsec3_param: Option<Nsec3Param>,
+    /// Whether the apex SOA is signed: DNSSEC records are added to answers
+    /// only for a signed zone (RFC 4035 §3.1), a DS in an unsigned one
+    /// stays out of referrals as NSD and Knot keep it out.
+    pub signed: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -326,6 +330,7 @@ impl ZoneVersion {
             .and_then(|s| s.records.iter().next().map(soa_serial))
             .unwrap_or(0);
         let nsec3_param = read_nsec3_param(&apex);
+        let signed = apex_is_signed(&apex);
         Ok(ZoneVersion {
             origin,
             class: zone.class,
@@ -334,6 +339,7 @@ impl ZoneVersion {
             nodes,
             nsec3: nsec3_nodes.into_iter().collect(),
             nsec3_param,
+            signed,
         })
     }
 
@@ -426,6 +432,12 @@ impl ZoneVersion {
             origin_labels: self.origin.label_count(),
         }
     }
+}
+
+fn apex_is_signed(apex: &Node) -> bool {
+    apex.sets
+        .iter()
+        .any(|s| s.rtype == RType::SOA && !s.sigs.is_empty())
 }
 
 fn soa_serial(rdata: &[u8]) -> u32 {
@@ -581,6 +593,7 @@ impl ZoneEditor {
         if let Some(apex) = self.next.nodes.get(&[][..]) {
             self.next.apex = apex.clone();
             self.next.nsec3_param = read_nsec3_param(apex);
+            self.next.signed = apex_is_signed(apex);
             if let Some(soa) = apex.get(RType::SOA) {
                 self.next.serial = soa.records.iter().next().map_or(0, soa_serial);
             }
