@@ -14,6 +14,7 @@ mod first_hour;
 mod peer_suites;
 mod probe_interop;
 mod roundtrip;
+mod serve_cases;
 mod serve_diff;
 mod serve_util;
 mod xfr_interop;
