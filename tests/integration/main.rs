@@ -17,4 +17,5 @@ mod roundtrip;
 mod serve_cases;
 mod serve_diff;
 mod serve_util;
+mod serve_validation;
 mod xfr_interop;

@@ -299,6 +299,12 @@ pub fn nsd_on(addresses: &[&str], port: u16, zones: &[ZoneSpec]) -> Option<Serve
 /// Unbound as a recursive resolver on 127.0.0.1:`port` that reaches the
 /// given zones through stub addresses (`ADDRESS@PORT`) on loopback.
 pub fn unbound(stubs: &[(&str, String)]) -> Option<Server> {
+    unbound_validating(stubs, &[])
+}
+
+/// Unbound as [`unbound`], validating with `anchors` (DS records in
+/// presentation format) as trust anchors.
+pub fn unbound_validating(stubs: &[(&str, String)], anchors: &[String]) -> Option<Server> {
     let binary = super::peer("unbound")?;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -306,6 +312,16 @@ pub fn unbound(stubs: &[(&str, String)]) -> Option<Server> {
     let mut conf = format!(
         "server:\n  interface: 127.0.0.1@{port}\n  port: {port}\n  do-daemonize: no\n  username: \"\"\n  chroot: \"\"\n  directory: \"{d}\"\n  pidfile: \"{d}/unbound.pid\"\n  logfile: \"{d}/unbound.log\"\n  use-syslog: no\n  verbosity: 1\n  do-ip6: no\n  do-not-query-localhost: no\n  access-control: 127.0.0.0/8 allow\n  module-config: \"iterator\"\n  qname-minimisation: no\n  cache-max-ttl: 0\n  cache-max-negative-ttl: 0\n  local-zone: \"test.\" nodefault\n"
     );
+    if !anchors.is_empty() {
+        // A validator keeps the keys it proved in its cache: a zero cache
+        // TTL makes every trust anchor fail to prime.
+        conf = conf
+            .replace("module-config: \"iterator\"", "module-config: \"validator iterator\"")
+            .replace("  cache-max-ttl: 0\n  cache-max-negative-ttl: 0\n", "");
+        for anchor in anchors {
+            conf += &format!("  trust-anchor: \"{anchor}\"\n");
+        }
+    }
     for (zone, addr) in stubs {
         conf += &format!("stub-zone:\n  name: \"{zone}.\"\n  stub-addr: {addr}\n");
     }
@@ -325,7 +341,12 @@ pub fn unbound(stubs: &[(&str, String)]) -> Option<Server> {
         loop {
             let answer =
                 zonectl::net::exchange(server.addr(), &query, Duration::from_millis(500), false);
-            if answer.is_ok_and(|a| a.len() > 12 && a[3] & 0xf == 0 && a[7] > 0) {
+            // A validator with a wrong anchor (a test of bogus answers)
+            // answers SERVFAIL: that it answers is enough then.
+            let ready = |a: &Vec<u8>| {
+                a.len() > 12 && ((a[3] & 0xf == 0 && a[7] > 0) || (!anchors.is_empty() && a[3] & 0xf == 2))
+            };
+            if answer.is_ok_and(|a| ready(&a)) {
                 break;
             }
             assert!(
