@@ -43,6 +43,9 @@ _zonectl() {
             zonectl,probe)
                 cmd="zonectl__subcmd__probe"
                 ;;
+            zonectl,serve)
+                cmd="zonectl__subcmd__serve"
+                ;;
             zonectl,sign)
                 cmd="zonectl__subcmd__sign"
                 ;;
@@ -82,6 +85,9 @@ _zonectl() {
             zonectl__subcmd__help,probe)
                 cmd="zonectl__subcmd__help__subcmd__probe"
                 ;;
+            zonectl__subcmd__help,serve)
+                cmd="zonectl__subcmd__help__subcmd__serve"
+                ;;
             zonectl__subcmd__help,sign)
                 cmd="zonectl__subcmd__help__subcmd__sign"
                 ;;
@@ -101,7 +107,7 @@ _zonectl() {
 
     case "${cmd}" in
         zonectl)
-            opts="-h -V --help --version check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help"
+            opts="-h -V --help --version check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -259,7 +265,7 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__help)
-            opts="check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help"
+            opts="check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,6 +391,20 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__help__subcmd__probe)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonectl__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -641,6 +661,60 @@ _zonectl() {
                     ;;
                 -j)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonectl__subcmd__serve)
+            opts="-c -l -h -V --config --zone --listen --workers --identity --nsid --check-config --log-level --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zone)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nsid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
                 *)

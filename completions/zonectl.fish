@@ -35,6 +35,7 @@ complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "ds" -d 'Print DS re
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "xfr" -d 'Transfer a zone from a primary (AXFR or IXFR) into a local file'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "notify" -d 'Send NOTIFY for a zone to secondaries'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "probe" -d 'Check a domain\'s nameserver IP diversity and delegation health'
+complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "serve" -d 'Run an authoritative DNS server for zone files'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "tsig-keygen" -d 'Generate a TSIG key (as BIND\'s tsig-keygen or Knot\'s keymgr -t)'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "completions" -d 'Print shell completions to standard output'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
@@ -165,6 +166,18 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l query -d 'Ask 
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -l no-query -d 'Do not contact the nameservers; judge the addresses only'
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand probe" -s V -l version -d 'Print version'
+complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -s c -l config -d 'Configuration file (YAML)' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -l zone -d 'A zone to serve, as NAME=FILE (repeatable; added to the configuration\'s zones)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -s l -l listen -d 'Address to answer on, as ADDRESS:PORT (repeatable; replaces the configuration\'s; port 0 picks one)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -l workers -d 'UDP worker threads, one socket each (0: one per core)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -l identity -d 'Answer id.server and hostname.bind (class CH) with this text' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -l nsid -d 'NSID to send to clients that ask (text, or hex:DIGITS)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -l log-level -d 'Log level: error, warn, info, debug or trace (RUST_LOG overrides)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -l format -d 'Output format of --check-config' -r -f -a "table\t''
+json\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -l check-config -d 'Check the configuration and load every zone, then exit without serving'
+complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -s a -l algorithm -d 'The HMAC algorithm' -r -f -a "hmac-sha256\t''
 hmac-sha384\t''
 hmac-sha512\t''
@@ -179,16 +192,17 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand completions" -s V -l ver
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -l dir -d 'Directory to write the pages into' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "check" -d 'Check zone files for syntax and semantic errors'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "fmt" -d 'Rewrite a zone in canonical presentation format'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "keygen" -d 'Generate a DNSSEC key pair in BIND\'s key file format'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "sign" -d 'Sign a zone with DNSSEC (NSEC or NSEC3)'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "verify" -d 'Verify the DNSSEC signatures and NSEC/NSEC3 chain of a signed zone'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "ds" -d 'Print DS records for a zone\'s key-signing keys'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "xfr" -d 'Transfer a zone from a primary (AXFR or IXFR) into a local file'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "notify" -d 'Send NOTIFY for a zone to secondaries'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "probe" -d 'Check a domain\'s nameserver IP diversity and delegation health'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "tsig-keygen" -d 'Generate a TSIG key (as BIND\'s tsig-keygen or Knot\'s keymgr -t)'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "completions" -d 'Print shell completions to standard output'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe tsig-keygen completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "check" -d 'Check zone files for syntax and semantic errors'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "fmt" -d 'Rewrite a zone in canonical presentation format'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "keygen" -d 'Generate a DNSSEC key pair in BIND\'s key file format'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "sign" -d 'Sign a zone with DNSSEC (NSEC or NSEC3)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "verify" -d 'Verify the DNSSEC signatures and NSEC/NSEC3 chain of a signed zone'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "ds" -d 'Print DS records for a zone\'s key-signing keys'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "xfr" -d 'Transfer a zone from a primary (AXFR or IXFR) into a local file'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "notify" -d 'Send NOTIFY for a zone to secondaries'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "probe" -d 'Check a domain\'s nameserver IP diversity and delegation health'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "serve" -d 'Run an authoritative DNS server for zone files'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "tsig-keygen" -d 'Generate a TSIG key (as BIND\'s tsig-keygen or Knot\'s keymgr -t)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "completions" -d 'Print shell completions to standard output'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "zonectl",
     version,
     about = "DNS zone operations: check, format, sign, verify, transfer and probe zones",
-    long_about = "zonectl checks and formats DNS zone files (RFC 1035 master format), makes DNSSEC keys, signs and verifies zones, transfers them (AXFR, IXFR, TSIG, NOTIFY) and probes a domain's nameserver diversity.\n\nExit status: 0 success, 1 findings (errors, or warnings with --strict), 2 usage or input error.",
+    long_about = "zonectl checks and formats DNS zone files (RFC 1035 master format), makes DNSSEC keys, signs and verifies zones, transfers them (AXFR, IXFR, TSIG, NOTIFY), probes a domain's nameserver diversity, and serves zones as an authoritative DNS server.\n\nExit status: 0 success, 1 findings (errors, or warnings with --strict), 2 usage or input error.",
     propagate_version = true
 )]
 pub struct Cli {

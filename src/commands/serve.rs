@@ -114,7 +114,9 @@ fn check_config(config: &Config, format: Format) -> Result<ExitCode> {
     match format {
         Format::Json => outln!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "valid": all_loaded, "zones": statuses }))?
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "valid": all_loaded, "zones": statuses })
+            )?
         ),
         Format::Table => {
             for s in &statuses {
@@ -135,7 +137,11 @@ fn check_config(config: &Config, format: Format) -> Result<ExitCode> {
             }
         }
     }
-    Ok(if all_loaded { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if all_loaded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn init_logging(level: &str) -> Result<()> {

@@ -49,7 +49,12 @@ impl std::fmt::Display for ZoneLoadError {
         if let Some(reason) = &self.reason {
             write!(f, ": {reason}")?;
         }
-        for d in self.diagnostics.iter().filter(|d| d.severity == Severity::Error).take(20) {
+        for d in self
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .take(20)
+        {
             write!(f, "\n  {d}")?;
         }
         Ok(())
@@ -75,12 +80,19 @@ pub fn load_zone(zone: &ZoneConfig, include_root: Option<&Path>) -> Result<Loade
         diagnostics: Vec::new(),
         reason: Some(reason),
     };
-    let origin = Name::parse(zone.name.as_bytes(), Some(&Name::root())).map_err(|e| failed(e.to_string()))?;
+    let origin = Name::parse(zone.name.as_bytes(), Some(&Name::root()))
+        .map_err(|e| failed(e.to_string()))?;
     let mtime = modified(&zone.file);
     // Includes stay inside the zone file's directory unless told otherwise.
-    let root = include_root
-        .map(Path::to_path_buf)
-        .or_else(|| zone.file.parent().map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() }));
+    let root = include_root.map(Path::to_path_buf).or_else(|| {
+        zone.file.parent().map(|p| {
+            if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p.to_path_buf()
+            }
+        })
+    });
     let read = ReadOptions {
         origin: Some(origin.clone()),
         include_root: root,
@@ -88,14 +100,21 @@ pub fn load_zone(zone: &ZoneConfig, include_root: Option<&Path>) -> Result<Loade
     };
     let outcome = crate::zone::reader::read_file(&zone.file, read);
     let mut files: Vec<(PathBuf, Option<SystemTime>)> = vec![(zone.file.clone(), mtime)];
-    files.extend(outcome.files.iter().skip(1).map(|p| (p.clone(), modified(p))));
+    files.extend(
+        outcome
+            .files
+            .iter()
+            .skip(1)
+            .map(|p| (p.clone(), modified(p))),
+    );
     let options = CheckOptions {
         // Signatures are the signer's business; BIND, Knot and NSD load a
         // signed zone without validating it.
         skip_dnssec: true,
         ..Default::default()
     };
-    let (report, zone_read) = crate::check::check_and_keep(zone.file.display().to_string(), outcome, &options);
+    let (report, zone_read) =
+        crate::check::check_and_keep(zone.file.display().to_string(), outcome, &options);
     let errors = report.errors();
     let Some(flat) = zone_read.filter(|_| errors == 0) else {
         return Err(ZoneLoadError {
@@ -168,7 +187,8 @@ fn raise_file_limit() {
             rlim_cur: 0,
             rlim_max: 0,
         };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
             limit.rlim_cur = limit.rlim_max;
             libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
         }
@@ -177,7 +197,11 @@ fn raise_file_limit() {
 
 /// Runs the server until SIGTERM or SIGINT. `on_ready` is called with the
 /// bound addresses once every socket listens.
-pub fn run(config: Config, config_path: Option<PathBuf>, on_ready: impl FnOnce(&[SocketAddr])) -> Result<(), DaemonError> {
+pub fn run(
+    config: Config,
+    config_path: Option<PathBuf>,
+    on_ready: impl FnOnce(&[SocketAddr]),
+) -> Result<(), DaemonError> {
     raise_file_limit();
     let (loaded, failed) = load_all(&config);
     for error in &failed {
@@ -195,7 +219,11 @@ pub fn run(config: Config, config_path: Option<PathBuf>, on_ready: impl FnOnce(&
             "zone {name} loaded: serial {}, {} names{}",
             l.version.serial,
             l.version.node_count(),
-            if l.warnings > 0 { format!(", {} warnings (zonectl check shows them)", l.warnings) } else { String::new() }
+            if l.warnings > 0 {
+                format!(", {} warnings (zonectl check shows them)", l.warnings)
+            } else {
+                String::new()
+            }
         );
         let handle = Arc::new(ZoneHandle::new(l.version));
         catalog.insert(handle.clone());
@@ -228,7 +256,11 @@ pub fn run(config: Config, config_path: Option<PathBuf>, on_ready: impl FnOnce(&
             let actual = first.local_addr().map_err(bind_error)?;
             match std::net::TcpListener::bind(actual) {
                 Ok(tcp) => break (first, actual, tcp),
-                Err(e) if addr.port() == 0 && attempts < 20 && e.kind() == std::io::ErrorKind::AddrInUse => {
+                Err(e)
+                    if addr.port() == 0
+                        && attempts < 20
+                        && e.kind() == std::io::ErrorKind::AddrInUse =>
+                {
                     attempts += 1;
                 }
                 Err(e) => return Err(bind_error(e)),
@@ -246,7 +278,12 @@ pub fn run(config: Config, config_path: Option<PathBuf>, on_ready: impl FnOnce(&
     let stats = Arc::new(UdpStats::default());
     let mut threads = Vec::new();
     for (i, socket) in udp_sockets.into_iter().enumerate() {
-        let (engine, limiter, stats, shutdown) = (engine.clone(), limiter.clone(), stats.clone(), shutdown.clone());
+        let (engine, limiter, stats, shutdown) = (
+            engine.clone(),
+            limiter.clone(),
+            stats.clone(),
+            shutdown.clone(),
+        );
         let thread = std::thread::Builder::new()
             .name(format!("udp-{i}"))
             .spawn(move || udp::run_worker(socket, engine, limiter, stats, shutdown))
@@ -266,7 +303,8 @@ pub fn run(config: Config, config_path: Option<PathBuf>, on_ready: impl FnOnce(&
     };
     let result = runtime.block_on(async {
         use tokio::signal::unix::{SignalKind, signal};
-        let signal_error = |e: std::io::Error| DaemonError::Runtime(format!("cannot handle signals: {e}"));
+        let signal_error =
+            |e: std::io::Error| DaemonError::Runtime(format!("cannot handle signals: {e}"));
         let mut hangup = signal(SignalKind::hangup()).map_err(signal_error)?;
         let mut terminate = signal(SignalKind::terminate()).map_err(signal_error)?;
         let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_error)?;
@@ -274,7 +312,8 @@ pub fn run(config: Config, config_path: Option<PathBuf>, on_ready: impl FnOnce(&
         let connections = Arc::new(Connections::default());
         let mut accept_tasks = Vec::new();
         for listener in tcp_listeners {
-            let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| DaemonError::Runtime(e.to_string()))?;
+            let listener = tokio::net::TcpListener::from_std(listener)
+                .map_err(|e| DaemonError::Runtime(e.to_string()))?;
             accept_tasks.push(tokio::spawn(super::tcp::serve(
                 listener,
                 engine.clone(),
@@ -284,7 +323,14 @@ pub fn run(config: Config, config_path: Option<PathBuf>, on_ready: impl FnOnce(&
             )));
         }
         on_ready(&bound);
-        tracing::info!("answering on {}", bound.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "));
+        tracing::info!(
+            "answering on {}",
+            bound
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         loop {
             tokio::select! {
                 _ = hangup.recv() => {
@@ -345,7 +391,8 @@ fn reload(state: &mut State, engine: &Engine) {
         };
         wanted.insert(name.clone());
         let unchanged = state.files.get(&name).is_some_and(|files| {
-            files.iter().all(|(p, t)| modified(p) == *t) && files.first().is_some_and(|(p, _)| *p == zone.file)
+            files.iter().all(|(p, t)| modified(p) == *t)
+                && files.first().is_some_and(|(p, _)| *p == zone.file)
         });
         if unchanged && state.handles.contains_key(&name) {
             continue;
@@ -366,7 +413,12 @@ fn reload(state: &mut State, engine: &Engine) {
             Err(e) => tracing::error!("{e}; the old version stays"),
         }
     }
-    let gone: Vec<Name> = state.handles.keys().filter(|n| !wanted.contains(*n)).cloned().collect();
+    let gone: Vec<Name> = state
+        .handles
+        .keys()
+        .filter(|n| !wanted.contains(*n))
+        .cloned()
+        .collect();
     for name in gone {
         tracing::info!("zone {name} removed");
         catalog.remove(&name);

@@ -8,9 +8,140 @@
 //! prefix of the name's key that ends at a label boundary, so walking down
 //! from the apex needs no new key per step.
 
+use std::cmp::Ordering;
+
 use ring::digest;
 
-pub type Key = Box<[u8]>;
+/// Key bytes up to this length are kept inside the key (most relative
+/// names are short), so that a lookup compares keys in the map's own
+/// nodes instead of following a pointer per comparison.
+const INLINE: usize = 22;
+
+/// A stored key: its bytes inline when short, else on the heap.
+#[derive(Clone)]
+pub struct Key(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Inline(u8, [u8; INLINE]),
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline(len, bytes) => &bytes[..*len as usize],
+            Repr::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl From<&[u8]> for Key {
+    fn from(bytes: &[u8]) -> Key {
+        if bytes.len() <= INLINE {
+            let mut inline = [0u8; INLINE];
+            inline[..bytes.len()].copy_from_slice(bytes);
+            Key(Repr::Inline(bytes.len() as u8, inline))
+        } else {
+            Key(Repr::Heap(bytes.into()))
+        }
+    }
+}
+
+impl From<Vec<u8>> for Key {
+    fn from(bytes: Vec<u8>) -> Key {
+        Key::from(bytes.as_slice())
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> Ordering {
+        compare_keys(self.as_bytes(), other.as_bytes())
+    }
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write(self.as_bytes());
+    }
+}
+
+impl std::hash::Hash for KeyRef<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write(self.0);
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Key({:?})", String::from_utf8_lossy(self.as_bytes()))
+    }
+}
+
+/// Bytewise order (as `[u8]`'s), eight octets at a time: keys are short,
+/// and a call to `memcmp` per comparison cost more than the comparing.
+pub fn compare_keys(a: &[u8], b: &[u8]) -> Ordering {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_be_bytes(a[i..i + 8].try_into().expect("8 octets"));
+        let y = u64::from_be_bytes(b[i..i + 8].try_into().expect("8 octets"));
+        if x != y {
+            return x.cmp(&y);
+        }
+        i += 8;
+    }
+    while i < n {
+        if a[i] != b[i] {
+            return a[i].cmp(&b[i]);
+        }
+        i += 1;
+    }
+    a.len().cmp(&b.len())
+}
+
+/// Key bytes to look up, compared as [`Key`]s are: built on the stack,
+/// no allocation per query.
+pub struct KeyRef<'a>(pub &'a [u8]);
+
+impl equivalent::Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        self.0 == key.as_bytes()
+    }
+}
+
+impl equivalent::Comparable<Key> for KeyRef<'_> {
+    fn compare(&self, key: &Key) -> Ordering {
+        compare_keys(self.0, key.as_bytes())
+    }
+}
 
 /// Long enough for any name: 127 labels, each byte at most escaped.
 const KEY_CAPACITY: usize = 512;
@@ -181,6 +312,28 @@ mod tests {
         assert_eq!(keys, sorted);
         assert_eq!(key("example."), b"");
         assert_eq!(key("Z.a.example."), b"a\0z\0");
+    }
+
+    #[test]
+    fn keys_compare_as_byte_strings() {
+        let samples: Vec<&[u8]> = vec![
+            b"",
+            b"a",
+            b"a\0",
+            b"a\0b\0",
+            b"abcdefgh",
+            b"abcdefghi",
+            b"abcdefgg\xff",
+            b"\x01\x02",
+            b"zzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+        ];
+        for a in &samples {
+            for b in &samples {
+                assert_eq!(compare_keys(a, b), a.cmp(b), "{a:?} {b:?}");
+                assert_eq!(Key::from(*a).cmp(&Key::from(*b)), a.cmp(b));
+            }
+            assert_eq!(Key::from(*a).as_bytes(), *a);
+        }
     }
 
     #[test]

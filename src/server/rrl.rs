@@ -28,7 +28,11 @@ pub struct RateLimiter {
 
 fn mask_v6(octets: [u8; 16], prefix: u8) -> [u8; 16] {
     let bits = u128::from_be_bytes(octets);
-    let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix.min(128))) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(prefix.min(128)))
+    };
     (bits & mask).to_be_bytes()
 }
 
@@ -57,7 +61,11 @@ impl RateLimiter {
             IpAddr::V4(a) => {
                 let bits = u32::from_be_bytes(a.octets());
                 let prefix = u32::from(self.ipv4_prefix.min(32));
-                let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+                let mask = if prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - prefix)
+                };
                 h.write_u32(bits & mask);
             }
             IpAddr::V6(a) => h.write(&mask_v6(a.octets(), self.ipv6_prefix)),
@@ -71,7 +79,11 @@ impl RateLimiter {
         let mut current = slot.load(Ordering::Relaxed);
         let count = loop {
             let (second, count) = ((current >> 32) as u32, current as u32);
-            let next_count = if second == now { count.saturating_add(1) } else { 1 };
+            let next_count = if second == now {
+                count.saturating_add(1)
+            } else {
+                1
+            };
             let next = (u64::from(now) << 32) | u64::from(next_count);
             match slot.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
                 Ok(_) => break next_count,
@@ -82,7 +94,7 @@ impl RateLimiter {
             return len;
         }
         let over = count - self.rate;
-        if self.slip > 0 && over % self.slip == 0 {
+        if self.slip > 0 && over.is_multiple_of(self.slip) {
             // Header and question only, TC set.
             response[2] |= 0x02;
             for b in &mut response[6..12] {

@@ -20,8 +20,18 @@
 use std::sync::Arc;
 
 use imbl::OrdMap;
+use imbl::shared_ptr::DefaultSharedPtr;
 
-use super::key::{Key, KeyBuf, canonical_key, strip_labels};
+use super::answer::FnvBuild;
+
+/// Exact-name lookups: a persistent hash map beside the ordered one, both
+/// holding the same nodes. The answer path's lookups are almost all
+/// exact, and a hash probe touches a few cache lines where a walk down a
+/// B-tree of a million keys touches dozens; the ordered map serves what
+/// needs order (the NSEC before a name, the children of a name).
+type Index = imbl::GenericHashMap<Key, Arc<Node>, FnvBuild, DefaultSharedPtr>;
+
+use super::key::{Key, KeyBuf, KeyRef, canonical_key, strip_labels};
 use crate::dnssec::nsec3::nsec3_hash;
 use crate::zone::encoding::base32hex_decode;
 use crate::zone::{Name, Pos, RRset, RType, Zone};
@@ -176,6 +186,7 @@ pub struct ZoneVersion {
     pub serial: u32,
     apex: Arc<Node>,
     nodes: OrdMap<Key, Arc<Node>>,
+    index: Index,
     /// The NSEC3 chain, keyed by the raw hash of the owner's first label.
     nsec3: OrdMap<Key, Arc<Node>>,
     pub nsec3_param: Option<Nsec3Param>,
@@ -331,7 +342,12 @@ impl ZoneVersion {
             .unwrap_or(0);
         let nsec3_param = read_nsec3_param(&apex);
         let signed = apex_is_signed(&apex);
+        let mut index = Index::with_hasher(FnvBuild::default());
+        for (key, node) in nodes.iter() {
+            index.insert(key.clone(), node.clone());
+        }
         Ok(ZoneVersion {
+            index,
             origin,
             class: zone.class,
             serial,
@@ -388,7 +404,7 @@ impl ZoneVersion {
 
     /// The node whose canonical key (relative to the apex) is `key`.
     pub fn get(&self, key: &[u8]) -> Option<&Node> {
-        self.nodes.get(key).map(|n| &**n)
+        self.index.get(&KeyRef(key)).map(|n| &**n)
     }
 
     /// The last name before `key` in canonical order that owns an NSEC
@@ -396,7 +412,10 @@ impl ZoneVersion {
     /// §3.1.3.2). Glue and occluded names have none, so they are skipped.
     pub fn nsec_covering(&self, key: &[u8]) -> Option<&Node> {
         self.nodes
-            .range::<_, [u8]>((std::ops::Bound::Unbounded, std::ops::Bound::Excluded(key)))
+            .range::<_, KeyRef<'_>>((
+                std::ops::Bound::Unbounded,
+                std::ops::Bound::Excluded(&KeyRef(key)),
+            ))
             .rev()
             .map(|(_, n)| &**n)
             .find(|n| n.has(flag::NSEC))
@@ -405,12 +424,12 @@ impl ZoneVersion {
     /// The NSEC3 node whose hash is `hash`, or else the one that covers it
     /// (the last hash before it, or the last of the chain, which wraps).
     pub fn nsec3_find(&self, hash: &[u8]) -> Option<(&Node, bool)> {
-        if let Some(n) = self.nsec3.get(hash) {
+        if let Some(n) = self.nsec3.get(&KeyRef(hash)) {
             return Some((n, true));
         }
         let before = self
             .nsec3
-            .get_prev(hash)
+            .get_prev(&KeyRef(hash))
             .map(|(_, n)| n)
             .or_else(|| self.nsec3.get_max().map(|(_, n)| n));
         before.map(|n| (&**n, false))
@@ -520,13 +539,13 @@ impl ZoneEditor {
         node.set_flags(is_apex);
         let wildcard = owner.labels().next() == Some(b"*".as_slice());
         if node.sets.is_empty() && !is_apex && !self.has_children(&key) {
-            self.next.nodes.remove(&key[..]);
+            self.remove_node(&key);
             self.remove_empty_ancestors(&keybuf);
             if wildcard {
                 self.mark_wildcard_parent(&keybuf, false);
             }
         } else {
-            self.next.nodes.insert(key, Arc::new(node));
+            self.set_node(key, Arc::new(node));
             self.add_missing_ancestors(owner, &keybuf);
             if wildcard {
                 self.mark_wildcard_parent(&keybuf, true);
@@ -556,9 +575,7 @@ impl ZoneEditor {
             }
             let wire = strip_labels(owner.as_wire(), keybuf.label_count() - depth);
             let name = Name::from_wire(wire).expect("an ancestor of a valid name is valid");
-            self.next
-                .nodes
-                .insert(prefix.into(), Arc::new(Node::new(name, Vec::new(), false)));
+            self.set_node(prefix.into(), Arc::new(Node::new(name, Vec::new(), false)));
         }
     }
 
@@ -573,20 +590,32 @@ impl ZoneEditor {
             if !empty || self.has_children(prefix) {
                 break;
             }
-            self.next.nodes.remove(prefix);
+            self.remove_node(prefix);
         }
     }
 
     fn mark_wildcard_parent(&mut self, keybuf: &KeyBuf, present: bool) {
         let parent = keybuf.prefix(keybuf.label_count() - 1);
-        if let Some(node) = self.next.nodes.get_mut(parent) {
-            let node = Arc::make_mut(node);
+        if let Some(node) = self.next.nodes.get(parent) {
+            let mut node = (**node).clone();
             if present {
                 node.flags |= flag::WILDCARD_CHILD;
             } else {
                 node.flags &= !flag::WILDCARD_CHILD;
             }
+            self.set_node(parent.into(), Arc::new(node));
         }
+    }
+
+    /// Both maps hold every node.
+    fn set_node(&mut self, key: Key, node: Arc<Node>) {
+        self.next.index.insert(key.clone(), node.clone());
+        self.next.nodes.insert(key, node);
+    }
+
+    fn remove_node(&mut self, key: &[u8]) {
+        self.next.index.remove(&KeyRef(key));
+        self.next.nodes.remove(key);
     }
 
     fn refresh_apex(&mut self) {
@@ -610,4 +639,108 @@ impl ZoneEditor {
 pub fn nsec3_hash_of(version: &ZoneVersion, name: &Name) -> Option<Vec<u8>> {
     let param = version.nsec3_param.as_ref()?;
     Some(nsec3_hash(name, &param.salt, param.iterations))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::reader::{ReadOptions, read_bytes};
+
+    fn version(text: &str) -> ZoneVersion {
+        let origin = Name::parse(b"example.", None).unwrap();
+        let read = ReadOptions {
+            origin: Some(origin.clone()),
+            ..Default::default()
+        };
+        let outcome = read_bytes("t", text.as_bytes(), read);
+        assert_eq!(outcome.error_count(), 0);
+        let zone = Zone::from_records(origin, 1, outcome.records).0;
+        ZoneVersion::from_zone(&zone).unwrap()
+    }
+
+    fn key(name: &str) -> Vec<u8> {
+        let mut buf = KeyBuf::new();
+        let name = Name::parse(name.as_bytes(), None).unwrap();
+        canonical_key(name.as_wire(), 1, &mut buf);
+        buf.as_bytes().to_vec()
+    }
+
+    const ZONE: &str =
+        "$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\na.b.c A 192.0.2.2\n*.w TXT x\n";
+
+    #[test]
+    fn rfc4592_2_2_2_empty_non_terminals_are_nodes_and_wildcards_mark_parents() {
+        let v = version(ZONE);
+        for ent in ["b.c.example.", "c.example.", "w.example."] {
+            let node = v.get(&key(ent)).unwrap_or_else(|| panic!("{ent}"));
+            assert!(node.is_empty(), "{ent} holds no data");
+        }
+        assert!(v.get(&key("w.example.")).unwrap().has(flag::WILDCARD_CHILD));
+        assert!(v.get(&key("x.example.")).is_none());
+        assert_eq!(v.serial, 1);
+        // Back to the flat form, unchanged.
+        let again = v.to_zone();
+        assert_eq!(again.record_count(), 5);
+    }
+
+    /// A writer builds the next version beside the current one: readers of
+    /// the old version see it unchanged, and untouched nodes are shared.
+    #[test]
+    fn an_edit_makes_a_new_version_sharing_what_it_did_not_touch() {
+        let old = version(ZONE);
+        let mut editor = old.edit();
+        let owner = Name::parse(b"new.d.example.", None).unwrap();
+        editor
+            .put(&owner, RType::A, 60, &[&[192, 0, 2, 9]], &[], 0)
+            .unwrap();
+        let removed = Name::parse(b"a.b.c.example.", None).unwrap();
+        editor.put(&removed, RType::A, 60, &[], &[], 0).unwrap();
+        let soa = old
+            .apex()
+            .get(RType::SOA)
+            .unwrap()
+            .records
+            .iter()
+            .next()
+            .unwrap()
+            .to_vec();
+        let mut bumped = soa.clone();
+        let at = bumped.len() - 20;
+        bumped[at..at + 4].copy_from_slice(&2u32.to_be_bytes());
+        editor
+            .put(&old.origin.clone(), RType::SOA, 60, &[&bumped], &[], 0)
+            .unwrap();
+        let new = editor.finish();
+        // The old version is as it was.
+        assert!(old.get(&key("a.b.c.example.")).is_some());
+        assert!(old.get(&key("new.d.example.")).is_none());
+        assert_eq!(old.serial, 1);
+        // The new one has the change, its empty non-terminal, and lost the
+        // ones that only led to the removed name.
+        assert_eq!(new.serial, 2);
+        assert!(new.get(&key("new.d.example.")).is_some());
+        assert!(new.get(&key("d.example.")).is_some_and(|n| n.is_empty()));
+        for gone in ["a.b.c.example.", "b.c.example.", "c.example."] {
+            assert!(new.get(&key(gone)).is_none(), "{gone}");
+        }
+        // Untouched nodes are the same allocation in both versions.
+        let shared = |v: &ZoneVersion| v.get(&key("ns.example.")).unwrap() as *const Node;
+        assert_eq!(shared(&old), shared(&new));
+        // The ordered map agrees with the index.
+        assert_eq!(new.nodes.len(), new.index.len());
+        // Removing the wildcard clears its parent's mark.
+        let mut editor = new.edit();
+        editor
+            .put(
+                &Name::parse(b"*.w.example.", None).unwrap(),
+                RType::TXT,
+                60,
+                &[],
+                &[],
+                0,
+            )
+            .unwrap();
+        let newer = editor.finish();
+        assert!(newer.get(&key("w.example.")).is_none());
+    }
 }

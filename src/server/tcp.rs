@@ -154,8 +154,11 @@ async fn connection(
             return Ok(());
         }
         out[..2].copy_from_slice(&(outcome.len as u16).to_be_bytes());
-        tokio::time::timeout(limits.idle_timeout, stream.write_all(&out[..outcome.len + 2]))
-            .await
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "write timed out"))??;
+        tokio::time::timeout(
+            limits.idle_timeout,
+            stream.write_all(&out[..outcome.len + 2]),
+        )
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "write timed out"))??;
     }
 }

@@ -33,7 +33,11 @@ pub struct UdpStats {
 /// that `[::]` and `0.0.0.0` can be served side by side), with a receive
 /// timeout so that a worker notices shutdown.
 pub fn bind_reuseport(addr: SocketAddr) -> io::Result<UdpSocket> {
-    let domain = if addr.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
+    let domain = if addr.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
     // SAFETY: plain socket calls on a descriptor we own; every return
     // value is checked.
     unsafe {
@@ -51,7 +55,11 @@ pub fn bind_reuseport(addr: SocketAddr) -> io::Result<UdpSocket> {
                 value as *const libc::c_int as *const libc::c_void,
                 std::mem::size_of::<libc::c_int>() as libc::socklen_t,
             );
-            if rc < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
+            if rc < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(())
+            }
         };
         set(libc::SOL_SOCKET, libc::SO_REUSEPORT, &one)?;
         if addr.is_ipv6() {
@@ -88,7 +96,9 @@ fn to_sockaddr(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
                 sin6_family: libc::AF_INET6 as libc::sa_family_t,
                 sin6_port: a.port().to_be(),
                 sin6_flowinfo: a.flowinfo(),
-                sin6_addr: libc::in6_addr { s6_addr: a.ip().octets() },
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.ip().octets(),
+                },
                 sin6_scope_id: a.scope_id(),
             };
             // SAFETY: sockaddr_in6 fits in sockaddr_storage.
@@ -105,7 +115,10 @@ fn from_sockaddr(storage: &libc::sockaddr_storage) -> Option<SocketAddr> {
             // SAFETY: the family says this is a sockaddr_in.
             let sin = unsafe { &*(storage as *const _ as *const libc::sockaddr_in) };
             let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
-            Some(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(sin.sin_port))))
+            Some(SocketAddr::V4(SocketAddrV4::new(
+                ip,
+                u16::from_be(sin.sin_port),
+            )))
         }
         libc::AF_INET6 => {
             // SAFETY: the family says this is a sockaddr_in6.

@@ -47,7 +47,11 @@ fn parse_case(path: &Path) -> Case {
         file: path.file_name().unwrap().to_string_lossy().into_owned(),
         ..Default::default()
     };
-    for line in content.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in content
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let (key, rest) = line.split_once(' ').unwrap_or((line, ""));
         let rest = rest.trim();
         match key {
@@ -55,7 +59,9 @@ fn parse_case(path: &Path) -> Case {
                 let mut f = rest.splitn(3, ' ');
                 case.zone = (
                     f.next().unwrap().to_string(),
-                    f.next().unwrap_or_else(|| panic!("{}: zone needs a file", case.file)).to_string(),
+                    f.next()
+                        .unwrap_or_else(|| panic!("{}: zone needs a file", case.file))
+                        .to_string(),
                     f.next().unwrap_or("").to_string(),
                 );
             }
@@ -73,7 +79,12 @@ fn parse_case(path: &Path) -> Case {
             }
             "rcode" => case.rcode = rest.to_string(),
             "flags" => {
-                case.flags = Some(rest.split_whitespace().filter(|f| *f != "-").map(str::to_string).collect());
+                case.flags = Some(
+                    rest.split_whitespace()
+                        .filter(|f| *f != "-")
+                        .map(str::to_string)
+                        .collect(),
+                );
             }
             "answer" | "authority" | "additional" => {
                 let key = match key {
@@ -114,7 +125,10 @@ fn keys(owner: &[u8], ttl: u32, rtype: RType, rdata: &[u8]) -> (String, String, 
 
 /// The RRset key of an expected item, and the item normalised.
 fn expected_key(item: &str) -> (String, Option<String>) {
-    let f: Vec<String> = item.split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
+    let f: Vec<String> = item
+        .split_whitespace()
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
     let type_at = usize::from(f.len() > 2 && f[1].chars().all(|c| c.is_ascii_digit()));
     let rtype = &f[1 + type_at];
     let rest = &f[2 + type_at..];
@@ -138,7 +152,11 @@ fn check_case(case: &Case, server: &ServeProcess) -> Result<(), String> {
         .question(name.as_wire(), qtype, 1)
         .record(Section::Additional, &[0], RType::OPT, 4096, ttl, &[])
         .finish();
-    let transport = if case.tcp { Transport::Tcp } else { Transport::Udp };
+    let transport = if case.tcp {
+        Transport::Tcp
+    } else {
+        Transport::Udp
+    };
     let answer = exchange(server.addr, &query, transport).map_err(|e| e.to_string())?;
     let parsed = Message::parse(&answer).map_err(|e| e.to_string())?;
     let rcode = zonectl::wire::rcode_name(parsed.full_rcode().map_err(|e| e.to_string())?);
@@ -160,7 +178,10 @@ fn check_case(case: &Case, server: &ServeProcess) -> Result<(), String> {
     let mut got: BTreeMap<&str, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
     let mut records = parsed.records();
     let (mut owner, mut rdata) = (Vec::new(), Vec::new());
-    while let Some(h) = records.next_into(&mut owner, &mut rdata).map_err(|e| e.to_string())? {
+    while let Some(h) = records
+        .next_into(&mut owner, &mut rdata)
+        .map_err(|e| e.to_string())?
+    {
         if h.rtype == RType::OPT {
             continue;
         }
@@ -194,7 +215,11 @@ fn check_case(case: &Case, server: &ServeProcess) -> Result<(), String> {
             ));
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n    ")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n    "))
+    }
 }
 
 /// The zone file a case serves: signed into `dir` when the case asks.
@@ -208,18 +233,40 @@ fn zone_file(case: &Case, dir: &Path) -> PathBuf {
     let keys = dir.join("keys");
     if !keys.exists() {
         std::fs::create_dir_all(&keys).unwrap();
-        let out = run(&["keygen", origin, "--algorithm", "ECDSAP256SHA256", "--csk", "-K", keys.to_str().unwrap()]);
+        let out = run(&[
+            "keygen",
+            origin,
+            "--algorithm",
+            "ECDSAP256SHA256",
+            "--csk",
+            "-K",
+            keys.to_str().unwrap(),
+        ]);
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
     let signed = dir.join(format!("{}.signed", signing.replace(' ', "_")));
-    let mut args: Vec<String> = ["sign", "-z", origin, "--keys", keys.to_str().unwrap(), "-o", signed.to_str().unwrap()]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut args: Vec<String> = [
+        "sign",
+        "-z",
+        origin,
+        "--keys",
+        keys.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     match words[0] {
         "nsec" => {}
         "nsec3" => {
-            args.extend(["--nsec3".into(), "--salt".into(), words[1].into(), "--iterations".into(), words[2].into()]);
+            args.extend([
+                "--nsec3".into(),
+                "--salt".into(),
+                words[1].into(),
+                "--iterations".into(),
+                words[2].into(),
+            ]);
             if words.get(3) == Some(&"opt-out") {
                 args.push("--opt-out".into());
             }
@@ -260,5 +307,11 @@ fn serve_case_files() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases fail:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases fail:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

@@ -42,7 +42,10 @@ pub fn normalize(msg: &[u8]) -> Normalized {
     };
     let mut records = parsed.records();
     let (mut owner, mut rdata) = (Vec::new(), Vec::new());
-    while let Some(h) = records.next_into(&mut owner, &mut rdata).expect("records that parse") {
+    while let Some(h) = records
+        .next_into(&mut owner, &mut rdata)
+        .expect("records that parse")
+    {
         if h.rtype == RType::OPT {
             continue;
         }
@@ -75,7 +78,10 @@ pub fn queries_for(zone_file: &Path, origin: &str) -> Vec<(String, RType)> {
         let Some(t) = RType::from_text(rtype.as_bytes()) else {
             continue;
         };
-        by_name.entry(owner.to_ascii_lowercase()).or_default().insert(t.0);
+        by_name
+            .entry(owner.to_ascii_lowercase())
+            .or_default()
+            .insert(t.0);
     }
     let mut queries = Vec::new();
     for (name, types) in &by_name {
@@ -94,7 +100,15 @@ pub fn queries_for(zone_file: &Path, origin: &str) -> Vec<(String, RType)> {
                 queries.push((query_name.clone(), RType(t)));
             }
         }
-        for t in [RType::TXT, RType(13), RType::DS, RType(255), RType::NS, RType::A, RType::RRSIG] {
+        for t in [
+            RType::TXT,
+            RType(13),
+            RType::DS,
+            RType(255),
+            RType::NS,
+            RType::A,
+            RType::RRSIG,
+        ] {
             if !types.contains(&t.0) {
                 queries.push((query_name.clone(), t));
             }
@@ -115,7 +129,14 @@ fn query_bytes(name: &str, qtype: RType, edns: Option<(u16, bool)>) -> Vec<u8> {
         Some((size, dnssec_ok)) => {
             let ttl = if dnssec_ok { 0x8000 } else { 0 };
             builder
-                .record(zonectl::wire::Section::Additional, &[0], RType::OPT, size, ttl, &[])
+                .record(
+                    zonectl::wire::Section::Additional,
+                    &[0],
+                    RType::OPT,
+                    size,
+                    ttl,
+                    &[],
+                )
                 .finish()
         }
     }
@@ -129,14 +150,26 @@ pub const MODES: [(Transport, Option<(u16, bool)>); 4] = [
     (Transport::Tcp, Some((65535, true))),
 ];
 
-pub fn ask(addr: SocketAddr, name: &str, qtype: RType, transport: Transport, edns: Option<(u16, bool)>) -> Normalized {
+pub fn ask(
+    addr: SocketAddr,
+    name: &str,
+    qtype: RType,
+    transport: Transport,
+    edns: Option<(u16, bool)>,
+) -> Normalized {
     let query = query_bytes(name, qtype, edns);
-    let answer = exchange(addr, &query, transport).unwrap_or_else(|e| panic!("{addr} {name} {qtype}: {e}"));
+    let answer =
+        exchange(addr, &query, transport).unwrap_or_else(|e| panic!("{addr} {name} {qtype}: {e}"));
     normalize(&answer)
 }
 
 /// What one RFC allows two servers to answer differently.
-fn allowed_difference(peer: &str, qtype: RType, ours: &Normalized, theirs: &Normalized) -> Option<&'static str> {
+fn allowed_difference(
+    peer: &str,
+    qtype: RType,
+    ours: &Normalized,
+    theirs: &Normalized,
+) -> Option<&'static str> {
     let same_but_additional = ours.rcode == theirs.rcode
         && ours.aa == theirs.aa
         && ours.tc == theirs.tc
@@ -148,15 +181,13 @@ fn allowed_difference(peer: &str, qtype: RType, ours: &Normalized, theirs: &Norm
         return Some("additional section: RFC 1034 §4.3.2 step 6 makes additional data optional");
     }
     let same_head = ours.rcode == theirs.rcode && ours.aa == theirs.aa && ours.tc == theirs.tc;
-    if qtype == RType(255)
-        && same_head
-        && !ours.answer.is_empty()
-        && !theirs.answer.is_empty()
-    {
+    if qtype == RType(255) && same_head && !ours.answer.is_empty() && !theirs.answer.is_empty() {
         // Knot answers ANY with one RRset even over TCP, zonectl (over
         // TCP) and NSD with all; over UDP each picks its own RRset (NSD
         // the SOA at an apex, zonectl the first type).
-        return Some("ANY: RFC 8482 §4.1 lets a server answer with one RRset of its choice, or a subset");
+        return Some(
+            "ANY: RFC 8482 §4.1 lets a server answer with one RRset of its choice, or a subset",
+        );
     }
     let nsd_adds_apex_ns = peer == "nsd"
         && same_head
@@ -172,7 +203,9 @@ fn allowed_difference(peer: &str, qtype: RType, ours: &Normalized, theirs: &Norm
     if nsd_adds_apex_ns {
         // NSD adds the zone's NS RRset (and addresses) to positive
         // answers; Knot and zonectl send minimal responses.
-        return Some("authority NS in positive answers: optional, RFC 1034 §4.3.2 step 6 / RFC 2181 §6.1");
+        return Some(
+            "authority NS in positive answers: optional, RFC 1034 §4.3.2 step 6 / RFC 2181 §6.1",
+        );
     }
     if peer == "knotd"
         && qtype == RType::NSEC
@@ -257,7 +290,10 @@ fn compare_zone(zone_name: &str, zone_file: &Path) -> Option<Comparison> {
                 }
                 if mine == peers[1 - i].1 {
                     // Where the peers disagree, the RFCs leave a choice.
-                    *comparison.allowed.entry("NSD and Knot disagree; zonectl answers as one of them").or_default() += 1;
+                    *comparison
+                        .allowed
+                        .entry("NSD and Knot disagree; zonectl answers as one of them")
+                        .or_default() += 1;
                     continue;
                 }
                 if let Some(reason) = allowed_difference(peer, *qtype, &mine, theirs) {
@@ -277,10 +313,26 @@ fn compare_zone(zone_name: &str, zone_file: &Path) -> Option<Comparison> {
 fn signed_copy(dir: &Path, source: &Path, origin: &str, extra: &[&str]) -> std::path::PathBuf {
     let keys = dir.join(format!("keys-{origin}"));
     std::fs::create_dir_all(&keys).unwrap();
-    let out = run(&["keygen", origin, "--algorithm", "ECDSAP256SHA256", "--csk", "-K", keys.to_str().unwrap()]);
+    let out = run(&[
+        "keygen",
+        origin,
+        "--algorithm",
+        "ECDSAP256SHA256",
+        "--csk",
+        "-K",
+        keys.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let signed = dir.join(format!("{origin}{}.signed", extra.join("")));
-    let mut args = vec!["sign", "-z", origin, "--keys", keys.to_str().unwrap(), "-o", signed.to_str().unwrap()];
+    let mut args = vec![
+        "sign",
+        "-z",
+        origin,
+        "--keys",
+        keys.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     args.push(source.to_str().unwrap());
     let out = run(&args);
@@ -305,7 +357,11 @@ fn report(label: &str, comparison: Comparison) {
         panic!(
             "{label}: {} answers differ from NSD's or Knot's; the first:\n{}",
             comparison.differences.len(),
-            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+            shown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 }
@@ -321,7 +377,12 @@ fn answers_match_nsd_and_knot_unsigned() {
 #[test]
 fn answers_match_nsd_and_knot_nsec() {
     let dir = tempfile::tempdir().unwrap();
-    let signed = signed_copy(dir.path(), &super::common::testdata("rfc4035-example.zone"), "example", &[]);
+    let signed = signed_copy(
+        dir.path(),
+        &super::common::testdata("rfc4035-example.zone"),
+        "example",
+        &[],
+    );
     if let Some(c) = compare_zone("example", &signed) {
         report("RFC 4035 example, NSEC", c);
     }
@@ -334,7 +395,14 @@ fn answers_match_nsd_and_knot_nsec3_opt_out() {
         dir.path(),
         &super::common::testdata("rfc5155-example.zone"),
         "example",
-        &["--nsec3", "--opt-out", "--salt", "aabbccdd", "--iterations", "12"],
+        &[
+            "--nsec3",
+            "--opt-out",
+            "--salt",
+            "aabbccdd",
+            "--iterations",
+            "12",
+        ],
     );
     if let Some(c) = compare_zone("example", &signed) {
         report("RFC 5155 example, NSEC3 opt-out", c);

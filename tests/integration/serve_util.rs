@@ -57,7 +57,10 @@ impl ServeProcess {
                 }
                 _ => {
                     let _ = child.wait();
-                    panic!("zonectl serve did not start:\n{}", std::fs::read_to_string(&stderr).unwrap_or_default());
+                    panic!(
+                        "zonectl serve did not start:\n{}",
+                        std::fs::read_to_string(&stderr).unwrap_or_default()
+                    );
                 }
             }
         }
@@ -124,7 +127,11 @@ pub enum Transport {
 pub fn exchange(addr: SocketAddr, query: &[u8], transport: Transport) -> std::io::Result<Vec<u8>> {
     match transport {
         Transport::Udp => {
-            let bind = if addr.is_ipv4() { "127.0.0.1:0" } else { "[::1]:0" };
+            let bind = if addr.is_ipv4() {
+                "127.0.0.1:0"
+            } else {
+                "[::1]:0"
+            };
             let socket = UdpSocket::bind(bind)?;
             socket.set_read_timeout(Some(Duration::from_millis(700)))?;
             let mut buf = vec![0u8; 65535];

@@ -16,10 +16,26 @@ use super::serve_util::{ServeProcess, Transport, exchange};
 fn sign(dir: &Path, source: &str, extra: &[&str]) -> (PathBuf, String) {
     let keys = dir.join("keys");
     std::fs::create_dir_all(&keys).unwrap();
-    let out = run(&["keygen", "example", "--algorithm", "ECDSAP256SHA256", "--csk", "-K", keys.to_str().unwrap()]);
+    let out = run(&[
+        "keygen",
+        "example",
+        "--algorithm",
+        "ECDSAP256SHA256",
+        "--csk",
+        "-K",
+        keys.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let signed = dir.join("signed.zone");
-    let mut args = vec!["sign", "-z", "example", "--keys", keys.to_str().unwrap(), "-o", signed.to_str().unwrap()];
+    let mut args = vec![
+        "sign",
+        "-z",
+        "example",
+        "--keys",
+        keys.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     let source = testdata(source);
     args.push(source.to_str().unwrap());
@@ -48,12 +64,19 @@ fn validate(source: &str, extra: &[&str], cases: &[(&str, RType, u16)]) {
     let (signed, ds) = sign(dir.path(), source, extra);
     let server = ServeProcess::start(&[("example", signed.as_path())], &[]);
     let stub = format!("{}@{}", server.addr.ip(), server.addr.port());
-    let Some(resolver) = servers::unbound_validating(&[("example", stub.clone())], &[ds.clone()]) else {
+    let Some(resolver) =
+        servers::unbound_validating(&[("example", stub.clone())], std::slice::from_ref(&ds))
+    else {
         return;
     };
     for (name, qtype, rcode) in cases {
         let (got, secure) = resolve(resolver.addr(), name, *qtype);
-        assert_eq!((got, secure), (*rcode, true), "{name} {qtype}: rcode {got}, AD {secure}\n{}", resolver.log());
+        assert_eq!(
+            (got, secure),
+            (*rcode, true),
+            "{name} {qtype}: rcode {got}, AD {secure}\n{}",
+            resolver.log()
+        );
     }
     drop(resolver);
     // A trust anchor for another key: every answer is bogus.
@@ -63,7 +86,11 @@ fn validate(source: &str, extra: &[&str], cases: &[(&str, RType, u16)]) {
     let resolver = servers::unbound_validating(&[("example", stub)], &[wrong_ds]);
     if let Some(resolver) = resolver {
         let (got, secure) = resolve(resolver.addr(), cases[0].0, cases[0].1);
-        assert_eq!((got, secure), (2, false), "with a wrong anchor the answer must be bogus (SERVFAIL)");
+        assert_eq!(
+            (got, secure),
+            (2, false),
+            "with a wrong anchor the answer must be bogus (SERVFAIL)"
+        );
     }
 }
 

@@ -316,7 +316,10 @@ pub fn unbound_validating(stubs: &[(&str, String)], anchors: &[String]) -> Optio
         // A validator keeps the keys it proved in its cache: a zero cache
         // TTL makes every trust anchor fail to prime.
         conf = conf
-            .replace("module-config: \"iterator\"", "module-config: \"validator iterator\"")
+            .replace(
+                "module-config: \"iterator\"",
+                "module-config: \"validator iterator\"",
+            )
             .replace("  cache-max-ttl: 0\n  cache-max-negative-ttl: 0\n", "");
         for anchor in anchors {
             conf += &format!("  trust-anchor: \"{anchor}\"\n");
@@ -344,7 +347,8 @@ pub fn unbound_validating(stubs: &[(&str, String)], anchors: &[String]) -> Optio
             // A validator with a wrong anchor (a test of bogus answers)
             // answers SERVFAIL: that it answers is enough then.
             let ready = |a: &Vec<u8>| {
-                a.len() > 12 && ((a[3] & 0xf == 0 && a[7] > 0) || (!anchors.is_empty() && a[3] & 0xf == 2))
+                a.len() > 12
+                    && ((a[3] & 0xf == 0 && a[7] > 0) || (!anchors.is_empty() && a[3] & 0xf == 2))
             };
             if answer.is_ok_and(|a| ready(&a)) {
                 break;
