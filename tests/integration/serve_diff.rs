@@ -408,3 +408,11 @@ fn answers_match_nsd_and_knot_nsec3_opt_out() {
         report("RFC 5155 example, NSEC3 opt-out", c);
     }
 }
+
+#[test]
+fn answers_match_nsd_and_knot_cname_dname_wildcards() {
+    let zone = super::common::testdata("serve/basic.zone");
+    if let Some(c) = compare_zone("example.net", &zone) {
+        report("example.net (CNAME, DNAME, wildcards)", c);
+    }
+}
