@@ -7,8 +7,21 @@ use crate::zone::{Name, Severity};
 
 /// RFC 5155 §5: IH(salt, x, 0) = H(x || salt); IH(salt, x, k) = H(IH(salt, x, k-1) || salt).
 pub fn nsec3_hash(name: &Name, salt: &[u8], iterations: u16) -> Vec<u8> {
+    let mut out = [0u8; 20];
+    nsec3_hash_into(name.as_wire(), salt, iterations, &mut out);
+    out.to_vec()
+}
+
+/// [`nsec3_hash`] of a wire name (lowercased here) into a fixed buffer,
+/// without allocating: a server hashes a name for every NSEC3 proof.
+pub fn nsec3_hash_into(wire: &[u8], salt: &[u8], iterations: u16, out: &mut [u8; 20]) {
+    let mut lower = [0u8; 255];
+    let n = wire.len().min(255);
+    for (o, b) in lower.iter_mut().zip(&wire[..n]) {
+        *o = b.to_ascii_lowercase();
+    }
     let mut ctx = digest::Context::new(&digest::SHA1_FOR_LEGACY_USE_ONLY);
-    ctx.update(&name.as_wire().to_ascii_lowercase());
+    ctx.update(&lower[..n]);
     ctx.update(salt);
     let mut hash = ctx.finish();
     for _ in 0..iterations {
@@ -17,7 +30,7 @@ pub fn nsec3_hash(name: &Name, salt: &[u8], iterations: u16) -> Vec<u8> {
         ctx.update(salt);
         hash = ctx.finish();
     }
-    hash.as_ref().to_vec()
+    out.copy_from_slice(hash.as_ref());
 }
 
 /// Extra NSEC3 iterations beyond which validators stop validating: Unbound

@@ -10,7 +10,7 @@
 
 use std::cmp::Ordering;
 
-use ring::digest;
+use crate::zone::name::{KeySink, canonical_key_into};
 
 /// Key bytes up to this length are kept inside the key (most relative
 /// names are short), so that a lookup compares keys in the map's own
@@ -207,42 +207,25 @@ impl KeyBuf {
     }
 }
 
+impl KeySink for KeyBuf {
+    fn byte(&mut self, b: u8) {
+        self.bytes[self.len] = b;
+        self.len += 1;
+    }
+    fn label_end(&mut self) {
+        self.byte(0);
+        self.labels += 1;
+        self.bounds[self.labels] = self.len as u16;
+    }
+}
+
 /// Builds the key of `wire` (an uncompressed name) relative to an apex of
 /// `apex_labels` labels (not counting the root).
 pub fn canonical_key(wire: &[u8], apex_labels: usize, out: &mut KeyBuf) {
-    let mut starts = [0u8; 128];
-    let mut count = 0;
-    let mut pos = 0;
-    while pos < wire.len() && wire[pos] != 0 && count < 128 {
-        starts[count] = pos as u8;
-        count += 1;
-        pos += wire[pos] as usize + 1;
-    }
-    let keep = count.saturating_sub(apex_labels);
     out.len = 0;
     out.labels = 0;
     out.bounds[0] = 0;
-    for &start in starts[..keep].iter().rev() {
-        let start = start as usize;
-        let label = &wire[start + 1..start + 1 + wire[start] as usize];
-        for &b in label {
-            match b {
-                0 | 1 => {
-                    out.bytes[out.len] = 1;
-                    out.bytes[out.len + 1] = b + 1;
-                    out.len += 2;
-                }
-                _ => {
-                    out.bytes[out.len] = b.to_ascii_lowercase();
-                    out.len += 1;
-                }
-            }
-        }
-        out.bytes[out.len] = 0;
-        out.len += 1;
-        out.labels += 1;
-        out.bounds[out.labels] = out.len as u16;
-    }
+    canonical_key_into(wire, apex_labels, out);
 }
 
 /// The name `wire` with its first `n` labels removed.
@@ -255,26 +238,6 @@ pub fn strip_labels(wire: &[u8], n: usize) -> &[u8] {
         }
     }
     &wire[pos.min(wire.len())..]
-}
-
-/// RFC 5155 §5 hash of a name (lowercased here), into a fixed buffer.
-pub fn nsec3_hash_into(wire: &[u8], salt: &[u8], iterations: u16, out: &mut [u8; 20]) {
-    let mut lower = [0u8; 255];
-    let n = wire.len().min(255);
-    for (o, b) in lower.iter_mut().zip(&wire[..n]) {
-        *o = b.to_ascii_lowercase();
-    }
-    let mut ctx = digest::Context::new(&digest::SHA1_FOR_LEGACY_USE_ONLY);
-    ctx.update(&lower[..n]);
-    ctx.update(salt);
-    let mut hash = ctx.finish();
-    for _ in 0..iterations {
-        let mut ctx = digest::Context::new(&digest::SHA1_FOR_LEGACY_USE_ONLY);
-        ctx.update(hash.as_ref());
-        ctx.update(salt);
-        hash = ctx.finish();
-    }
-    out.copy_from_slice(hash.as_ref());
 }
 
 #[cfg(test)]
@@ -337,7 +300,7 @@ mod tests {
     }
 
     #[test]
-    fn ancestors_are_prefixes_and_hashes_match_the_signer() {
+    fn ancestors_are_prefixes() {
         let name = Name::parse(b"x.Y.example.", None).unwrap();
         let mut buf = KeyBuf::new();
         canonical_key(name.as_wire(), 1, &mut buf);
@@ -348,11 +311,5 @@ mod tests {
         buf.wildcard_at(1, &mut wild);
         assert_eq!(wild.as_bytes(), b"y\0*\0");
         assert_eq!(strip_labels(name.as_wire(), 1), b"\x01Y\x07example\x00");
-        let mut out = [0u8; 20];
-        nsec3_hash_into(name.as_wire(), b"\xaa\xbb", 12, &mut out);
-        assert_eq!(
-            out.to_vec(),
-            crate::dnssec::nsec3::nsec3_hash(&name, b"\xaa\xbb", 12)
-        );
     }
 }

@@ -32,7 +32,6 @@ use super::answer::FnvBuild;
 type Index = imbl::GenericHashMap<Key, Arc<Node>, FnvBuild, DefaultSharedPtr>;
 
 use super::key::{Key, KeyBuf, KeyRef, canonical_key, strip_labels};
-use crate::dnssec::nsec3::nsec3_hash;
 use crate::zone::encoding::base32hex_decode;
 use crate::zone::{Name, Pos, RRset, RType, Zone};
 
@@ -440,7 +439,7 @@ impl ZoneVersion {
         let Some(param) = &self.nsec3_param else {
             return false;
         };
-        super::key::nsec3_hash_into(wire, &param.salt, param.iterations, out);
+        crate::dnssec::nsec3::nsec3_hash_into(wire, &param.salt, param.iterations, out);
         true
     }
 
@@ -633,12 +632,6 @@ impl ZoneEditor {
     pub fn finish(self) -> ZoneVersion {
         self.next
     }
-}
-
-/// The NSEC3 hash of a name in a version's chain, for tests and tools.
-pub fn nsec3_hash_of(version: &ZoneVersion, name: &Name) -> Option<Vec<u8>> {
-    let param = version.nsec3_param.as_ref()?;
-    Some(nsec3_hash(name, &param.salt, param.iterations))
 }
 
 #[cfg(test)]

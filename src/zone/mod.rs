@@ -291,29 +291,10 @@ fn same_rrset(owner: &Name, rtype: RType, rdata: &[u8], record: &Record) -> bool
         && (rtype != RType::RRSIG || rdata.get(..2) == record.rdata.get(..2))
 }
 
-/// Appends the canonical-order sort key of a wire name: labels from the
-/// root down, lowercased, each ended by 0x00 (0x00/0x01 in labels escaped),
-/// so that comparing keys bytewise is RFC 4034 §6.1 order.
+/// Appends the canonical-order sort key of a wire name (see
+/// [`name::canonical_key_into`]).
 fn push_canonical_key(wire: &[u8], skip_labels: usize, out: &mut Vec<u8>) {
-    let mut offsets = [0u8; 128];
-    let mut count = 0;
-    let mut pos = 0;
-    while pos < wire.len() && wire[pos] != 0 && count < 128 {
-        offsets[count] = pos as u8;
-        count += 1;
-        pos += wire[pos] as usize + 1;
-    }
-    let keep = count.saturating_sub(skip_labels);
-    for &offset in offsets[..keep].iter().rev() {
-        let offset = offset as usize;
-        for &b in &wire[offset + 1..offset + 1 + wire[offset] as usize] {
-            match b {
-                0 | 1 => out.extend_from_slice(&[1, b + 1]),
-                _ => out.push(b.to_ascii_lowercase()),
-            }
-        }
-        out.push(0);
-    }
+    name::canonical_key_into(wire, skip_labels, out);
 }
 
 impl Zone {

@@ -454,6 +454,53 @@ fn cmp_label_lowercase(a: &[u8], b: &[u8]) -> Ordering {
     a.len().cmp(&b.len())
 }
 
+/// Where the bytes of a canonical key go: a growing vector when sorting a
+/// zone, a fixed buffer when a server looks a name up.
+pub trait KeySink {
+    fn byte(&mut self, b: u8);
+    /// The end of one label's part of the key.
+    fn label_end(&mut self);
+}
+
+impl KeySink for Vec<u8> {
+    fn byte(&mut self, b: u8) {
+        self.push(b);
+    }
+    fn label_end(&mut self) {
+        self.push(0);
+    }
+}
+
+/// The canonical-order key of a wire name without its last `skip_labels`
+/// labels (those all names of a zone share): labels from the root down,
+/// lowercased, each ended by 0x00, with 0x00 and 0x01 in a label escaped
+/// as 0x01 0x01 and 0x01 0x02, so that comparing keys bytewise is the
+/// order of RFC 4034 §6.1 and a name's ancestors' keys are its prefixes.
+pub fn canonical_key_into(wire: &[u8], skip_labels: usize, out: &mut impl KeySink) {
+    let mut starts = [0u8; 128];
+    let mut count = 0;
+    let mut pos = 0;
+    while pos < wire.len() && wire[pos] != 0 && count < 128 {
+        starts[count] = pos as u8;
+        count += 1;
+        pos += wire[pos] as usize + 1;
+    }
+    let keep = count.saturating_sub(skip_labels);
+    for &start in starts[..keep].iter().rev() {
+        let start = start as usize;
+        for &b in &wire[start + 1..start + 1 + wire[start] as usize] {
+            match b {
+                0 | 1 => {
+                    out.byte(1);
+                    out.byte(b + 1);
+                }
+                _ => out.byte(b.to_ascii_lowercase()),
+            }
+        }
+        out.label_end();
+    }
+}
+
 impl Ord for Name {
     fn cmp(&self, other: &Self) -> Ordering {
         canonical_cmp(&self.0, &other.0).then_with(|| self.0.cmp(&other.0))

@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 use zonectl::wire::{Message, MessageBuilder, Section};
 use zonectl::zone::{Name, RType, writer};
 
-use super::common::{run, testdata, text};
-use super::serve_util::{ServeProcess, Transport, exchange};
+use super::common::testdata;
+use super::serve_util::{ServeProcess, Transport, exchange, sign_with_new_csk};
 
 #[derive(Debug, Default)]
 struct Case {
@@ -230,54 +230,18 @@ fn zone_file(case: &Case, dir: &Path) -> PathBuf {
     if words.is_empty() {
         return source;
     }
-    let keys = dir.join("keys");
-    if !keys.exists() {
-        std::fs::create_dir_all(&keys).unwrap();
-        let out = run(&[
-            "keygen",
-            origin,
-            "--algorithm",
-            "ECDSAP256SHA256",
-            "--csk",
-            "-K",
-            keys.to_str().unwrap(),
-        ]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-    }
-    let signed = dir.join(format!("{}.signed", signing.replace(' ', "_")));
-    let mut args: Vec<String> = [
-        "sign",
-        "-z",
-        origin,
-        "--keys",
-        keys.to_str().unwrap(),
-        "-o",
-        signed.to_str().unwrap(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut extra: Vec<&str> = Vec::new();
     match words[0] {
         "nsec" => {}
         "nsec3" => {
-            args.extend([
-                "--nsec3".into(),
-                "--salt".into(),
-                words[1].into(),
-                "--iterations".into(),
-                words[2].into(),
-            ]);
+            extra.extend(["--nsec3", "--salt", words[1], "--iterations", words[2]]);
             if words.get(3) == Some(&"opt-out") {
-                args.push("--opt-out".into());
+                extra.push("--opt-out");
             }
         }
         other => panic!("{}: unknown signing {other}", case.file),
     }
-    args.push(source.to_str().unwrap().into());
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&argv);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    signed
+    sign_with_new_csk(dir, &source, origin, &extra)
 }
 
 #[test]

@@ -15,7 +15,7 @@ use zonectl::zone::{Name, RType, writer};
 
 use super::common::servers::{self, ZoneSpec};
 use super::common::{run, text};
-use super::serve_util::{ServeProcess, Transport, exchange};
+use super::serve_util::{ServeProcess, Transport, exchange, sign_with_new_csk};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Normalized {
@@ -310,36 +310,6 @@ fn compare_zone(zone_name: &str, zone_file: &Path) -> Option<Comparison> {
     Some(comparison)
 }
 
-fn signed_copy(dir: &Path, source: &Path, origin: &str, extra: &[&str]) -> std::path::PathBuf {
-    let keys = dir.join(format!("keys-{origin}"));
-    std::fs::create_dir_all(&keys).unwrap();
-    let out = run(&[
-        "keygen",
-        origin,
-        "--algorithm",
-        "ECDSAP256SHA256",
-        "--csk",
-        "-K",
-        keys.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let signed = dir.join(format!("{origin}{}.signed", extra.join("")));
-    let mut args = vec![
-        "sign",
-        "-z",
-        origin,
-        "--keys",
-        keys.to_str().unwrap(),
-        "-o",
-        signed.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    args.push(source.to_str().unwrap());
-    let out = run(&args);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    signed
-}
-
 fn report(label: &str, comparison: Comparison) {
     eprintln!(
         "{label}: {} answers compared, {} allowed differences {:?}, {} differences",
@@ -377,7 +347,7 @@ fn answers_match_nsd_and_knot_unsigned() {
 #[test]
 fn answers_match_nsd_and_knot_nsec() {
     let dir = tempfile::tempdir().unwrap();
-    let signed = signed_copy(
+    let signed = sign_with_new_csk(
         dir.path(),
         &super::common::testdata("rfc4035-example.zone"),
         "example",
@@ -391,7 +361,7 @@ fn answers_match_nsd_and_knot_nsec() {
 #[test]
 fn answers_match_nsd_and_knot_nsec3_opt_out() {
     let dir = tempfile::tempdir().unwrap();
-    let signed = signed_copy(
+    let signed = sign_with_new_csk(
         dir.path(),
         &super::common::testdata("rfc5155-example.zone"),
         "example",

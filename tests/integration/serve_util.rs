@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use super::common::zonectl;
+use super::common::{run, text, zonectl};
 
 pub struct ServeProcess {
     pub addr: SocketAddr,
@@ -163,4 +163,42 @@ pub fn read_framed(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
     let mut answer = vec![0u8; u16::from_be_bytes(len) as usize];
     stream.read_exact(&mut answer)?;
     Ok(answer)
+}
+
+/// `source` signed by zonectl with a new ECDSA P-256 CSK (made in `dir`),
+/// with `extra` sign options; the signed file's path.
+pub fn sign_with_new_csk(
+    dir: &Path,
+    source: &Path,
+    origin: &str,
+    extra: &[&str],
+) -> std::path::PathBuf {
+    let keys = dir.join(format!("keys-{origin}{}", extra.join("")));
+    std::fs::create_dir_all(&keys).unwrap();
+    let keygen = [
+        "keygen",
+        origin,
+        "--algorithm",
+        "ECDSAP256SHA256",
+        "--csk",
+        "-K",
+        keys.to_str().unwrap(),
+    ];
+    let out = run(&keygen);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let signed = dir.join(format!("{origin}{}.signed", extra.join("")));
+    let mut args = vec![
+        "sign",
+        "-z",
+        origin,
+        "--keys",
+        keys.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    args.push(source.to_str().unwrap());
+    let out = run(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    signed
 }

@@ -12,39 +12,11 @@ use zonectl::zone::{Name, RType};
 
 use super::common::{peer, servers};
 use super::common::{run, testdata, text};
-use super::serve_util::{ServeProcess, Transport, exchange};
+use super::serve_util::{ServeProcess, Transport, exchange, sign_with_new_csk};
 
 fn sign(dir: &Path, source: &str, extra: &[&str]) -> (PathBuf, String) {
-    let keys = dir.join("keys");
-    std::fs::create_dir_all(&keys).unwrap();
-    let out = run(&[
-        "keygen",
-        "example",
-        "--algorithm",
-        "ECDSAP256SHA256",
-        "--csk",
-        "-K",
-        keys.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let signed = dir.join("signed.zone");
-    let mut args = vec![
-        "sign",
-        "-z",
-        "example",
-        "--keys",
-        keys.to_str().unwrap(),
-        "-o",
-        signed.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let source = testdata(source);
-    args.push(source.to_str().unwrap());
-    let out = run(&args);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = run(&["ds", "-z", "example", signed.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let ds = text(&out.stdout).lines().next().unwrap().to_string();
+    let signed = sign_with_new_csk(dir, &testdata(source), "example", extra);
+    let ds = ds_of(&signed);
     (signed, ds)
 }
 
