@@ -429,3 +429,66 @@ fn answers_over_ipv4_and_ipv6_on_udp_and_tcp() {
         }
     }
 }
+
+#[test]
+fn rfc7828_tcp_keepalive_is_announced_over_tcp_only() {
+    let server = ServeProcess::start(&[("example.com", &example())], &[]);
+    let keepalive = [0, 11, 0, 0];
+    let q = with_opt("www.example.com.", RType::A, 0, &keepalive);
+    let over_tcp = exchange(server.addr, &q, Transport::Tcp).unwrap();
+    // The default idle timeout, 10 s, in units of 100 ms.
+    assert!(
+        over_tcp.windows(6).any(|w| w == [0, 11, 0, 2, 0, 100]),
+        "no keepalive over TCP"
+    );
+    let over_udp = udp_raw(server.addr, &q).unwrap();
+    assert!(
+        !over_udp.windows(4).any(|w| w == [0, 11, 0, 2]),
+        "keepalive over UDP"
+    );
+}
+
+#[test]
+fn response_rate_limiting_drops_and_slips_past_the_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "serve.yaml",
+        &format!(
+            "listen: [\"127.0.0.1:0\"]\nrrl:\n  responses-per-second: 5\n  slip: 2\nzones:\n  - name: example.com\n    file: {}\n",
+            example().display()
+        ),
+    );
+    let server = ServeProcess::start_args(&[
+        "serve".into(),
+        "--config".into(),
+        config.display().to_string(),
+    ]);
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let q = query("www.example.com.", RType::A);
+    for _ in 0..40 {
+        socket.send_to(&q, server.addr).unwrap();
+    }
+    let (mut full, mut truncated) = (0, 0);
+    let mut buf = [0u8; 1500];
+    while let Ok(n) = socket.recv(&mut buf) {
+        if buf[2] & 0x02 != 0 {
+            assert_eq!(&buf[6..8], &[0, 0], "a slipped answer is empty");
+            truncated += 1;
+        } else {
+            assert!(n > 12);
+            full += 1;
+        }
+    }
+    // Five (or, across a second boundary, ten) answers in full, about half
+    // of the rest slipped as TC, the others dropped.
+    assert!((5..=10).contains(&full), "{full} full answers");
+    assert!(
+        (10..=20).contains(&truncated),
+        "{truncated} truncated answers"
+    );
+    assert!(full + truncated < 40, "some are dropped");
+}
