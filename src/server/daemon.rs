@@ -267,6 +267,14 @@ pub fn run(
             }
         };
         tcp.set_nonblocking(true).map_err(bind_error)?;
+        // A deeper accept queue than std's 128, as NSD and Knot keep: a
+        // burst of connections waits to be accepted (and judged against
+        // the limits) instead of being dropped at the SYN.
+        // SAFETY: listen() on a descriptor we own; Linux takes a second
+        // listen() as a change of the backlog.
+        unsafe {
+            libc::listen(std::os::fd::AsRawFd::as_raw_fd(&tcp), 1024);
+        }
         udp_sockets.push(first);
         for _ in 1..workers {
             udp_sockets.push(udp::bind_reuseport(actual).map_err(bind_error)?);
