@@ -31,7 +31,7 @@ use super::answer::FnvBuild;
 /// needs order (the NSEC before a name, the children of a name).
 type Index = imbl::GenericHashMap<Key, Arc<Node>, FnvBuild, DefaultSharedPtr>;
 
-use super::key::{Key, KeyBuf, KeyRef, canonical_key, strip_labels};
+use super::key::{Key, KeyBuf, KeyRef, canonical_key, compare_keys, strip_labels};
 use crate::zone::encoding::base32hex_decode;
 use crate::zone::{Name, Pos, RRset, RType, Zone};
 
@@ -318,18 +318,32 @@ impl ZoneVersion {
             nodes.push((key.into(), Arc::new(node)));
             path.push(nodes.len() - 1);
         }
-        // Wildcard children mark their parents.
-        let mut nodes: OrdMap<Key, Arc<Node>> = nodes.into_iter().collect();
-        let wildcard_parents: Vec<Key> = nodes
-            .keys()
-            .filter(|k| k.ends_with(b"*\0"))
-            .map(|k| k[..k.len() - 2].into())
-            .collect();
-        for parent in wildcard_parents {
-            if let Some(node) = nodes.get_mut(&parent[..]) {
-                Arc::make_mut(node).flags |= flag::WILDCARD_CHILD;
+        // Wildcard children mark their parents (the vector is in key order).
+        for i in 0..nodes.len() {
+            let key = &nodes[i].0;
+            if key.ends_with(b"*\0") {
+                let parent = key[..key.len() - 2].to_vec();
+                if let Ok(p) = nodes.binary_search_by(|(k, _)| compare_keys(k, &parent)) {
+                    Arc::make_mut(&mut nodes[p].1).flags |= flag::WILDCARD_CHILD;
+                }
             }
         }
+        // The two maps are built side by side: loading a large zone is
+        // mostly this.
+        let (nodes, index) = std::thread::scope(|scope| {
+            let hashed = scope.spawn(|| {
+                let mut index = Index::with_hasher(FnvBuild::default());
+                for (key, node) in &nodes {
+                    index.insert(key.clone(), node.clone());
+                }
+                index
+            });
+            let ordered: OrdMap<Key, Arc<Node>> = nodes.iter().cloned().collect();
+            (
+                ordered,
+                hashed.join().expect("building the index does not panic"),
+            )
+        });
         let apex = nodes
             .get(&[][..])
             .cloned()
@@ -341,10 +355,6 @@ impl ZoneVersion {
             .unwrap_or(0);
         let nsec3_param = read_nsec3_param(&apex);
         let signed = apex_is_signed(&apex);
-        let mut index = Index::with_hasher(FnvBuild::default());
-        for (key, node) in nodes.iter() {
-            index.insert(key.clone(), node.clone());
-        }
         Ok(ZoneVersion {
             index,
             origin,
