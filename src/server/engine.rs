@@ -19,6 +19,7 @@ use super::response::Response;
 /// 2020 value, which avoids fragmentation on common paths).
 pub const DEFAULT_UDP_SIZE: u16 = 1232;
 const BADVERS: u16 = 16;
+const NOTAUTH: u8 = 9;
 const FLAG_AA: u16 = 0x0400;
 const FLAG_TC: u16 = 0x0200;
 const FLAG_CD: u16 = 0x0010;
@@ -95,6 +96,9 @@ impl Engine {
                 return error_response(msg, question, rcode::NOTIMP, out);
             }
         };
+        if query.has_tsig {
+            return self.reject_tsig(msg, &query, now, out);
+        }
         let limit = if client.tcp {
             out.len().min(65535)
         } else {
@@ -135,6 +139,36 @@ impl Engine {
             len,
             rcode: ext_rcode,
             truncated: flags & FLAG_TC != 0,
+        }
+    }
+
+    /// A signed query: the server holds no keys yet (keys and ACLs come
+    /// with transfers and UPDATE), so the key is unknown: NOTAUTH with an
+    /// unsigned TSIG of error BADKEY (RFC 8945 §5.2.2). Rare, and off the
+    /// answer path: it may allocate.
+    fn reject_tsig(
+        &self,
+        msg: &[u8],
+        query: &query::Query<'_>,
+        now: u32,
+        out: &mut [u8],
+    ) -> Outcome {
+        let Ok(check) = crate::tsig::check_request(msg, &[], now.into()) else {
+            return error_response(msg, query.head.len(), rcode::FORMERR, out);
+        };
+        let mut response = query.head.to_vec();
+        response[2] = 0x80 | (response[2] & 0x79); // QR, keep opcode and RD
+        response[3] = NOTAUTH;
+        response[4..12].copy_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]);
+        crate::tsig::error_response(&mut response, &[], &check, now.into());
+        if response.len() > out.len() {
+            return Outcome::default();
+        }
+        out[..response.len()].copy_from_slice(&response);
+        Outcome {
+            len: response.len(),
+            rcode: NOTAUTH.into(),
+            truncated: false,
         }
     }
 

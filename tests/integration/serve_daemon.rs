@@ -505,3 +505,23 @@ fn response_rate_limiting_drops_and_slips_past_the_rate() {
     );
     assert!(full + truncated < 40, "some are dropped");
 }
+
+/// RFC 8945 §5.2.2: a query signed with a key the server does not hold is
+/// answered NOTAUTH with an unsigned TSIG of error BADKEY.
+#[test]
+fn rfc8945_5_2_2_a_query_signed_with_an_unknown_key_is_badkey() {
+    let server = ServeProcess::start(&[("example.com", &example())], &[]);
+    let key = zonectl::tsig::Key::parse_spec("hmac-sha256:unknown-key:c2VjcmV0c2VjcmV0").unwrap();
+    let mut q = query("www.example.com.", RType::A);
+    zonectl::tsig::sign_request(&mut q, &key, 300);
+    for transport in [Transport::Udp, Transport::Tcp] {
+        let answer = exchange(server.addr, &q, transport).unwrap();
+        assert_eq!(rcode(&answer), 9, "NOTAUTH");
+        assert_eq!(&answer[6..8], &[0, 0], "no answer records");
+        let tsig = zonectl::tsig::find(&answer)
+            .unwrap()
+            .expect("a TSIG record");
+        assert_eq!(tsig.rdata.error, 17, "BADKEY");
+        assert!(tsig.rdata.mac.is_empty(), "unsigned");
+    }
+}
