@@ -54,9 +54,6 @@ impl ZoneHandle {
     pub fn load(&self) -> arc_swap::Guard<Arc<ZoneVersion>> {
         self.current.load()
     }
-    pub fn load_full(&self) -> Arc<ZoneVersion> {
-        self.current.load_full()
-    }
     pub fn store(&self, version: ZoneVersion) {
         self.current.store(Arc::new(version));
     }
@@ -114,9 +111,6 @@ impl Catalog {
     }
     pub fn is_empty(&self) -> bool {
         self.zones.is_empty()
-    }
-    pub fn handles(&self) -> impl Iterator<Item = &Arc<ZoneHandle>> {
-        self.zones.values()
     }
     /// The most specific zone holding `lower` (a lowercased wire name),
     /// skipping the first `skip` candidates (1 finds a parent zone).

@@ -69,6 +69,9 @@ pub struct Outcome {
     pub len: usize,
     pub rcode: u16,
     pub truncated: bool,
+    /// The query returned a server cookie of ours (RFC 7873 §5.2.4): the
+    /// client's address is proven, so rate limiting passes it over.
+    pub cookie_valid: bool,
 }
 
 impl Engine {
@@ -139,6 +142,9 @@ impl Engine {
             len,
             rcode: ext_rcode,
             truncated: flags & FLAG_TC != 0,
+            cookie_valid: edns
+                .cookie
+                .is_some_and(|c| self.cookie_is_valid(&c, client.addr, now)),
         }
     }
 
@@ -169,6 +175,7 @@ impl Engine {
             len: response.len(),
             rcode: NOTAUTH.into(),
             truncated: false,
+            cookie_valid: false,
         }
     }
 
@@ -194,6 +201,7 @@ impl Engine {
             len,
             rcode: code.into(),
             truncated: flags & FLAG_TC != 0,
+            cookie_valid: false,
         }
     }
 
@@ -352,5 +360,40 @@ fn error_response(msg: &[u8], question: usize, code: u8, out: &mut [u8]) -> Outc
         len,
         rcode: code.into(),
         truncated: false,
+        cookie_valid: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc9018_server_cookies_hold_for_their_client_and_an_hour() {
+        let engine = Engine::new(Catalog::default(), EngineOptions::default());
+        let addr: IpAddr = "192.0.2.1".parse().unwrap();
+        let client = [7u8; 8];
+        let made = server_cookie(&engine.options.cookie_secret, &client, addr, 1000);
+        let mut cookie = Cookie {
+            client,
+            server: [0; 32],
+            server_len: 16,
+        };
+        cookie.server[..16].copy_from_slice(&made);
+        assert!(engine.cookie_is_valid(&cookie, addr, 1000));
+        assert!(engine.cookie_is_valid(&cookie, addr, 1000 + 3600));
+        assert!(
+            !engine.cookie_is_valid(&cookie, addr, 1000 + 3601),
+            "too old"
+        );
+        assert!(
+            !engine.cookie_is_valid(&cookie, "192.0.2.2".parse().unwrap(), 1000),
+            "another address"
+        );
+        cookie.client[0] ^= 1;
+        assert!(
+            !engine.cookie_is_valid(&cookie, addr, 1000),
+            "another client cookie"
+        );
     }
 }

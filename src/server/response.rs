@@ -82,12 +82,9 @@ impl<'b> Response<'b> {
         response
     }
 
-    pub fn len(&self) -> usize {
+    /// Octets written so far.
+    pub fn written(&self) -> usize {
         self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     pub fn count(&self, section: Section) -> u16 {
@@ -101,10 +98,6 @@ impl<'b> Response<'b> {
 
     pub fn unreserve(&mut self, bytes: usize) {
         self.limit = (self.limit + bytes).min(self.buf.len());
-    }
-
-    pub fn set_limit(&mut self, limit: usize) {
-        self.limit = limit.min(self.buf.len()).max(self.question_end);
     }
 
     pub fn mark(&self) -> Mark {
@@ -300,10 +293,6 @@ impl<'b> Response<'b> {
         }
         self.len
     }
-
-    pub fn bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
 }
 
 #[cfg(test)]
@@ -365,7 +354,7 @@ mod tests {
             )
             .is_some()
         );
-        let before = r.len();
+        let before = r.written();
         assert!(
             r.record(
                 Section::Answer,
@@ -377,7 +366,7 @@ mod tests {
             )
             .is_none()
         );
-        assert_eq!(r.len(), before);
+        assert_eq!(r.written(), before);
         assert_eq!(r.count(Section::Answer), 1);
     }
 }

@@ -241,6 +241,7 @@ pub fn run_worker(
             let outcome = engine.respond(&queries[i][..len], client, now, &mut responses[i]);
             let mut out_len = outcome.len;
             if out_len > 0
+                && !outcome.cookie_valid
                 && let Some(limiter) = &limiter
             {
                 out_len = limiter.admit(peer.ip(), &mut responses[i][..out_len], now);

@@ -504,6 +504,49 @@ fn response_rate_limiting_drops_and_slips_past_the_rate() {
         "{truncated} truncated answers"
     );
     assert!(full + truncated < 40, "some are dropped");
+    // A client that returns our server cookie has proven its address
+    // (RFC 7873 §5.2.4): it is not limited.
+    let first = udp_raw(
+        server.addr,
+        &with_opt(
+            "mail.example.com.",
+            RType::A,
+            0,
+            &[0, 10, 0, 8, 9, 9, 9, 9, 9, 9, 9, 9],
+        ),
+    );
+    let first = match first {
+        Some(answer) => answer,
+        None => {
+            std::thread::sleep(Duration::from_millis(1100));
+            udp_raw(
+                server.addr,
+                &with_opt(
+                    "mail.example.com.",
+                    RType::A,
+                    0,
+                    &[0, 10, 0, 8, 9, 9, 9, 9, 9, 9, 9, 9],
+                ),
+            )
+            .unwrap()
+        }
+    };
+    let at = first
+        .windows(4)
+        .position(|w| w == [0, 10, 0, 24])
+        .expect("a server cookie");
+    let mut options = vec![0, 10, 0, 24];
+    options.extend_from_slice(&first[at + 4..at + 28]);
+    let with_cookie = with_opt("www.example.com.", RType::A, 0, &options);
+    for _ in 0..40 {
+        socket.send_to(&with_cookie, server.addr).unwrap();
+    }
+    let mut answered = 0;
+    while socket.recv(&mut buf).is_ok() {
+        assert_eq!(buf[2] & 0x02, 0, "not slipped");
+        answered += 1;
+    }
+    assert_eq!(answered, 40, "a client with a valid cookie is not limited");
 }
 
 /// RFC 8945 §5.2.2: a query signed with a key the server does not hold is
