@@ -568,3 +568,60 @@ fn rfc8945_5_2_2_a_query_signed_with_an_unknown_key_is_badkey() {
         assert!(tsig.rdata.mac.is_empty(), "unsigned");
     }
 }
+
+/// Several zones in one process: the most specific answers, and DS at a
+/// child's apex comes from the parent (RFC 4035 §3.1.4.1).
+#[test]
+fn rfc4035_3_1_4_1_nested_zones_most_specific_answers_and_ds_from_the_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = write(
+        dir.path(),
+        "deleg.zone",
+        "$ORIGIN deleg.example.net.\n$TTL 300\n@ SOA ns hm 3 3600 600 86400 60\n@ NS ns\nns A 192.0.2.53\nwww A 192.0.2.7\n",
+    );
+    let parent = testdata("serve/basic.zone");
+    let server = ServeProcess::start(
+        &[("example.net", &parent), ("deleg.example.net", &child)],
+        &[],
+    );
+    let soa_owner = |answer: &[u8]| {
+        let msg = Message::parse(answer).unwrap();
+        let mut records = msg.records();
+        let (mut owner, mut rdata) = (Vec::new(), Vec::new());
+        let mut owners = Vec::new();
+        while let Some(h) = records.next_into(&mut owner, &mut rdata).unwrap() {
+            if h.rtype == RType::SOA {
+                owners.push(Name::from_wire(&owner).unwrap().to_string());
+            }
+        }
+        owners
+    };
+    // Below the cut, the child answers (AA), not a referral.
+    let www = exchange(
+        server.addr,
+        &query("www.deleg.example.net.", RType::A),
+        Transport::Udp,
+    )
+    .unwrap();
+    assert_eq!(rcode(&www), 0);
+    assert_eq!(www[2] & 0x04, 0x04, "authoritative");
+    assert_eq!(&www[6..8], &[0, 1]);
+    // DS at the child's apex: the parent's NODATA (its SOA).
+    let ds = exchange(
+        server.addr,
+        &query("deleg.example.net.", RType::DS),
+        Transport::Udp,
+    )
+    .unwrap();
+    assert_eq!(rcode(&ds), 0);
+    assert_eq!(soa_owner(&ds), ["example.net."]);
+    // Other types at the child's apex: the child's.
+    let nx = exchange(
+        server.addr,
+        &query("nope.deleg.example.net.", RType::A),
+        Transport::Udp,
+    )
+    .unwrap();
+    assert_eq!(rcode(&nx), 3);
+    assert_eq!(soa_owner(&nx), ["deleg.example.net."]);
+}
