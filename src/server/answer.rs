@@ -16,6 +16,8 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
+use crate::wire::rcode;
+
 use super::key::{KeyBuf, canonical_key, strip_labels};
 use super::response::{Owner, Response, Section};
 use super::store::{Node, StoredSet, ZoneVersion, flag};
@@ -26,16 +28,6 @@ const CLASS_CH: u16 = 3;
 const CLASS_ANY: u16 = 255;
 /// CNAMEs followed for one query (RFC 1034 §3.6.2 asks for a limit).
 const MAX_CHAIN: usize = 12;
-
-pub mod rcode {
-    pub const NOERROR: u8 = 0;
-    pub const FORMERR: u8 = 1;
-    pub const SERVFAIL: u8 = 2;
-    pub const NXDOMAIN: u8 = 3;
-    pub const NOTIMP: u8 = 4;
-    pub const REFUSED: u8 = 5;
-    pub const YXDOMAIN: u8 = 6;
-}
 
 /// A zone served, switched to a new version atomically; readers keep the
 /// version they loaded until they finish with it.
@@ -168,7 +160,7 @@ pub struct Answerer<'r, 'b> {
     dnssec: bool,
     pub tcp: bool,
     pub qtype: RType,
-    pub rcode: u8,
+    pub rcode: u16,
     pub aa: bool,
     pub tc: bool,
     /// NSEC/NSEC3 owners already in the authority section, to add each once.

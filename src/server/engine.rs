@@ -11,15 +11,15 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-use super::answer::{Answerer, Catalog, Identity, rcode};
+use super::answer::{Answerer, Catalog, Identity};
 use super::query::{self, Cookie, Edns, Refusal, option};
 use super::response::Response;
+use crate::wire::rcode;
 
 /// Our UDP payload size when the client offers more (the DNS flag day
 /// 2020 value, which avoids fragmentation on common paths).
 pub const DEFAULT_UDP_SIZE: u16 = 1232;
 const BADVERS: u16 = 16;
-const NOTAUTH: u8 = 9;
 const FLAG_AA: u16 = 0x0400;
 const FLAG_TC: u16 = 0x0200;
 const FLAG_CD: u16 = 0x0010;
@@ -125,7 +125,7 @@ impl Engine {
                 Answerer::new(&mut response, query.qtype, edns.dnssec_ok, client.tcp);
             let code = self.answer(&mut answerer, &query);
             let (aa, tc) = (answerer.aa, answerer.tc);
-            ext_rcode = code.into();
+            ext_rcode = code;
             if aa {
                 flags |= FLAG_AA;
             }
@@ -164,7 +164,7 @@ impl Engine {
         };
         let mut response = query.head.to_vec();
         response[2] = 0x80 | (response[2] & 0x79); // QR, keep opcode and RD
-        response[3] = NOTAUTH;
+        response[3] = rcode::NOTAUTH as u8;
         response[4..12].copy_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]);
         crate::tsig::error_response(&mut response, &[], &check, now.into());
         if response.len() > out.len() {
@@ -173,7 +173,7 @@ impl Engine {
         out[..response.len()].copy_from_slice(&response);
         Outcome {
             len: response.len(),
-            rcode: NOTAUTH.into(),
+            rcode: rcode::NOTAUTH,
             truncated: false,
             cookie_valid: false,
         }
@@ -196,10 +196,10 @@ impl Engine {
             response.rollback(after_question);
             flags |= FLAG_TC;
         }
-        let len = response.finish(flags, code);
+        let len = response.finish(flags, (code & 0xf) as u8);
         Outcome {
             len,
-            rcode: code.into(),
+            rcode: code,
             truncated: flags & FLAG_TC != 0,
             cookie_valid: false,
         }
@@ -207,7 +207,7 @@ impl Engine {
 
     /// The answer proper, by class (RFC 8906 §3.1.3: refuse what is not
     /// ours; meta types that are not queries get FORMERR or NOTIMP).
-    fn answer(&self, answerer: &mut Answerer<'_, '_>, query: &query::Query<'_>) -> u8 {
+    fn answer(&self, answerer: &mut Answerer<'_, '_>, query: &query::Query<'_>) -> u16 {
         let qtype = query.qtype;
         match qtype.0 {
             // OPT, and the TSIG/TKEY meta types, are not questions.
@@ -349,16 +349,16 @@ fn cookie_hash(secret: &[u8; 16], client: &[u8; 8], head: &[u8], addr: IpAddr) -
 }
 
 /// FORMERR or NOTIMP, echoing the question when it could be read.
-fn error_response(msg: &[u8], question: usize, code: u8, out: &mut [u8]) -> Outcome {
+fn error_response(msg: &[u8], question: usize, code: u16, out: &mut [u8]) -> Outcome {
     let head = &msg[..question.max(12).min(msg.len())];
     let mut response = Response::new(out, head, 512);
     if question == 0 {
         response.drop_question();
     }
-    let len = response.finish(0, code);
+    let len = response.finish(0, code as u8);
     Outcome {
         len,
-        rcode: code.into(),
+        rcode: code,
         truncated: false,
         cookie_valid: false,
     }

@@ -258,17 +258,7 @@ mod tests {
     /// RFC 4034 §6.1's example order, under the apex `example.`.
     #[test]
     fn rfc4034_6_1_keys_sort_in_canonical_order() {
-        let names = [
-            "example.",
-            "a.example.",
-            "yljkjljk.a.example.",
-            "Z.a.example.",
-            "zABC.a.EXAMPLE.",
-            "z.example.",
-            "\\001.z.example.",
-            "*.z.example.",
-            "\\200.z.example.",
-        ];
+        let names = crate::zone::name::tests::RFC4034_6_1_ORDER;
         let keys: Vec<Vec<u8>> = names.iter().map(|n| key(n)).collect();
         let mut sorted = keys.clone();
         sorted.sort();

@@ -514,7 +514,7 @@ impl PartialOrd for Name {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -558,20 +558,23 @@ mod tests {
         ));
     }
 
+    /// RFC 4034 §6.1's example of canonical order (also the store's keys'
+    /// test).
+    pub(crate) const RFC4034_6_1_ORDER: [&str; 9] = [
+        "example.",
+        "a.example.",
+        "yljkjljk.a.example.",
+        "Z.a.example.",
+        "zABC.a.EXAMPLE.",
+        "z.example.",
+        "\\001.z.example.",
+        "*.z.example.",
+        "\\200.z.example.",
+    ];
+
     #[test]
     fn rfc4034_6_1_canonical_order() {
-        let order = [
-            "example.",
-            "a.example.",
-            "yljkjljk.a.example.",
-            "Z.a.example.",
-            "zABC.a.EXAMPLE.",
-            "z.example.",
-            "\\001.z.example.",
-            "*.z.example.",
-            "\\200.z.example.",
-        ];
-        for pair in order.windows(2) {
+        for pair in RFC4034_6_1_ORDER.windows(2) {
             assert_eq!(
                 canonical_cmp(n(pair[0]).as_wire(), n(pair[1]).as_wire()),
                 Ordering::Less,
