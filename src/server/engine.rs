@@ -110,31 +110,23 @@ impl Engine {
         };
         let mut response = Response::new(out, query.head, limit);
         let Some(edns) = query.edns else {
-            return self.finish_plain(response, &query, client);
+            let (code, flags) = self.answer_into(&mut response, &query, false, client);
+            let len = response.finish(flags, (code & 0xf) as u8);
+            return Outcome {
+                len,
+                rcode: code,
+                truncated: flags & FLAG_TC != 0,
+                cookie_valid: false,
+            };
         };
         // OPT is written last; keep room for it while answering.
         let opt_len = self.opt_len(&edns, client);
         response.reserve(opt_len);
-        let ext_rcode;
-        let mut flags = query.flags & FLAG_CD;
-        if edns.version > 0 {
-            ext_rcode = BADVERS;
+        let (ext_rcode, flags) = if edns.version > 0 {
+            (BADVERS, query.flags & FLAG_CD)
         } else {
-            let after_question = response.mark();
-            let mut answerer =
-                Answerer::new(&mut response, query.qtype, edns.dnssec_ok, client.tcp);
-            let code = self.answer(&mut answerer, &query);
-            let (aa, tc) = (answerer.aa, answerer.tc);
-            ext_rcode = code;
-            if aa {
-                flags |= FLAG_AA;
-            }
-            if tc {
-                // A truncated answer carries nothing partial (RFC 2181 §9).
-                response.rollback(after_question);
-                flags |= FLAG_TC;
-            }
-        }
+            self.answer_into(&mut response, &query, edns.dnssec_ok, client)
+        };
         response.unreserve(opt_len);
         self.write_opt(&mut response, &edns, ext_rcode, client, now);
         let len = response.finish(flags, (ext_rcode & 0xf) as u8);
@@ -179,30 +171,28 @@ impl Engine {
         }
     }
 
-    fn finish_plain(
+    /// Answers into `response`: the RCODE and the header flags. A
+    /// truncated answer carries nothing partial (RFC 2181 §9).
+    fn answer_into(
         &self,
-        mut response: Response<'_>,
+        response: &mut Response<'_>,
         query: &query::Query<'_>,
+        dnssec_ok: bool,
         client: Client,
-    ) -> Outcome {
+    ) -> (u16, u16) {
         let after_question = response.mark();
-        let mut answerer = Answerer::new(&mut response, query.qtype, false, client.tcp);
+        let mut answerer = Answerer::new(response, query.qtype, dnssec_ok, client.tcp);
         let code = self.answer(&mut answerer, query);
+        let (aa, tc) = (answerer.aa, answerer.tc);
         let mut flags = query.flags & FLAG_CD;
-        if answerer.aa {
+        if aa {
             flags |= FLAG_AA;
         }
-        if answerer.tc {
+        if tc {
             response.rollback(after_question);
             flags |= FLAG_TC;
         }
-        let len = response.finish(flags, (code & 0xf) as u8);
-        Outcome {
-            len,
-            rcode: code,
-            truncated: flags & FLAG_TC != 0,
-            cookie_valid: false,
-        }
+        (code, flags)
     }
 
     /// The answer proper, by class (RFC 8906 §3.1.3: refuse what is not

@@ -14,6 +14,23 @@ use zonectl::zone::{Name, RType};
 use super::common::{exit_code, run, testdata, text, write};
 use super::serve_util::{ServeProcess, Transport, exchange, read_framed};
 
+/// The example zone served with a configuration file: `settings` are the
+/// YAML lines between `listen` and `zones`.
+fn serve_example_with(settings: &str) -> (tempfile::TempDir, ServeProcess) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "listen: [\"127.0.0.1:0\"]\n{settings}zones:\n  - name: example.com\n    file: {}\n",
+        example().display()
+    );
+    let config = write(dir.path(), "serve.yaml", &text);
+    let server = ServeProcess::start_args(&[
+        "serve".into(),
+        "--config".into(),
+        config.display().to_string(),
+    ]);
+    (dir, server)
+}
+
 fn example() -> std::path::PathBuf {
     testdata("example.com.zone")
 }
@@ -218,20 +235,9 @@ fn rfc7766_pipelined_tcp_and_truncation() {
 
 #[test]
 fn hostile_tcp_clients_are_closed_and_others_still_answered() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = write(
-        dir.path(),
-        "serve.yaml",
-        &format!(
-            "listen: [\"127.0.0.1:0\"]\nworkers: 1\ntcp:\n  idle-timeout: 1\n  max-connections: 3000\n  max-per-client: 200\nzones:\n  - name: example.com\n    file: {}\n",
-            example().display()
-        ),
+    let (_dir, server) = serve_example_with(
+        "workers: 1\ntcp:\n  idle-timeout: 1\n  max-connections: 3000\n  max-per-client: 200\n",
     );
-    let server = ServeProcess::start_args(&[
-        "serve".into(),
-        "--config".into(),
-        config.display().to_string(),
-    ]);
     let addr = server.addr;
     // 10,000 idle connections where the descriptor limit allows, keeping
     // some for the rest of the test.
@@ -463,20 +469,7 @@ fn rfc7828_tcp_keepalive_is_announced_over_tcp_only() {
 
 #[test]
 fn response_rate_limiting_drops_and_slips_past_the_rate() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = write(
-        dir.path(),
-        "serve.yaml",
-        &format!(
-            "listen: [\"127.0.0.1:0\"]\nrrl:\n  responses-per-second: 5\n  slip: 2\nzones:\n  - name: example.com\n    file: {}\n",
-            example().display()
-        ),
-    );
-    let server = ServeProcess::start_args(&[
-        "serve".into(),
-        "--config".into(),
-        config.display().to_string(),
-    ]);
+    let (_dir, server) = serve_example_with("rrl:\n  responses-per-second: 5\n  slip: 2\n");
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket
         .set_read_timeout(Some(Duration::from_millis(300)))
