@@ -222,15 +222,18 @@ pub fn run_worker(
         }
         let now = unix_now();
         let mut to_send = 0;
+        // Counted once per batch: the counters are shared by every worker,
+        // and one contended atomic per datagram costs more than answering.
+        let mut dropped = 0;
+        stats.queries.fetch_add(received as u64, Ordering::Relaxed);
         for i in 0..received as usize {
             let len = batch.recv_hdr[i].msg_len as usize;
             let truncated = batch.recv_hdr[i].msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
-            stats.queries.fetch_add(1, Ordering::Relaxed);
             let Some(peer) = from_sockaddr(&batch.addrs[i]) else {
                 continue;
             };
             if truncated || len == 0 {
-                stats.dropped.fetch_add(1, Ordering::Relaxed);
+                dropped += 1;
                 continue;
             }
             let client = Client {
@@ -247,7 +250,7 @@ pub fn run_worker(
                 out_len = limiter.admit(peer.ip(), &mut responses[i][..out_len], now);
             }
             if out_len == 0 {
-                stats.dropped.fetch_add(1, Ordering::Relaxed);
+                dropped += 1;
                 continue;
             }
             batch.send_iov[to_send].iov_base = batch.responses[i].as_mut_ptr() as *mut libc::c_void;
@@ -262,7 +265,7 @@ pub fn run_worker(
             hdr.msg_flags = 0;
             to_send += 1;
         }
-        let mut sent = 0;
+        let (mut sent, mut unsent) = (0, 0);
         while sent < to_send {
             // SAFETY: the headers point into `batch`, which outlives the call.
             let n = unsafe {
@@ -280,11 +283,18 @@ pub fn run_worker(
                 }
                 // One bad destination must not stall the rest: skip it.
                 sent += 1;
-                stats.dropped.fetch_add(1, Ordering::Relaxed);
+                unsent += 1;
                 continue;
             }
             sent += n as usize;
-            stats.responses.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        stats
+            .responses
+            .fetch_add((to_send - unsent) as u64, Ordering::Relaxed);
+        if dropped + unsent > 0 {
+            stats
+                .dropped
+                .fetch_add((dropped + unsent) as u64, Ordering::Relaxed);
         }
     }
 }
