@@ -929,17 +929,18 @@ pub fn error_response(response: &mut Vec<u8>, keys: &[Key], rejected: &RequestCh
 
 /// Signs the responses to a verified request: one answer, or each message
 /// of a transfer (all signed; RFC 8945 §5.3.1).
-pub struct ResponseSigner<'k> {
-    key: &'k Key,
+#[derive(Clone)]
+pub struct ResponseSigner {
+    key: Key,
     prior_mac: Vec<u8>,
     first: bool,
     fudge: u16,
 }
 
-impl<'k> ResponseSigner<'k> {
-    pub fn new(key: &'k Key, request: &ReceivedTsig) -> ResponseSigner<'k> {
+impl ResponseSigner {
+    pub fn new(key: &Key, request: &ReceivedTsig) -> ResponseSigner {
         ResponseSigner {
-            key,
+            key: key.clone(),
             prior_mac: request.rdata.mac.clone(),
             first: true,
             fudge: request.rdata.fudge,
@@ -959,7 +960,7 @@ impl<'k> ResponseSigner<'k> {
         let mut mac = self.key.mac();
         update_prior_mac(&mut mac, &self.prior_mac);
         mac.update(msg);
-        update_variables(&mut mac, self.key, &rdata, !self.first);
+        update_variables(&mut mac, &self.key, &rdata, !self.first);
         let mut full = mac.finish();
         full.truncate(self.key.mac_len);
         rdata.mac = full;

@@ -24,10 +24,7 @@ fn build_config(args: &ServeArgs) -> Result<Config> {
         if name.is_empty() || file.is_empty() {
             bail!("--zone {spec:?}: expected NAME=FILE");
         }
-        config.zones.push(ZoneConfig {
-            name: name.to_string(),
-            file: file.into(),
-        });
+        config.zones.push(ZoneConfig::new(name, file.into()));
     }
     if !args.listen.is_empty() {
         config.listen = args.listen.clone();

@@ -34,6 +34,9 @@ const MAX_CHAIN: usize = 12;
 pub struct ZoneHandle {
     pub origin: Name,
     current: ArcSwap<ZoneVersion>,
+    /// A secondary zone past its SOA expire time without a refresh: it
+    /// answers SERVFAIL (RFC 1034 §4.3.5) until a transfer succeeds.
+    expired: std::sync::atomic::AtomicBool,
 }
 
 impl ZoneHandle {
@@ -41,10 +44,22 @@ impl ZoneHandle {
         ZoneHandle {
             origin: version.origin.clone(),
             current: ArcSwap::from_pointee(version),
+            expired: std::sync::atomic::AtomicBool::new(false),
         }
     }
     pub fn load(&self) -> arc_swap::Guard<Arc<ZoneVersion>> {
         self.current.load()
+    }
+    /// The current version, held for as long as a transfer needs it.
+    pub fn load_full(&self) -> Arc<ZoneVersion> {
+        self.current.load_full()
+    }
+    pub fn is_expired(&self) -> bool {
+        self.expired.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    pub fn set_expired(&self, expired: bool) {
+        self.expired
+            .store(expired, std::sync::atomic::Ordering::Relaxed);
     }
     pub fn store(&self, version: ZoneVersion) {
         self.current.store(Arc::new(version));
@@ -98,6 +113,10 @@ impl Catalog {
     pub fn get(&self, origin: &Name) -> Option<&Arc<ZoneHandle>> {
         self.zones.get(&origin.as_wire().to_ascii_lowercase()[..])
     }
+    /// The zone whose apex is `lower` (a lowercased wire name) exactly.
+    pub fn get_wire(&self, lower: &[u8]) -> Option<&Arc<ZoneHandle>> {
+        self.zones.get(lower)
+    }
     pub fn len(&self) -> usize {
         self.zones.len()
     }
@@ -131,6 +150,11 @@ pub struct Identity {
     pub id: Option<String>,
     /// `version.server.` and `version.bind.`
     pub version: Option<String>,
+}
+
+/// Lowercases a wire name into `out`; returns its length.
+pub fn lowercase_name(wire: &[u8], out: &mut [u8; 255]) -> usize {
+    lowercase(wire, out)
 }
 
 fn lowercase(wire: &[u8], out: &mut [u8; 255]) -> usize {
@@ -206,6 +230,10 @@ impl<'r, 'b> Answerer<'r, 'b> {
             self.rcode = rcode::REFUSED;
             return;
         };
+        if handle.is_expired() {
+            self.rcode = rcode::SERVFAIL;
+            return;
+        }
         self.aa = true;
         let version = handle.load();
         let mut next = self.answer_in_zone(&version, qname, &lower[..n], Owner::Question);
@@ -217,7 +245,7 @@ impl<'r, 'b> Answerer<'r, 'b> {
                 break;
             }
             let n = lowercase(&target[..len], &mut lower);
-            let Some(handle) = catalog.find(&lower[..n], 0) else {
+            let Some(handle) = catalog.find(&lower[..n], 0).filter(|h| !h.is_expired()) else {
                 break; // out of our zones: the resolver follows it
             };
             let version = handle.load();

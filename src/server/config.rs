@@ -5,12 +5,21 @@
 //! ```yaml
 //! listen: ["127.0.0.1:5353", "[::1]:5353"]
 //! workers: 2
+//! keys:
+//!   - name: xfr-key
+//!     algorithm: hmac-sha256
+//!     secret: c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0
 //! zones:
 //!   - name: example.com
 //!     file: example.com.zone
+//!     allow-transfer: [{address: 192.0.2.0/24, key: xfr-key}]
+//!     notify: [{address: "192.0.2.53:53", key: xfr-key}]
+//!   - name: example.net
+//!     file: copies/example.net.zone
+//!     primaries: [{address: "192.0.2.1:53", key: xfr-key}]
 //! ```
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -57,15 +66,163 @@ pub struct Config {
     /// the directory of the zone file itself).
     #[serde(default)]
     pub include_root: Option<PathBuf>,
+    /// TSIG keys (RFC 8945), named by the zones' access rules.
+    #[serde(default)]
+    pub keys: Vec<KeyConfig>,
     #[serde(default)]
     pub zones: Vec<ZoneConfig>,
+}
+
+/// A TSIG key: inline, or the first key of a BIND or Knot key file.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct KeyConfig {
+    pub name: String,
+    #[serde(default = "default_algorithm")]
+    pub algorithm: String,
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// A key file as `tsig-keygen`, `keymgr -t` or `zonectl tsig-keygen`
+    /// write it; the key of this name is taken from it.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+}
+
+fn default_algorithm() -> String {
+    "hmac-sha256".into()
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ZoneConfig {
     pub name: String,
+    /// The zone file; for a secondary, where the transferred copy is kept
+    /// (with its journal beside it as `FILE.jnl`).
     pub file: PathBuf,
+    /// Makes the zone a secondary: the primaries it transfers from, tried
+    /// in order. NOTIFY is accepted from their addresses (and from
+    /// `allow-notify`).
+    #[serde(default)]
+    pub primaries: Vec<Remote>,
+    /// Who may transfer the zone (AXFR, IXFR); nobody unless listed.
+    #[serde(default)]
+    pub allow_transfer: Vec<Access>,
+    /// Who else may send NOTIFY for a secondary zone.
+    #[serde(default)]
+    pub allow_notify: Vec<Access>,
+    /// Secondaries told of every new serial (RFC 1996).
+    #[serde(default)]
+    pub notify: Vec<Remote>,
+    /// Largest journal of changes kept for IXFR, in bytes.
+    #[serde(default = "default_journal_size")]
+    pub journal_size: u64,
+}
+
+impl ZoneConfig {
+    /// A primary zone read from `file`, with every other setting at its
+    /// default.
+    pub fn new(name: &str, file: PathBuf) -> ZoneConfig {
+        ZoneConfig {
+            name: name.to_string(),
+            file,
+            primaries: Vec::new(),
+            allow_transfer: Vec::new(),
+            allow_notify: Vec::new(),
+            notify: Vec::new(),
+            journal_size: default_journal_size(),
+        }
+    }
+
+    pub fn is_secondary(&self) -> bool {
+        !self.primaries.is_empty()
+    }
+}
+
+fn default_journal_size() -> u64 {
+    crate::xfr::journal::DEFAULT_LIMIT
+}
+
+/// A server we talk to: its address (port 53 unless given) and the TSIG
+/// key that signs what we send it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Remote {
+    pub address: String,
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+impl Remote {
+    pub fn socket_addr(&self) -> Result<SocketAddr, String> {
+        crate::net::parse_server(&self.address, 53).map_err(|e| e.to_string())
+    }
+}
+
+/// One access rule: an address prefix, a key, or both (then both must
+/// match). `address: any` (or no address) matches every client.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Access {
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+/// An address prefix, `192.0.2.0/24` or `2001:db8::/32` (a bare address
+/// is a host).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prefix {
+    pub addr: IpAddr,
+    pub len: u8,
+}
+
+impl Prefix {
+    pub fn parse(text: &str) -> Result<Prefix, String> {
+        let (addr, len) = match text.split_once('/') {
+            Some((a, l)) => (a, Some(l)),
+            None => (text, None),
+        };
+        let addr: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{text:?} is not an address or prefix"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let len = match len {
+            Some(l) => l
+                .parse::<u8>()
+                .ok()
+                .filter(|&l| l <= max)
+                .ok_or_else(|| format!("{text:?}: the prefix length is 0 to {max}"))?,
+            None => max,
+        };
+        Ok(Prefix { addr, len })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match (self.addr, ip) {
+            (IpAddr::V4(_), IpAddr::V6(v6)) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            _ => ip,
+        };
+        let (a, b, bits) = match (self.addr, ip) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => (
+                u128::from(u32::from(a)) << 96,
+                u128::from(u32::from(b)) << 96,
+                self.len,
+            ),
+            (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), self.len),
+            _ => return false,
+        };
+        bits == 0 || (a ^ b) >> (128 - u32::from(bits)) == 0
+    }
+}
+
+impl Access {
+    pub fn prefix(&self) -> Result<Option<Prefix>, String> {
+        match self.address.as_deref() {
+            None | Some("any") => Ok(None),
+            Some(text) => Prefix::parse(text).map(Some),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -141,6 +298,17 @@ impl Config {
                 zone.file = base.join(&zone.file);
             }
         }
+        for key in &mut config.keys {
+            if let Some(file) = &mut key.file
+                && file.is_relative()
+            {
+                *file = base.join(&*file);
+            }
+        }
+        config.tsig_keys().map_err(|message| ConfigError::Invalid {
+            path: shown.clone(),
+            message,
+        })?;
         Ok(config)
     }
 
@@ -188,6 +356,31 @@ impl Config {
                 return Err(format!("{key}: at most 255 octets"));
             }
         }
+        let mut key_names = std::collections::HashSet::new();
+        for (i, key) in self.keys.iter().enumerate() {
+            let name =
+                crate::zone::Name::parse(key.name.as_bytes(), Some(&crate::zone::Name::root()))
+                    .map_err(|e| format!("keys[{i}].name: {e}"))?;
+            if !key_names.insert(name.to_string().to_ascii_lowercase()) {
+                return Err(format!("keys[{i}].name: {name} is configured twice"));
+            }
+            match (&key.secret, &key.file) {
+                (Some(secret), None) => {
+                    crate::tsig::Key::new(&key.name, &key.algorithm, secret)
+                        .map_err(|e| format!("keys[{i}]: {e}"))?;
+                }
+                (None, Some(_)) => {}
+                _ => return Err(format!("keys[{i}]: give either secret or file")),
+            }
+        }
+        let known_key = |key: &Option<String>, at: String| -> Result<(), String> {
+            match key {
+                Some(k) if !key_names.contains(&Self::key_id(k)) => {
+                    Err(format!("{at}.key: no key {k} under keys"))
+                }
+                _ => Ok(()),
+            }
+        };
         let mut seen = std::collections::HashSet::new();
         for (i, zone) in self.zones.iter().enumerate() {
             let name =
@@ -196,8 +389,62 @@ impl Config {
             if !seen.insert(name.clone()) {
                 return Err(format!("zones[{i}].name: {name} is configured twice"));
             }
+            for (list, remotes) in [("primaries", &zone.primaries), ("notify", &zone.notify)] {
+                for (j, remote) in remotes.iter().enumerate() {
+                    let at = format!("zones[{i}].{list}[{j}]");
+                    remote
+                        .socket_addr()
+                        .map_err(|e| format!("{at}.address: {e}"))?;
+                    known_key(&remote.key, at)?;
+                }
+            }
+            for (list, rules) in [
+                ("allow-transfer", &zone.allow_transfer),
+                ("allow-notify", &zone.allow_notify),
+            ] {
+                for (j, rule) in rules.iter().enumerate() {
+                    let at = format!("zones[{i}].{list}[{j}]");
+                    rule.prefix().map_err(|e| format!("{at}.address: {e}"))?;
+                    known_key(&rule.key, at)?;
+                }
+            }
+            if zone.journal_size < 4096 {
+                return Err(format!("zones[{i}].journal-size: at least 4096 bytes"));
+            }
         }
         Ok(())
+    }
+
+    /// How key names are compared: as domain names, case-insensitively.
+    pub fn key_id(name: &str) -> String {
+        crate::zone::Name::parse(name.as_bytes(), Some(&crate::zone::Name::root())).map_or_else(
+            |_| name.to_ascii_lowercase(),
+            |n| n.to_string().to_ascii_lowercase(),
+        )
+    }
+
+    /// The TSIG keys, read (from files where so configured), in the order
+    /// configured.
+    pub fn tsig_keys(&self) -> Result<Vec<crate::tsig::Key>, String> {
+        self.keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| match (&k.secret, &k.file) {
+                (Some(secret), _) => crate::tsig::Key::new(&k.name, &k.algorithm, secret)
+                    .map_err(|e| format!("keys[{i}]: {e}")),
+                (None, Some(file)) => {
+                    let keys = crate::tsig::Key::read_file(file)
+                        .map_err(|e| format!("keys[{i}].file: {e}"))?;
+                    let wanted = Self::key_id(&k.name);
+                    keys.into_iter()
+                        .find(|key| key.name.to_string().to_ascii_lowercase() == wanted)
+                        .ok_or_else(|| {
+                            format!("keys[{i}].file: {} holds no key {}", file.display(), k.name)
+                        })
+                }
+                (None, None) => Err(format!("keys[{i}]: give either secret or file")),
+            })
+            .collect()
     }
 
     pub fn tcp_idle_timeout(&self) -> Duration {

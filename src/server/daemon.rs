@@ -14,12 +14,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use super::answer::{Catalog, Identity, ZoneHandle};
-use super::config::{Config, ConfigError, ZoneConfig};
+use super::config::{Access, Config, ConfigError, Remote, ZoneConfig};
 use super::engine::{Engine, EngineOptions};
 use super::rrl::RateLimiter;
+use super::secondary::{self, Primary, Timers};
 use super::store::ZoneVersion;
 use super::tcp::{Connections, TcpLimits};
+use super::transfer::{self, Journal, NotifyTarget, Policy, Rule, ZonePolicy};
 use super::udp::{self, UdpStats};
+use crate::tsig::Key;
 use crate::zone::check::CheckOptions;
 use crate::zone::reader::ReadOptions;
 use crate::zone::{Diagnostic, Name, Severity};
@@ -142,6 +145,8 @@ pub fn load_all(config: &Config) -> (HashMap<Name, Loaded>, Vec<ZoneLoadError>) 
     let results: Vec<_> = config
         .zones
         .par_iter()
+        // A secondary without a copy yet gets one by transfer.
+        .filter(|z| !z.is_secondary() || z.file.exists())
         .map(|z| load_zone(z, config.include_root.as_deref()))
         .collect();
     let mut loaded = HashMap::new();
@@ -161,8 +166,107 @@ pub fn load_all(config: &Config) -> (HashMap<Name, Loaded>, Vec<ZoneLoadError>) 
 struct State {
     config: Config,
     config_path: Option<PathBuf>,
+    keys: Vec<Key>,
     files: HashMap<Name, Vec<(PathBuf, Option<SystemTime>)>>,
     handles: HashMap<Name, Arc<ZoneHandle>>,
+    journals: HashMap<Name, Arc<Journal>>,
+    /// Secondary zones: the refresh task of each, the configuration it
+    /// runs with, and what wakes it (NOTIFY).
+    secondaries: HashMap<Name, SecondaryTask>,
+}
+
+struct SecondaryTask {
+    config: ZoneConfig,
+    wake: Arc<tokio::sync::Notify>,
+    task: tokio::task::AbortHandle,
+}
+
+fn key_index(keys: &[Key], name: &Option<String>) -> Option<usize> {
+    let wanted = Config::key_id(name.as_deref()?);
+    keys.iter()
+        .position(|k| k.name.to_string().to_ascii_lowercase() == wanted)
+}
+
+fn rules(keys: &[Key], access: &[Access]) -> Vec<Rule> {
+    access
+        .iter()
+        .map(|a| Rule {
+            prefix: a.prefix().ok().flatten(),
+            key: key_index(keys, &a.key),
+        })
+        .collect()
+}
+
+fn remotes(keys: &[Key], list: &[Remote]) -> Vec<(SocketAddr, Option<Key>)> {
+    list.iter()
+        .filter_map(|r| {
+            let addr = r.socket_addr().ok()?;
+            Some((addr, key_index(keys, &r.key).map(|i| keys[i].clone())))
+        })
+        .collect()
+}
+
+fn notify_targets(keys: &[Key], zone: &ZoneConfig) -> Vec<NotifyTarget> {
+    remotes(keys, &zone.notify)
+        .into_iter()
+        .map(|(addr, key)| NotifyTarget { addr, key })
+        .collect()
+}
+
+fn primaries(keys: &[Key], zone: &ZoneConfig) -> Vec<Primary> {
+    remotes(keys, &zone.primaries)
+        .into_iter()
+        .map(|(addr, key)| Primary { addr, key })
+        .collect()
+}
+
+/// The access rules of every zone: transfers as configured; NOTIFY from
+/// the zone's primaries (with their keys) and whoever `allow-notify` adds.
+fn build_policy(state: &State) -> Policy {
+    let mut policy = Policy {
+        keys: state.keys.clone(),
+        zones: HashMap::new(),
+    };
+    for zone in &state.config.zones {
+        let Ok(name) = Name::parse(zone.name.as_bytes(), Some(&Name::root())) else {
+            continue;
+        };
+        let mut allow_notify = rules(&state.keys, &zone.allow_notify);
+        for remote in &zone.primaries {
+            if let Ok(addr) = remote.socket_addr() {
+                allow_notify.push(Rule {
+                    prefix: Some(super::config::Prefix {
+                        addr: addr.ip(),
+                        len: if addr.is_ipv4() { 32 } else { 128 },
+                    }),
+                    key: key_index(&state.keys, &remote.key),
+                });
+            }
+        }
+        policy.zones.insert(
+            name.as_wire().to_ascii_lowercase(),
+            ZonePolicy {
+                allow_transfer: rules(&state.keys, &zone.allow_transfer),
+                allow_notify,
+                journal: state.journals.get(&name).cloned().unwrap_or_default(),
+                refresh: state.secondaries.get(&name).map(|s| s.wake.clone()),
+            },
+        );
+    }
+    policy
+}
+
+/// The journal of a zone just loaded: its file's changes if they lead to
+/// the loaded serial.
+fn open_journal(zone: &ZoneConfig, version: &ZoneVersion) -> Arc<Journal> {
+    let journal = Journal::default();
+    let (changes, note) =
+        transfer::read_journal(&crate::xfr::journal_path(&zone.file), version.serial);
+    if let Some(note) = note {
+        tracing::warn!("zone {}: {note}", version.origin);
+    }
+    journal.set(changes);
+    Arc::new(journal)
 }
 
 fn engine_options(config: &Config) -> EngineOptions {
@@ -208,13 +312,31 @@ pub fn run(
         tracing::error!("{error}");
     }
     let mut catalog = Catalog::default();
+    let keys = config.tsig_keys().map_err(|message| {
+        DaemonError::Config(ConfigError::Invalid {
+            path: "keys".into(),
+            message,
+        })
+    })?;
     let mut state = State {
         config: config.clone(),
         config_path,
+        keys,
         files: HashMap::new(),
         handles: HashMap::new(),
+        journals: HashMap::new(),
+        secondaries: HashMap::new(),
     };
     for (name, l) in loaded {
+        if let Some(zone) = config
+            .zones
+            .iter()
+            .find(|z| Name::parse(z.name.as_bytes(), Some(&Name::root())).is_ok_and(|n| n == name))
+        {
+            state
+                .journals
+                .insert(name.clone(), open_journal(zone, &l.version));
+        }
         tracing::info!(
             "zone {name} loaded: serial {}, {} names{}",
             l.version.serial,
@@ -230,8 +352,9 @@ pub fn run(
         state.handles.insert(name.clone(), handle);
         state.files.insert(name, l.files);
     }
-    let state = Arc::new(std::sync::Mutex::new(state));
     let engine = Arc::new(Engine::new(catalog, engine_options(&config)));
+    engine.set_policy(build_policy(&state));
+    let state = Arc::new(std::sync::Mutex::new(state));
     let limiter = RateLimiter::new(&config.rrl).map(Arc::new);
     let workers = if config.workers == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -330,6 +453,10 @@ pub fn run(
                 stop_rx.clone(),
             )));
         }
+        {
+            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+            start_secondaries(&mut st, &state, &engine);
+        }
         on_ready(&bound);
         tracing::info!(
             "answering on {}",
@@ -343,9 +470,12 @@ pub fn run(
             tokio::select! {
                 _ = hangup.recv() => {
                     let (engine, state) = (engine.clone(), state.clone());
+                    let runtime = tokio::runtime::Handle::current();
                     let reloaded = tokio::task::spawn_blocking(move || {
-                        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-                        reload(&mut state, &engine);
+                        let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+                        reload(&mut st, &engine, &runtime);
+                        let _guard = runtime.enter();
+                        start_secondaries(&mut st, &state, &engine);
                     });
                     if let Err(e) = reloaded.await {
                         tracing::error!("reload failed: {e}");
@@ -356,6 +486,14 @@ pub fn run(
             }
         }
         tracing::info!("shutting down");
+        for task in state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .secondaries
+            .values()
+        {
+            task.task.abort();
+        }
         let _ = stop_tx.send(true);
         for task in accept_tasks {
             let _ = task.await;
@@ -378,7 +516,7 @@ pub fn run(
 /// SIGHUP: re-reads the configuration (if from a file) and reloads every
 /// zone that is new or whose files changed. Listen addresses and workers
 /// need a restart.
-fn reload(state: &mut State, engine: &Engine) {
+fn reload(state: &mut State, engine: &Engine, runtime: &tokio::runtime::Handle) {
     if let Some(path) = state.config_path.clone() {
         match Config::from_file(&path) {
             Ok(config) => {
@@ -389,6 +527,10 @@ fn reload(state: &mut State, engine: &Engine) {
             }
             Err(e) => tracing::error!("reload: keeping the old configuration: {e}"),
         }
+        match state.config.tsig_keys() {
+            Ok(keys) => state.keys = keys,
+            Err(e) => tracing::error!("reload: keeping the old keys: {e}"),
+        }
     }
     let config = state.config.clone();
     let mut catalog = (**engine.catalog.load()).clone();
@@ -398,6 +540,12 @@ fn reload(state: &mut State, engine: &Engine) {
             continue;
         };
         wanted.insert(name.clone());
+        if zone.is_secondary() {
+            continue; // its copy is the refresh task's business
+        }
+        if let Some(task) = state.secondaries.remove(&name) {
+            task.task.abort(); // a secondary no more
+        }
         let unchanged = state.files.get(&name).is_some_and(|files| {
             files.iter().all(|(p, t)| modified(p) == *t)
                 && files.first().is_some_and(|(p, _)| *p == zone.file)
@@ -409,12 +557,44 @@ fn reload(state: &mut State, engine: &Engine) {
             Ok(l) => {
                 tracing::info!("zone {name} reloaded: serial {}", l.version.serial);
                 state.files.insert(name.clone(), l.files);
+                let serial = l.version.serial;
+                let soa = l.version.soa();
                 match state.handles.get(&name) {
-                    Some(handle) => handle.store(l.version),
+                    Some(handle) => {
+                        let old = handle.load_full();
+                        let journal = state.journals.entry(name.clone()).or_default();
+                        if let Some(note) = transfer::record_change(
+                            journal,
+                            &crate::xfr::journal_path(&zone.file),
+                            &old,
+                            &l.version,
+                            zone.journal_size,
+                        ) {
+                            tracing::warn!("zone {name}: {note}");
+                        }
+                        handle.store(l.version);
+                        if old.serial != serial {
+                            transfer::notify_secondaries(
+                                runtime,
+                                &name,
+                                &soa,
+                                &notify_targets(&state.keys, zone),
+                            );
+                        }
+                    }
                     None => {
+                        state
+                            .journals
+                            .insert(name.clone(), open_journal(zone, &l.version));
                         let handle = Arc::new(ZoneHandle::new(l.version));
                         catalog.insert(handle.clone());
-                        state.handles.insert(name, handle);
+                        state.handles.insert(name.clone(), handle);
+                        transfer::notify_secondaries(
+                            runtime,
+                            &name,
+                            &soa,
+                            &notify_targets(&state.keys, zone),
+                        );
                     }
                 }
             }
@@ -432,6 +612,209 @@ fn reload(state: &mut State, engine: &Engine) {
         catalog.remove(&name);
         state.handles.remove(&name);
         state.files.remove(&name);
+        state.journals.remove(&name);
+    }
+    let stale: Vec<Name> = state
+        .secondaries
+        .keys()
+        .filter(|n| !wanted.contains(*n))
+        .cloned()
+        .collect();
+    for name in stale {
+        if let Some(task) = state.secondaries.remove(&name) {
+            task.task.abort();
+        }
     }
     engine.set_catalog(catalog);
+    engine.set_policy(build_policy(state));
+}
+
+/// Starts a refresh task for every secondary zone that has none (or whose
+/// settings changed), and installs the access rules that let NOTIFY wake
+/// them. Called inside the runtime.
+fn start_secondaries(
+    state: &mut State,
+    shared: &Arc<std::sync::Mutex<State>>,
+    engine: &Arc<Engine>,
+) {
+    let zones: Vec<ZoneConfig> = state
+        .config
+        .zones
+        .iter()
+        .filter(|z| z.is_secondary())
+        .cloned()
+        .collect();
+    for zone in zones {
+        let Ok(name) = Name::parse(zone.name.as_bytes(), Some(&Name::root())) else {
+            continue;
+        };
+        if state
+            .secondaries
+            .get(&name)
+            .is_some_and(|t| t.config == zone)
+        {
+            continue;
+        }
+        if let Some(old) = state.secondaries.remove(&name) {
+            old.task.abort();
+        }
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let task = tokio::spawn(run_secondary(
+            name.clone(),
+            zone.clone(),
+            primaries(&state.keys, &zone),
+            shared.clone(),
+            engine.clone(),
+            wake.clone(),
+        ));
+        state.secondaries.insert(
+            name,
+            SecondaryTask {
+                config: zone,
+                wake,
+                task: task.abort_handle(),
+            },
+        );
+    }
+    engine.set_policy(build_policy(state));
+}
+
+/// Keeps one secondary zone fresh: a refresh at once, then on the SOA
+/// timers or when NOTIFY wakes it; past the expire time without a
+/// successful refresh the zone answers SERVFAIL.
+async fn run_secondary(
+    name: Name,
+    zone: ZoneConfig,
+    primaries: Vec<Primary>,
+    state: Arc<std::sync::Mutex<State>>,
+    engine: Arc<Engine>,
+    wake: Arc<tokio::sync::Notify>,
+) {
+    let handle_of = |state: &Arc<std::sync::Mutex<State>>| {
+        state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .handles
+            .get(&name)
+            .cloned()
+    };
+    // The copy on disk was last confirmed current when it was written.
+    let mut confirmed = handle_of(&state).and(modified(&zone.file));
+    loop {
+        let (n, z, p) = (name.clone(), zone.clone(), primaries.clone());
+        let result = tokio::task::spawn_blocking(move || secondary::refresh_once(&n, &z, &p))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+        match result {
+            Ok(outcome) => {
+                confirmed = Some(SystemTime::now());
+                if outcome.status == crate::xfr::Status::Updated {
+                    let (state, engine, zone, name) =
+                        (state.clone(), engine.clone(), zone.clone(), name.clone());
+                    let runtime = tokio::runtime::Handle::current();
+                    let _ = tokio::task::spawn_blocking(move || {
+                        install_secondary(&state, &engine, &zone, &name, &runtime)
+                    })
+                    .await;
+                } else {
+                    secondary::touch(&zone.file);
+                    if outcome.status == crate::xfr::Status::PrimaryBehind {
+                        tracing::warn!(
+                            "zone {name}: the primary's serial {} is behind ours",
+                            outcome.serial_after.unwrap_or(0)
+                        );
+                    }
+                }
+                if let Some(handle) = handle_of(&state) {
+                    handle.set_expired(false);
+                }
+            }
+            Err(e) => tracing::warn!("zone {name}: refresh failed: {e}"),
+        }
+        let handle = handle_of(&state);
+        let timers = handle
+            .as_ref()
+            .map_or(secondary::NO_COPY_YET, |h| Timers::of(&h.load()));
+        if let (Some(handle), Some(confirmed)) = (&handle, confirmed) {
+            let age = SystemTime::now()
+                .duration_since(confirmed)
+                .unwrap_or_default();
+            if age > timers.expire && !handle.is_expired() {
+                tracing::error!("zone {name} expired: no refresh for {} s", age.as_secs());
+                handle.set_expired(true);
+            }
+        }
+        let wait = if confirmed
+            .is_some_and(|c| SystemTime::now().duration_since(c).unwrap_or_default() < timers.retry)
+        {
+            timers.refresh
+        } else {
+            timers.retry
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = wake.notified() => tracing::info!("zone {name}: NOTIFY received, refreshing"),
+        }
+    }
+}
+
+/// Serves the copy a refresh just wrote: loads it, keeps the journal (the
+/// transfer's own, or the difference to the version served so far), and
+/// tells the zone's own secondaries.
+fn install_secondary(
+    state: &std::sync::Mutex<State>,
+    engine: &Engine,
+    zone: &ZoneConfig,
+    name: &Name,
+    runtime: &tokio::runtime::Handle,
+) {
+    let include_root = state
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .config
+        .include_root
+        .clone();
+    let loaded = match load_zone(zone, include_root.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("{e}; the version served so far stays");
+            return;
+        }
+    };
+    let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+    let journal_file = crate::xfr::journal_path(&zone.file);
+    let journal = st.journals.entry(name.clone()).or_default().clone();
+    let soa = loaded.version.soa();
+    tracing::info!("zone {name} transferred: serial {}", loaded.version.serial);
+    match st.handles.get(name).cloned() {
+        Some(handle) => {
+            let old = handle.load_full();
+            let (changes, _) = transfer::read_journal(&journal_file, loaded.version.serial);
+            // After an IXFR the transfer client's journal leads here already.
+            if !changes.is_empty() {
+                journal.set(changes);
+            } else if let Some(note) = transfer::record_change(
+                &journal,
+                &journal_file,
+                &old,
+                &loaded.version,
+                zone.journal_size,
+            ) {
+                tracing::warn!("zone {name}: {note}");
+            }
+            handle.store(loaded.version);
+        }
+        None => {
+            let (changes, _) = transfer::read_journal(&journal_file, loaded.version.serial);
+            journal.set(changes);
+            let handle = Arc::new(ZoneHandle::new(loaded.version));
+            let mut catalog = (**engine.catalog.load()).clone();
+            catalog.insert(handle.clone());
+            engine.set_catalog(catalog);
+            st.handles.insert(name.clone(), handle);
+            engine.set_policy(build_policy(&st));
+        }
+    }
+    st.files.insert(name.clone(), loaded.files);
+    transfer::notify_secondaries(runtime, name, &soa, &notify_targets(&st.keys, zone));
 }

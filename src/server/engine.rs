@@ -14,7 +14,12 @@ use arc_swap::ArcSwap;
 use super::answer::{Answerer, Catalog, Identity};
 use super::query::{self, Cookie, Edns, Refusal, option};
 use super::response::Response;
-use crate::wire::rcode;
+use super::transfer::{self, Outgoing, Policy};
+use crate::tsig::{RequestCheck, ResponseSigner};
+use crate::wire::{opcode, rcode};
+
+/// Room kept for the TSIG record of a signed answer.
+const TSIG_ROOM: usize = 512;
 
 /// Our UDP payload size when the client offers more (the DNS flag day
 /// 2020 value, which avoids fragmentation on common paths).
@@ -53,7 +58,26 @@ impl Default for EngineOptions {
 
 pub struct Engine {
     pub catalog: ArcSwap<Catalog>,
+    /// Keys and the zones' access rules and journals.
+    pub policy: ArcSwap<Policy>,
     pub options: EngineOptions,
+}
+
+/// How a TCP request that may be a zone transfer is to be answered.
+pub enum TransferStart {
+    /// Not a transfer: answer it with [`Engine::respond`].
+    NotATransfer,
+    /// Refused, or an error: the one message is in the buffer given.
+    Answered(Outcome),
+    /// Send every message of this.
+    Stream(Box<Outgoing>),
+}
+
+/// A verified TSIG on a request: the key's index and what signing the
+/// answer needs.
+struct Signed {
+    key: usize,
+    signer: ResponseSigner,
 }
 
 /// Who asked, and how.
@@ -78,8 +102,13 @@ impl Engine {
     pub fn new(catalog: Catalog, options: EngineOptions) -> Engine {
         Engine {
             catalog: ArcSwap::from_pointee(catalog),
+            policy: ArcSwap::from_pointee(Policy::default()),
             options,
         }
+    }
+
+    pub fn set_policy(&self, policy: Policy) {
+        self.policy.store(Arc::new(policy));
     }
 
     pub fn set_catalog(&self, catalog: Catalog) {
@@ -89,7 +118,20 @@ impl Engine {
     /// Answers one query into `out` (at least 512 octets; 65535 for TCP).
     /// A length of 0 means no response is to be sent.
     pub fn respond(&self, msg: &[u8], client: Client, now: u32, out: &mut [u8]) -> Outcome {
-        let query = match query::parse(msg, &[0]) {
+        self.respond_within(msg, client, now, out, 0)
+    }
+
+    /// [`Engine::respond`], keeping `room` octets free below the size
+    /// limit (for a TSIG record added afterwards).
+    fn respond_within(
+        &self,
+        msg: &[u8],
+        client: Client,
+        now: u32,
+        out: &mut [u8],
+        room: usize,
+    ) -> Outcome {
+        let query = match query::parse(msg, &[opcode::QUERY, opcode::NOTIFY]) {
             Ok(q) => q,
             Err(Refusal::Drop) => return Outcome::default(),
             Err(Refusal::FormErr { question }) => {
@@ -100,14 +142,12 @@ impl Engine {
             }
         };
         if query.has_tsig {
-            return self.reject_tsig(msg, &query, now, out);
+            return self.respond_signed(msg, &query, client, now, out);
         }
-        let limit = if client.tcp {
-            out.len().min(65535)
-        } else {
-            let offered = query.edns.map_or(512, |e| e.udp_size);
-            usize::from(offered.min(self.options.udp_size.max(512))).min(out.len())
-        };
+        if query.opcode == opcode::NOTIFY || matches!(query.qtype.0, 251 | 252) {
+            return self.control(msg, &query, client, None, now, out);
+        }
+        let limit = self.size_limit(&query, client, out.len()) - room;
         let mut response = Response::new(out, query.head, limit);
         let Some(edns) = query.edns else {
             let (code, flags) = self.answer_into(&mut response, &query, false, client);
@@ -140,25 +180,68 @@ impl Engine {
         }
     }
 
-    /// A signed query: the server holds no keys yet (keys and ACLs come
-    /// with transfers and UPDATE), so the key is unknown: NOTAUTH with an
-    /// unsigned TSIG of error BADKEY (RFC 8945 §5.2.2). Rare, and off the
-    /// answer path: it may allocate.
-    fn reject_tsig(
+    /// The largest response to `query` (with room for the question).
+    fn size_limit(&self, query: &query::Query<'_>, client: Client, available: usize) -> usize {
+        let limit = if client.tcp {
+            available.min(65535)
+        } else {
+            let offered = query.edns.map_or(512, |e| e.udp_size);
+            usize::from(offered.min(self.options.udp_size.max(512))).min(available)
+        };
+        limit.max(query.head.len() + TSIG_ROOM)
+    }
+
+    /// A TSIG-signed request (RFC 8945 §5.2): verified against the
+    /// configured keys and answered signed, or NOTAUTH with the TSIG error.
+    /// Rare, and off the answer path: it may allocate.
+    fn respond_signed(
         &self,
         msg: &[u8],
         query: &query::Query<'_>,
+        client: Client,
         now: u32,
         out: &mut [u8],
     ) -> Outcome {
-        let Ok(check) = crate::tsig::check_request(msg, &[], now.into()) else {
+        let policy = self.policy.load();
+        let Ok(check) = crate::tsig::check_request(msg, &policy.keys, now.into()) else {
             return error_response(msg, query.head.len(), rcode::FORMERR, out);
         };
+        let RequestCheck::Verified { key, tsig } = check else {
+            return self.reject_tsig(query, &check, &policy, now, out);
+        };
+        let signed = Signed {
+            key,
+            signer: ResponseSigner::new(&policy.keys[key], &tsig),
+        };
+        // The request without its TSIG record, answered as any other.
+        let mut unsigned = msg[..tsig.offset].to_vec();
+        let arcount = u16::from_be_bytes([unsigned[10], unsigned[11]]).saturating_sub(1);
+        unsigned[10..12].copy_from_slice(&arcount.to_be_bytes());
+        let Ok(inner) = query::parse(&unsigned, &[opcode::QUERY, opcode::NOTIFY]) else {
+            return error_response(msg, query.head.len(), rcode::FORMERR, out);
+        };
+        if inner.opcode == opcode::NOTIFY || matches!(inner.qtype.0, 251 | 252) {
+            return self.control(&unsigned, &inner, client, Some(signed), now, out);
+        }
+        let outcome = self.respond_within(&unsigned, client, now, out, TSIG_ROOM);
+        sign_into(out, outcome, Some(signed.signer), now)
+    }
+
+    /// NOTAUTH with an unsigned TSIG naming the error (BADKEY, BADSIG), or
+    /// a signed one (BADTIME, BADTRUNC), as RFC 8945 §5.2 says.
+    fn reject_tsig(
+        &self,
+        query: &query::Query<'_>,
+        check: &RequestCheck,
+        policy: &Policy,
+        now: u32,
+        out: &mut [u8],
+    ) -> Outcome {
         let mut response = query.head.to_vec();
         response[2] = 0x80 | (response[2] & 0x79); // QR, keep opcode and RD
         response[3] = rcode::NOTAUTH as u8;
         response[4..12].copy_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]);
-        crate::tsig::error_response(&mut response, &[], &check, now.into());
+        crate::tsig::error_response(&mut response, &policy.keys, check, now.into());
         if response.len() > out.len() {
             return Outcome::default();
         }
@@ -169,6 +252,174 @@ impl Engine {
             truncated: false,
             cookie_valid: false,
         }
+    }
+
+    /// NOTIFY (RFC 1996) and transfer requests that come over UDP: NOTIFY
+    /// for a secondary zone from an allowed sender starts a refresh; IXFR
+    /// is answered when it fits one datagram, else with the SOA alone
+    /// (RFC 1995 §2); AXFR needs TCP (RFC 5936 §4.2).
+    fn control(
+        &self,
+        msg: &[u8],
+        query: &query::Query<'_>,
+        client: Client,
+        mut signed: Option<Signed>,
+        now: u32,
+        out: &mut [u8],
+    ) -> Outcome {
+        let key = signed.as_ref().map(|s| s.key);
+        let head = query.head;
+        let reply = |code: u16, aa: bool, signed: Option<Signed>, out: &mut [u8]| {
+            let mut response = Response::new(out, head, 512);
+            let len = response.finish(if aa { FLAG_AA } else { 0 }, code as u8);
+            let outcome = Outcome {
+                len,
+                rcode: code,
+                ..Outcome::default()
+            };
+            sign_into(out, outcome, signed.map(|s| s.signer), now)
+        };
+        let catalog = self.catalog.load();
+        let policy = self.policy.load();
+        let mut lower = [0u8; 255];
+        let n = super::answer::lowercase_name(query.qname, &mut lower);
+        let zone = catalog.get_wire(&lower[..n]).zip(policy.zone(&lower[..n]));
+        if query.opcode == opcode::NOTIFY {
+            let Some((_, zone)) = zone else {
+                return reply(rcode::NOTAUTH, false, signed, out);
+            };
+            let Some(refresh) = &zone.refresh else {
+                // Not a secondary here: nothing to refresh.
+                return reply(rcode::NOTAUTH, false, signed, out);
+            };
+            if query.qtype != crate::zone::RType::SOA
+                || !transfer::admitted(&zone.allow_notify, client.addr, key)
+            {
+                return reply(rcode::REFUSED, false, signed, out);
+            }
+            refresh.notify_one();
+            return reply(rcode::NOERROR, true, signed, out);
+        }
+        let Some((handle, zone)) = zone else {
+            return reply(rcode::NOTAUTH, false, signed, out);
+        };
+        if !transfer::admitted(&zone.allow_transfer, client.addr, key) {
+            return reply(rcode::REFUSED, false, signed, out);
+        }
+        if handle.is_expired() {
+            return reply(rcode::SERVFAIL, false, signed, out);
+        }
+        if query.qtype.0 == 252 && !client.tcp {
+            return reply(rcode::REFUSED, false, signed, out);
+        }
+        let Some(client_serial) = transfer::ixfr_client_serial(msg) else {
+            return reply(rcode::FORMERR, false, signed, out);
+        };
+        let version = handle.load_full();
+        let limit = self.size_limit(query, client, out.len());
+        let signer = signed.take().map(|s| s.signer);
+        let mut outgoing = Outgoing::ixfr(
+            version.clone(),
+            &zone.journal,
+            client_serial,
+            head,
+            signer.clone(),
+        );
+        let message = match outgoing.next_message(limit, now.into()) {
+            Some(Ok(m)) if outgoing.is_done() => m,
+            _ => match Outgoing::soa_only(version, head, signer).next_message(limit, now.into()) {
+                Some(Ok(m)) => m,
+                _ => return Outcome::default(),
+            },
+        };
+        if message.len() > out.len() {
+            return Outcome::default();
+        }
+        out[..message.len()].copy_from_slice(&message);
+        Outcome {
+            len: message.len(),
+            ..Outcome::default()
+        }
+    }
+
+    /// Starts an AXFR or IXFR over TCP: checks the TSIG, the zone and the
+    /// access rules, and hands back the messages to send.
+    pub fn start_transfer(
+        &self,
+        msg: &[u8],
+        client: Client,
+        now: u32,
+        out: &mut [u8],
+    ) -> TransferStart {
+        let Ok(query) = query::parse(msg, &[opcode::QUERY]) else {
+            return TransferStart::NotATransfer;
+        };
+        if !matches!(query.qtype.0, 251 | 252) {
+            return TransferStart::NotATransfer;
+        }
+        let policy = self.policy.load();
+        let mut signed = None;
+        if query.has_tsig {
+            let Ok(check) = crate::tsig::check_request(msg, &policy.keys, now.into()) else {
+                return TransferStart::Answered(error_response(
+                    msg,
+                    query.head.len(),
+                    rcode::FORMERR,
+                    out,
+                ));
+            };
+            match check {
+                RequestCheck::Verified { key, tsig } => {
+                    signed = Some(Signed {
+                        key,
+                        signer: ResponseSigner::new(&policy.keys[key], &tsig),
+                    })
+                }
+                RequestCheck::Unsigned => {}
+                rejected => {
+                    return TransferStart::Answered(
+                        self.reject_tsig(&query, &rejected, &policy, now, out),
+                    );
+                }
+            }
+        }
+        let key = signed.as_ref().map(|s| s.key);
+        let head = query.head;
+        let refuse = |code: u16, signed: Option<Signed>, out: &mut [u8]| {
+            let mut response = Response::new(out, head, 512);
+            let len = response.finish(0, code as u8);
+            let outcome = Outcome {
+                len,
+                rcode: code,
+                ..Outcome::default()
+            };
+            TransferStart::Answered(sign_into(out, outcome, signed.map(|s| s.signer), now))
+        };
+        let catalog = self.catalog.load();
+        let mut lower = [0u8; 255];
+        let n = super::answer::lowercase_name(query.qname, &mut lower);
+        let Some((handle, zone)) = catalog.get_wire(&lower[..n]).zip(policy.zone(&lower[..n]))
+        else {
+            return refuse(rcode::NOTAUTH, signed, out);
+        };
+        if !transfer::admitted(&zone.allow_transfer, client.addr, key) {
+            tracing::info!("transfer of {} to {} refused", handle.origin, client.addr);
+            return refuse(rcode::REFUSED, signed, out);
+        }
+        if handle.is_expired() {
+            return refuse(rcode::SERVFAIL, signed, out);
+        }
+        let version = handle.load_full();
+        let signer = signed.map(|s| s.signer);
+        let outgoing = if query.qtype.0 == 252 {
+            Outgoing::axfr(version, head, signer)
+        } else {
+            let Some(client_serial) = transfer::ixfr_client_serial(msg) else {
+                return refuse(rcode::FORMERR, None, out);
+            };
+            Outgoing::ixfr(version, &zone.journal, client_serial, head, signer)
+        };
+        TransferStart::Stream(Box::new(outgoing))
     }
 
     /// Answers into `response`: the RCODE and the header flags. A
@@ -336,6 +587,31 @@ fn cookie_hash(secret: &[u8; 16], client: &[u8; 8], head: &[u8], addr: IpAddr) -
         IpAddr::V6(a) => h.write(&a.octets()),
     }
     h.finish().to_le_bytes()
+}
+
+/// Signs the answer in `out` (when the request was signed), in place.
+fn sign_into(
+    out: &mut [u8],
+    outcome: Outcome,
+    signer: Option<ResponseSigner>,
+    now: u32,
+) -> Outcome {
+    let Some(mut signer) = signer else {
+        return outcome;
+    };
+    if outcome.len == 0 {
+        return outcome;
+    }
+    let mut msg = out[..outcome.len].to_vec();
+    signer.sign(&mut msg, now.into());
+    if msg.len() > out.len() {
+        return Outcome::default();
+    }
+    out[..msg.len()].copy_from_slice(&msg);
+    Outcome {
+        len: msg.len(),
+        ..outcome
+    }
 }
 
 /// FORMERR or NOTIMP, echoing the question when it could be read.

@@ -16,6 +16,8 @@ pub mod key;
 pub mod query;
 pub mod response;
 pub mod rrl;
+pub mod secondary;
 pub mod store;
 pub mod tcp;
+pub mod transfer;
 pub mod udp;

@@ -33,7 +33,7 @@ type Index = imbl::GenericHashMap<Key, Arc<Node>, FnvBuild, DefaultSharedPtr>;
 
 use super::key::{Key, KeyBuf, KeyRef, canonical_key, compare_keys, strip_labels};
 use crate::zone::encoding::base32hex_decode;
-use crate::zone::{Name, Pos, RRset, RType, Zone};
+use crate::zone::{Name, Pos, RRset, RType, Record, Zone};
 
 /// Records of one type at a node, rdata in wire form, each preceded by its
 /// length (two octets): one allocation for the whole set.
@@ -57,6 +57,13 @@ impl Packed {
     }
     pub fn len(&self) -> usize {
         self.iter().count()
+    }
+    /// The record at byte `offset`, and the offset of the next one.
+    pub fn at(&self, offset: usize) -> Option<(&[u8], usize)> {
+        let rest = self.0.get(offset..)?;
+        let len = u16::from_be_bytes([*rest.first()?, *rest.get(1)?]) as usize;
+        let item = rest.get(2..2 + len)?;
+        Some((item, offset + 2 + len))
     }
 }
 
@@ -102,7 +109,7 @@ pub mod flag {
 }
 
 /// A name of the zone: its RRsets (none for an empty non-terminal).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     /// The owner as loaded (its case is kept for answers).
     pub name: Name,
@@ -163,6 +170,29 @@ impl Node {
     /// Whether the node holds no data (an empty non-terminal).
     pub fn is_empty(&self) -> bool {
         self.sets.iter().all(|s| s.records.is_empty())
+    }
+
+    /// Every record of the node, each RRset followed by its signatures
+    /// (what a zone transfer sends).
+    pub fn records(&self, class: u16) -> impl Iterator<Item = Record> + '_ {
+        self.sets.iter().flat_map(move |set| {
+            let data = set
+                .records
+                .iter()
+                .map(move |rdata| (set.rtype, set.ttl, rdata));
+            let sigs = set
+                .sigs
+                .iter()
+                .map(move |rdata| (RType::RRSIG, set.sig_ttl, rdata));
+            data.chain(sigs).map(move |(rtype, ttl, rdata)| Record {
+                owner: self.name.clone(),
+                rtype,
+                class,
+                ttl,
+                rdata: rdata.into(),
+                pos: Pos::default(),
+            })
+        })
     }
 
     pub fn served_sets(&self) -> impl Iterator<Item = &StoredSet> {
@@ -453,6 +483,105 @@ impl ZoneVersion {
         true
     }
 
+    /// The apex SOA record.
+    pub fn soa(&self) -> Record {
+        let set = self.apex.get(RType::SOA).expect("a version has an SOA");
+        Record {
+            owner: self.apex.name.clone(),
+            rtype: RType::SOA,
+            class: self.class,
+            ttl: set.ttl,
+            rdata: set.records.iter().next().unwrap_or_default().into(),
+            pos: Pos::default(),
+        }
+    }
+
+    /// Up to `max` nodes after `cursor` in transfer order (the names of
+    /// the zone in canonical order, then the NSEC3 chain), appended to
+    /// `out`; the cursor moves past them. One range walk per call, so a
+    /// transfer streams a version in chunks without copying it.
+    pub fn next_nodes(&self, cursor: &mut NodeCursor, max: usize, out: &mut Vec<Arc<Node>>) {
+        let start = out.len();
+        while out.len() - start < max && !cursor.done {
+            let map = if cursor.in_chain {
+                &self.nsec3
+            } else {
+                &self.nodes
+            };
+            let lower = match &cursor.after {
+                Some(k) => std::ops::Bound::Excluded(KeyRef(k)),
+                None => std::ops::Bound::Unbounded,
+            };
+            let before = out.len();
+            for (key, node) in map
+                .range::<_, KeyRef<'_>>((lower.as_ref(), std::ops::Bound::Unbounded))
+                .take(max - (out.len() - start))
+            {
+                out.push(node.clone());
+                cursor.after = Some(key.clone());
+            }
+            if out.len() - start < max || out.len() == before {
+                // This map is exhausted: on to the chain, or the end.
+                if cursor.in_chain {
+                    cursor.done = true;
+                } else {
+                    cursor.in_chain = true;
+                    cursor.after = None;
+                }
+            }
+        }
+    }
+
+    /// The records that differ between this version and `newer`: those
+    /// only here (deleted) and those only there (added), the apex SOA left
+    /// out of both (it opens each side of an IXFR difference sequence).
+    /// Nodes the two versions share are skipped without a look inside, so
+    /// versions made by [`ZoneEditor`] compare in time proportional to
+    /// their difference; two loads of a file compare node by node.
+    pub fn diff(&self, newer: &ZoneVersion) -> (Vec<Record>, Vec<Record>) {
+        let (mut deleted, mut added) = (Vec::new(), Vec::new());
+        for (old, new) in [(&self.nodes, &newer.nodes), (&self.nsec3, &newer.nsec3)] {
+            for item in old.diff(new) {
+                match item {
+                    imbl::ordmap::DiffItem::Add(_, n) => {
+                        added.extend(n.records(self.class).filter(|r| !is_soa(r, n)))
+                    }
+                    imbl::ordmap::DiffItem::Remove(_, n) => {
+                        deleted.extend(n.records(self.class).filter(|r| !is_soa(r, n)))
+                    }
+                    imbl::ordmap::DiffItem::Update {
+                        old: (_, a),
+                        new: (_, b),
+                    } => {
+                        if Arc::ptr_eq(a, b) {
+                            continue;
+                        }
+                        let before: Vec<Record> =
+                            a.records(self.class).filter(|r| !is_soa(r, a)).collect();
+                        let after: Vec<Record> =
+                            b.records(self.class).filter(|r| !is_soa(r, b)).collect();
+                        let same = |x: &Record, y: &Record| {
+                            x.rtype == y.rtype && x.ttl == y.ttl && x.rdata == y.rdata
+                        };
+                        deleted.extend(
+                            before
+                                .iter()
+                                .filter(|x| !after.iter().any(|y| same(x, y)))
+                                .cloned(),
+                        );
+                        added.extend(
+                            after
+                                .iter()
+                                .filter(|y| !before.iter().any(|x| same(x, y)))
+                                .cloned(),
+                        );
+                    }
+                }
+            }
+        }
+        (deleted, added)
+    }
+
     /// Starts the next version; the current one is left as it is.
     pub fn edit(&self) -> ZoneEditor {
         ZoneEditor {
@@ -460,6 +589,24 @@ impl ZoneVersion {
             origin_labels: self.origin.label_count(),
         }
     }
+}
+
+/// Where an outgoing transfer stands (see [`ZoneVersion::next_nodes`]).
+#[derive(Debug, Clone, Default)]
+pub struct NodeCursor {
+    in_chain: bool,
+    after: Option<Key>,
+    done: bool,
+}
+
+impl NodeCursor {
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+}
+
+fn is_soa(r: &Record, node: &Node) -> bool {
+    r.rtype == RType::SOA && node.has(flag::APEX)
 }
 
 fn apex_is_signed(apex: &Node) -> bool {

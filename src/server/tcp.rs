@@ -16,7 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use super::engine::{Client, Engine};
+use super::engine::{Client, Engine, TransferStart};
+use super::transfer::Outgoing;
 use super::udp::unix_now;
 
 #[derive(Debug, Clone, Copy)]
@@ -148,7 +149,17 @@ async fn connection(
             },
             _ = shutdown.changed() => return Ok(()),
         };
-        let outcome = engine.respond(&query[..len], client, unix_now(), &mut out[2..]);
+        let now = unix_now();
+        let outcome = match engine.start_transfer(&query[..len], client, now, &mut out[2..]) {
+            TransferStart::NotATransfer => {
+                engine.respond(&query[..len], client, now, &mut out[2..])
+            }
+            TransferStart::Answered(outcome) => outcome,
+            TransferStart::Stream(mut outgoing) => {
+                send_transfer(&mut stream, &mut outgoing, peer, &limits).await?;
+                continue;
+            }
+        };
         if outcome.len == 0 {
             // Not a query (RFC 7766 §7: nothing to answer): close.
             return Ok(());
@@ -161,4 +172,34 @@ async fn connection(
         .await
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "write timed out"))??;
     }
+}
+
+/// Sends every message of a transfer. Each write must finish within the
+/// idle timeout: a secondary that stops reading loses the connection.
+async fn send_transfer(
+    stream: &mut TcpStream,
+    outgoing: &mut Outgoing,
+    peer: SocketAddr,
+    limits: &TcpLimits,
+) -> std::io::Result<()> {
+    let started = std::time::Instant::now();
+    let mut framed = Vec::with_capacity(65537);
+    while let Some(message) = outgoing.next_message(65535, u64::from(unix_now())) {
+        let message = message.map_err(std::io::Error::other)?;
+        framed.clear();
+        framed.extend_from_slice(&(message.len() as u16).to_be_bytes());
+        framed.extend_from_slice(&message);
+        tokio::time::timeout(limits.idle_timeout, stream.write_all(&framed))
+            .await
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "write timed out"))??;
+    }
+    tracing::info!(
+        "{} of {} serial {} to {peer}: {} records in {:.3} s",
+        outgoing.kind,
+        outgoing.zone(),
+        outgoing.serial(),
+        outgoing.records,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -17,6 +17,7 @@ mod roundtrip;
 mod serve_cases;
 mod serve_daemon;
 mod serve_diff;
+mod serve_transfer;
 mod serve_util;
 mod serve_validation;
 mod xfr_interop;

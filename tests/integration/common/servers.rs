@@ -261,6 +261,16 @@ pub fn nsd(zones: &[ZoneSpec]) -> Option<Server> {
 
 /// NSD listening on each of `addresses` (loopback) at `port`.
 pub fn nsd_on(addresses: &[&str], port: u16, zones: &[ZoneSpec]) -> Option<Server> {
+    nsd_notifying(addresses, port, zones, &[])
+}
+
+/// NSD as a primary that sends NOTIFY to `notify` (with each zone's key).
+pub fn nsd_notifying(
+    addresses: &[&str],
+    port: u16,
+    zones: &[ZoneSpec],
+    notify: &[SocketAddr],
+) -> Option<Server> {
     let binary = super::peer("nsd")?;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display();
@@ -285,6 +295,14 @@ pub fn nsd_on(addresses: &[&str], port: u16, zones: &[ZoneSpec]) -> Option<Serve
             z.name,
             z.key.map_or("NOKEY", |k| k.name.as_str())
         );
+        for target in notify {
+            conf += &format!(
+                "  notify: {}@{} {}\n",
+                target.ip(),
+                target.port(),
+                z.key.map_or("NOKEY", |k| k.name.as_str())
+            );
+        }
     }
     let config = dir.path().join("nsd.conf");
     std::fs::write(&config, conf).unwrap();
@@ -379,6 +397,15 @@ fn knot_key(k: &TestKey) -> String {
 /// Knot as a primary of `zones` (IXFR from zone-file differences) and a
 /// secondary of `secondaries` (accepting NOTIFY from 127.0.0.1).
 pub fn knotd(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server> {
+    knotd_notifying(zones, secondaries, &[])
+}
+
+/// Knot as [`knotd`], its primary zones sending NOTIFY to `notify`.
+pub fn knotd_notifying(
+    zones: &[ZoneSpec],
+    secondaries: &[SecondarySpec],
+    notify: &[SocketAddr],
+) -> Option<Server> {
     let binary = super::peer("knotd")?;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -400,6 +427,18 @@ pub fn knotd(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server
         }
     }
     conf += "remote:\n  - id: dummy\n    address: 127.0.0.1@1\n";
+    for (i, target) in notify.iter().enumerate() {
+        for (j, z) in zones.iter().enumerate() {
+            conf += &format!(
+                "  - id: notify{i}-z{j}\n    address: {}@{}\n",
+                target.ip(),
+                target.port()
+            );
+            if let Some(k) = z.key {
+                conf += &format!("    key: {}\n", k.name);
+            }
+        }
+    }
     for (i, s) in secondaries.iter().enumerate() {
         conf += &format!(
             "  - id: primary{i}\n    address: {}@{}\n",
@@ -424,7 +463,7 @@ pub fn knotd(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server
         "template:\n  - id: default\n    storage: \"{d}\"\n    zonefile-sync: -1\n    zonefile-load: difference\n    journal-content: changes\n    semantic-checks: off\n"
     );
     conf += "zone:\n";
-    for z in zones {
+    for (j, z) in zones.iter().enumerate() {
         std::fs::write(dir.path().join(format!("{}.zone", z.name)), z.text).unwrap();
         conf += &format!(
             "  - domain: {}\n    file: \"{}.zone\"\n    acl: {}\n",
@@ -432,6 +471,12 @@ pub fn knotd(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server
             z.name,
             acl(z.key)
         );
+        if !notify.is_empty() {
+            let ids: Vec<String> = (0..notify.len())
+                .map(|i| format!("notify{i}-z{j}"))
+                .collect();
+            conf += &format!("    notify: [{}]\n", ids.join(", "));
+        }
     }
     for (i, s) in secondaries.iter().enumerate() {
         conf += &format!(
@@ -477,6 +522,15 @@ fn bind_key(k: &TestKey) -> String {
 /// BIND as a primary of `zones` (ixfr-from-differences) and a secondary
 /// of `secondaries`.
 pub fn named(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server> {
+    named_notifying(zones, secondaries, &[])
+}
+
+/// BIND as [`named`], its primary zones sending NOTIFY to `notify` only.
+pub fn named_notifying(
+    zones: &[ZoneSpec],
+    secondaries: &[SecondarySpec],
+    notify: &[SocketAddr],
+) -> Option<Server> {
     let binary = super::peer("named")?;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -492,8 +546,22 @@ pub fn named(zones: &[ZoneSpec], secondaries: &[SecondarySpec]) -> Option<Server
         let transfer = z
             .key
             .map_or("any;".to_string(), |k| format!("key \"{}\";", k.name));
+        let also: String = notify
+            .iter()
+            .map(|t| {
+                let key = z
+                    .key
+                    .map_or(String::new(), |k| format!(" key \"{}\"", k.name));
+                format!("{} port {}{key}; ", t.ip(), t.port())
+            })
+            .collect();
+        let notify_clause = if notify.is_empty() {
+            String::new()
+        } else {
+            format!(" notify explicit; also-notify {{ {also}}};")
+        };
         conf += &format!(
-            "zone \"{}\" {{ type primary; file \"{}.zone\"; allow-transfer {{ {transfer} }}; }};\n",
+            "zone \"{}\" {{ type primary; file \"{}.zone\"; allow-transfer {{ {transfer} }};{notify_clause} }};\n",
             z.name, z.name
         );
     }
