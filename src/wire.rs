@@ -38,6 +38,8 @@ pub mod rcode {
     pub const NOTIMP: u16 = 4;
     pub const REFUSED: u16 = 5;
     pub const YXDOMAIN: u16 = 6;
+    pub const YXRRSET: u16 = 7;
+    pub const NXRRSET: u16 = 8;
     pub const NOTAUTH: u16 = 9;
     pub const NOTZONE: u16 = 10;
 }

@@ -116,6 +116,81 @@ pub struct ZoneConfig {
     /// Largest journal of changes kept for IXFR, in bytes.
     #[serde(default = "default_journal_size")]
     pub journal_size: u64,
+    /// Who may send dynamic updates (RFC 2136), and for which names and
+    /// types; nobody unless listed.
+    #[serde(default)]
+    pub allow_update: Vec<UpdateAccess>,
+    /// How an update moves the SOA serial on: increment, unixtime or
+    /// dateserial.
+    #[serde(default)]
+    pub serial_policy: super::update::SerialPolicy,
+}
+
+/// An `allow-update` rule: the client (address and/or key, as
+/// `allow-transfer`), and optionally the names (`www`, or `*.dyn` for any
+/// name below `dyn`; relative to the zone unless ending in a dot) and
+/// the types it may change.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UpdateAccess {
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub names: Vec<String>,
+    #[serde(default)]
+    pub types: Vec<String>,
+}
+
+impl UpdateAccess {
+    pub fn access(&self) -> Access {
+        Access {
+            address: self.address.clone(),
+            key: self.key.clone(),
+        }
+    }
+
+    pub fn name_rules(
+        &self,
+        origin: &crate::zone::Name,
+    ) -> Result<Vec<super::update::NameRule>, String> {
+        use super::update::NameRule;
+        self.names
+            .iter()
+            .map(|n| {
+                let (below, text) = match n.strip_prefix("*.") {
+                    Some(rest) => (true, rest),
+                    None => (false, n.as_str()),
+                };
+                let text = if text == "@" {
+                    origin.to_string()
+                } else {
+                    text.to_string()
+                };
+                let name = crate::zone::Name::parse(text.as_bytes(), Some(origin))
+                    .map_err(|e| format!("{n:?}: {e}"))?;
+                if !name.is_subdomain_of(origin) {
+                    return Err(format!("{n:?} is outside the zone"));
+                }
+                Ok(if below {
+                    NameRule::Below(name)
+                } else {
+                    NameRule::Exact(name)
+                })
+            })
+            .collect()
+    }
+
+    pub fn type_list(&self) -> Result<Vec<crate::zone::RType>, String> {
+        self.types
+            .iter()
+            .map(|t| {
+                crate::zone::RType::from_text(t.as_bytes())
+                    .ok_or_else(|| format!("{t:?} is not a record type"))
+            })
+            .collect()
+    }
 }
 
 impl ZoneConfig {
@@ -130,6 +205,8 @@ impl ZoneConfig {
             allow_notify: Vec::new(),
             notify: Vec::new(),
             journal_size: default_journal_size(),
+            allow_update: Vec::new(),
+            serial_policy: Default::default(),
         }
     }
 
@@ -407,6 +484,16 @@ impl Config {
                     rule.prefix().map_err(|e| format!("{at}.address: {e}"))?;
                     known_key(&rule.key, at)?;
                 }
+            }
+            for (j, rule) in zone.allow_update.iter().enumerate() {
+                let at = format!("zones[{i}].allow-update[{j}]");
+                rule.access()
+                    .prefix()
+                    .map_err(|e| format!("{at}.address: {e}"))?;
+                known_key(&rule.key, at.clone())?;
+                rule.name_rules(&name)
+                    .map_err(|e| format!("{at}.names: {e}"))?;
+                rule.type_list().map_err(|e| format!("{at}.types: {e}"))?;
             }
             if zone.journal_size < 4096 {
                 return Err(format!("zones[{i}].journal-size: at least 4096 bytes"));

@@ -22,6 +22,7 @@ use super::store::ZoneVersion;
 use super::tcp::{Connections, TcpLimits};
 use super::transfer::{self, Journal, NotifyTarget, Policy, Rule, ZonePolicy};
 use super::udp::{self, UdpStats};
+use super::update::{UpdateRule, Updater};
 use crate::tsig::Key;
 use crate::zone::check::CheckOptions;
 use crate::zone::reader::ReadOptions;
@@ -173,6 +174,10 @@ struct State {
     /// Secondary zones: the refresh task of each, the configuration it
     /// runs with, and what wakes it (NOTIFY).
     secondaries: HashMap<Name, SecondaryTask>,
+    /// One update at a time per zone, across reloads.
+    update_locks: HashMap<Name, Arc<std::sync::Mutex<()>>>,
+    /// Where updates report a changed zone (NOTIFY, saving the file).
+    changed: Option<tokio::sync::mpsc::UnboundedSender<Name>>,
 }
 
 struct SecondaryTask {
@@ -222,15 +227,17 @@ fn primaries(keys: &[Key], zone: &ZoneConfig) -> Vec<Primary> {
 
 /// The access rules of every zone: transfers as configured; NOTIFY from
 /// the zone's primaries (with their keys) and whoever `allow-notify` adds.
-fn build_policy(state: &State) -> Policy {
+fn build_policy(state: &mut State) -> Policy {
     let mut policy = Policy {
         keys: state.keys.clone(),
         zones: HashMap::new(),
     };
-    for zone in &state.config.zones {
+    let zones = state.config.zones.clone();
+    for zone in &zones {
         let Ok(name) = Name::parse(zone.name.as_bytes(), Some(&Name::root())) else {
             continue;
         };
+        state.update_locks.entry(name.clone()).or_default();
         let mut allow_notify = rules(&state.keys, &zone.allow_notify);
         for remote in &zone.primaries {
             if let Ok(addr) = remote.socket_addr() {
@@ -250,23 +257,54 @@ fn build_policy(state: &State) -> Policy {
                 allow_notify,
                 journal: state.journals.get(&name).cloned().unwrap_or_default(),
                 refresh: state.secondaries.get(&name).map(|s| s.wake.clone()),
+                updater: (!zone.is_secondary()).then(|| updater(state, zone, &name)),
             },
         );
     }
     policy
 }
 
+fn updater(state: &State, zone: &ZoneConfig, name: &Name) -> Arc<Updater> {
+    let rules = zone
+        .allow_update
+        .iter()
+        .map(|u| UpdateRule {
+            prefix: u.access().prefix().ok().flatten(),
+            key: key_index(&state.keys, &u.key),
+            // Checked when the configuration was read.
+            names: u.name_rules(name).unwrap_or_default(),
+            types: u.type_list().unwrap_or_default(),
+        })
+        .collect();
+    Arc::new(Updater {
+        rules,
+        serial_policy: zone.serial_policy,
+        journal_file: crate::xfr::journal_path(&zone.file),
+        journal_limit: zone.journal_size,
+        lock: state.update_locks.get(name).cloned().unwrap_or_default(),
+        changed: state.changed.clone(),
+    })
+}
+
 /// The journal of a zone just loaded: its file's changes if they lead to
 /// the loaded serial.
-fn open_journal(zone: &ZoneConfig, version: &ZoneVersion) -> Arc<Journal> {
+/// The journal of a zone just loaded, and the version to serve: the
+/// loaded one, or for a primary zone whose journal goes further (updates
+/// not yet saved to the file), that one with the journal replayed.
+fn open_journal(zone: &ZoneConfig, version: ZoneVersion) -> (Arc<Journal>, ZoneVersion) {
     let journal = Journal::default();
-    let (changes, note) =
-        transfer::read_journal(&crate::xfr::journal_path(&zone.file), version.serial);
+    let path = crate::xfr::journal_path(&zone.file);
+    let (changes, replayed, note) = if zone.is_secondary() {
+        let (changes, note) = transfer::read_journal(&path, version.serial);
+        (changes, None, note)
+    } else {
+        transfer::replay_journal(&path, &version)
+    };
     if let Some(note) = note {
         tracing::warn!("zone {}: {note}", version.origin);
     }
     journal.set(changes);
-    Arc::new(journal)
+    (Arc::new(journal), replayed.unwrap_or(version))
 }
 
 fn engine_options(config: &Config) -> EngineOptions {
@@ -326,16 +364,18 @@ pub fn run(
         handles: HashMap::new(),
         journals: HashMap::new(),
         secondaries: HashMap::new(),
+        update_locks: HashMap::new(),
+        changed: None,
     };
-    for (name, l) in loaded {
+    for (name, mut l) in loaded {
         if let Some(zone) = config
             .zones
             .iter()
             .find(|z| Name::parse(z.name.as_bytes(), Some(&Name::root())).is_ok_and(|n| n == name))
         {
-            state
-                .journals
-                .insert(name.clone(), open_journal(zone, &l.version));
+            let (journal, version) = open_journal(zone, l.version);
+            l.version = version;
+            state.journals.insert(name.clone(), journal);
         }
         tracing::info!(
             "zone {name} loaded: serial {}, {} names{}",
@@ -353,7 +393,7 @@ pub fn run(
         state.files.insert(name, l.files);
     }
     let engine = Arc::new(Engine::new(catalog, engine_options(&config)));
-    engine.set_policy(build_policy(&state));
+    engine.set_policy(build_policy(&mut state));
     let state = Arc::new(std::sync::Mutex::new(state));
     let limiter = RateLimiter::new(&config.rrl).map(Arc::new);
     let workers = if config.workers == 0 {
@@ -454,7 +494,10 @@ pub fn run(
             )));
         }
         {
+            let (changed_tx, changed_rx) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(follow_updates(changed_rx, state.clone()));
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+            st.changed = Some(changed_tx);
             start_secondaries(&mut st, &state, &engine);
         }
         on_ready(&bound);
@@ -583,10 +626,9 @@ fn reload(state: &mut State, engine: &Engine, runtime: &tokio::runtime::Handle) 
                         }
                     }
                     None => {
-                        state
-                            .journals
-                            .insert(name.clone(), open_journal(zone, &l.version));
-                        let handle = Arc::new(ZoneHandle::new(l.version));
+                        let (journal, version) = open_journal(zone, l.version);
+                        state.journals.insert(name.clone(), journal);
+                        let handle = Arc::new(ZoneHandle::new(version));
                         catalog.insert(handle.clone());
                         state.handles.insert(name.clone(), handle);
                         transfer::notify_secondaries(
@@ -812,9 +854,93 @@ fn install_secondary(
             catalog.insert(handle.clone());
             engine.set_catalog(catalog);
             st.handles.insert(name.clone(), handle);
-            engine.set_policy(build_policy(&st));
+            engine.set_policy(build_policy(&mut st));
         }
     }
     st.files.insert(name.clone(), loaded.files);
     transfer::notify_secondaries(runtime, name, &soa, &notify_targets(&st.keys, zone));
+}
+
+/// After each update: NOTIFY the zone's secondaries at once, and save the
+/// zone file once updates have paused for a second (the journal already
+/// holds them, so a crash in between loses nothing).
+async fn follow_updates(
+    mut changed: tokio::sync::mpsc::UnboundedReceiver<Name>,
+    state: Arc<std::sync::Mutex<State>>,
+) {
+    while let Some(first) = changed.recv().await {
+        let mut pending = vec![first];
+        notify_after_update(&state, &pending[0]);
+        while let Ok(Some(name)) =
+            tokio::time::timeout(std::time::Duration::from_secs(1), changed.recv()).await
+        {
+            notify_after_update(&state, &name);
+            if !pending.contains(&name) {
+                pending.push(name);
+            }
+        }
+        let state = state.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            for name in pending {
+                save_zone(&state, &name);
+            }
+        })
+        .await;
+    }
+}
+
+fn notify_after_update(state: &std::sync::Mutex<State>, name: &Name) {
+    let st = state.lock().unwrap_or_else(|e| e.into_inner());
+    let (Some(handle), Some(zone)) = (st.handles.get(name), zone_config(&st.config, name)) else {
+        return;
+    };
+    let soa = handle.load().soa();
+    transfer::notify_secondaries(
+        &tokio::runtime::Handle::current(),
+        name,
+        &soa,
+        &notify_targets(&st.keys, zone),
+    );
+}
+
+fn zone_config<'c>(config: &'c Config, name: &Name) -> Option<&'c ZoneConfig> {
+    config
+        .zones
+        .iter()
+        .find(|z| Name::parse(z.name.as_bytes(), Some(&Name::root())).is_ok_and(|n| n == *name))
+}
+
+/// Writes the served version of a zone to its file, atomically, and
+/// remembers the file's new time so that SIGHUP does not take it for an
+/// edit.
+fn save_zone(state: &std::sync::Mutex<State>, name: &Name) {
+    let (handle, file) = {
+        let st = state.lock().unwrap_or_else(|e| e.into_inner());
+        let (Some(handle), Some(zone)) = (st.handles.get(name), zone_config(&st.config, name))
+        else {
+            return;
+        };
+        (handle.clone(), zone.file.clone())
+    };
+    let version = handle.load_full();
+    let written = crate::fsutil::AtomicFile::create(&file).and_then(|mut out| {
+        crate::zone::writer::write_zone(&version.to_zone(), out.writer())?;
+        out.commit()
+    });
+    match written {
+        Ok(()) => {
+            tracing::info!(
+                "zone {name} saved to {}: serial {}",
+                file.display(),
+                version.serial
+            );
+            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+            st.files
+                .insert(name.clone(), vec![(file.clone(), modified(&file))]);
+        }
+        Err(e) => tracing::error!(
+            "zone {name}: cannot save {} ({e}); the journal keeps the updates",
+            file.display()
+        ),
+    }
 }

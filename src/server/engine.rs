@@ -18,6 +18,8 @@ use super::transfer::{self, Outgoing, Policy};
 use crate::tsig::{RequestCheck, ResponseSigner};
 use crate::wire::{opcode, rcode};
 
+const SERVED_OPCODES: &[u8] = &[opcode::QUERY, opcode::NOTIFY, opcode::UPDATE];
+
 /// Room kept for the TSIG record of a signed answer.
 const TSIG_ROOM: usize = 512;
 
@@ -131,7 +133,7 @@ impl Engine {
         out: &mut [u8],
         room: usize,
     ) -> Outcome {
-        let query = match query::parse(msg, &[opcode::QUERY, opcode::NOTIFY]) {
+        let query = match query::parse(msg, SERVED_OPCODES) {
             Ok(q) => q,
             Err(Refusal::Drop) => return Outcome::default(),
             Err(Refusal::FormErr { question }) => {
@@ -144,7 +146,7 @@ impl Engine {
         if query.has_tsig {
             return self.respond_signed(msg, &query, client, now, out);
         }
-        if query.opcode == opcode::NOTIFY || matches!(query.qtype.0, 251 | 252) {
+        if query.opcode != opcode::QUERY || matches!(query.qtype.0, 251 | 252) {
             return self.control(msg, &query, client, None, now, out);
         }
         let limit = self.size_limit(&query, client, out.len()) - room;
@@ -217,10 +219,10 @@ impl Engine {
         let mut unsigned = msg[..tsig.offset].to_vec();
         let arcount = u16::from_be_bytes([unsigned[10], unsigned[11]]).saturating_sub(1);
         unsigned[10..12].copy_from_slice(&arcount.to_be_bytes());
-        let Ok(inner) = query::parse(&unsigned, &[opcode::QUERY, opcode::NOTIFY]) else {
+        let Ok(inner) = query::parse(&unsigned, SERVED_OPCODES) else {
             return error_response(msg, query.head.len(), rcode::FORMERR, out);
         };
-        if inner.opcode == opcode::NOTIFY || matches!(inner.qtype.0, 251 | 252) {
+        if inner.opcode != opcode::QUERY || matches!(inner.qtype.0, 251 | 252) {
             return self.control(&unsigned, &inner, client, Some(signed), now, out);
         }
         let outcome = self.respond_within(&unsigned, client, now, out, TSIG_ROOM);
@@ -284,6 +286,44 @@ impl Engine {
         let mut lower = [0u8; 255];
         let n = super::answer::lowercase_name(query.qname, &mut lower);
         let zone = catalog.get_wire(&lower[..n]).zip(policy.zone(&lower[..n]));
+        if query.opcode == opcode::UPDATE {
+            let Some((handle, zone)) = zone else {
+                return reply(rcode::NOTAUTH, false, signed, out);
+            };
+            let Some(updater) = &zone.updater else {
+                // A secondary's copy is its primary's to change.
+                return reply(rcode::REFUSED, false, signed, out);
+            };
+            let code = match super::update::process(
+                msg,
+                client.addr,
+                key,
+                handle,
+                &zone.journal,
+                updater,
+                now.into(),
+            ) {
+                Ok(serial) => {
+                    tracing::info!(
+                        "update of {} from {}: serial {serial}",
+                        handle.origin,
+                        client.addr
+                    );
+                    rcode::NOERROR
+                }
+                Err(refused) => {
+                    tracing::info!(
+                        "update of {} from {} refused ({}): {}",
+                        handle.origin,
+                        client.addr,
+                        crate::wire::rcode_name(refused.rcode),
+                        refused.why
+                    );
+                    refused.rcode
+                }
+            };
+            return reply(code, false, signed, out);
+        }
         if query.opcode == opcode::NOTIFY {
             let Some((_, zone)) = zone else {
                 return reply(rcode::NOTAUTH, false, signed, out);

@@ -21,3 +21,4 @@ pub mod store;
 pub mod tcp;
 pub mod transfer;
 pub mod udp;
+pub mod update;

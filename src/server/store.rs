@@ -441,6 +441,14 @@ impl ZoneVersion {
         self.nodes.len() + self.nsec3.len()
     }
 
+    /// The RRset of `owner` (a name of the zone, not of the NSEC3 chain)
+    /// and `rtype`, with data.
+    pub fn rrset(&self, owner: &Name, rtype: RType) -> Option<&StoredSet> {
+        let mut keybuf = KeyBuf::new();
+        canonical_key(owner.as_wire(), self.origin.label_count(), &mut keybuf);
+        self.get(keybuf.as_bytes())?.get(rtype)
+    }
+
     /// The node whose canonical key (relative to the apex) is `key`.
     pub fn get(&self, key: &[u8]) -> Option<&Node> {
         self.index.get(&KeyRef(key)).map(|n| &**n)
@@ -668,6 +676,10 @@ impl ZoneEditor {
             return Err(StoreError::OutOfZone(owner.clone(), origin));
         }
         let is_apex = owner.eq_ignore_case(&origin);
+        if let Some(hash) = self.chain_hash(owner, rtype) {
+            self.put_chain(owner, hash.into(), rtype, ttl, rdatas, sigs, sig_ttl);
+            return Ok(());
+        }
         let mut keybuf = KeyBuf::new();
         canonical_key(owner.as_wire(), self.origin_labels, &mut keybuf);
         let key: Key = keybuf.as_bytes().into();
@@ -711,6 +723,194 @@ impl ZoneEditor {
             self.refresh_apex();
         }
         Ok(())
+    }
+
+    /// The version as edited so far.
+    pub fn version(&self) -> &ZoneVersion {
+        &self.next
+    }
+
+    /// The RRset of `owner` and `rtype` as edited so far (NSEC3 records
+    /// from the chain).
+    pub fn set(&self, owner: &Name, rtype: RType) -> Option<&StoredSet> {
+        let node = match self.chain_hash(owner, rtype) {
+            Some(hash) => self.next.nsec3.get(&hash[..])?,
+            None => {
+                let mut keybuf = KeyBuf::new();
+                canonical_key(owner.as_wire(), self.origin_labels, &mut keybuf);
+                self.next.nodes.get(keybuf.as_bytes())?
+            }
+        };
+        node.sets.iter().find(|s| s.rtype == rtype)
+    }
+
+    /// The node of `owner` as edited so far (not the NSEC3 chain's).
+    pub fn node(&self, owner: &Name) -> Option<&Node> {
+        let mut keybuf = KeyBuf::new();
+        canonical_key(owner.as_wire(), self.origin_labels, &mut keybuf);
+        self.next.nodes.get(keybuf.as_bytes()).map(|n| &**n)
+    }
+
+    /// The chain key when `owner` and `rtype` belong to the NSEC3 chain:
+    /// an NSEC3 record (or the signature of one already in the chain) at
+    /// a hashed name just below the apex.
+    fn chain_hash(&self, owner: &Name, rtype: RType) -> Option<Vec<u8>> {
+        if !owner
+            .parent()
+            .is_some_and(|p| p.eq_ignore_case(&self.next.origin))
+        {
+            return None;
+        }
+        let hash = nsec3_owner_hash(owner)?;
+        (rtype == RType::NSEC3 || self.next.nsec3.contains_key(&hash[..])).then_some(hash)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn put_chain(
+        &mut self,
+        owner: &Name,
+        key: Key,
+        rtype: RType,
+        ttl: u32,
+        rdatas: &[&[u8]],
+        sigs: &[&[u8]],
+        sig_ttl: u32,
+    ) {
+        let mut node = match self.next.nsec3.get(&key[..]) {
+            Some(n) => (**n).clone(),
+            None => Node::new(owner.clone(), Vec::new(), false),
+        };
+        let mut sets = std::mem::take(&mut node.sets).into_vec();
+        sets.retain(|s| s.rtype != rtype);
+        if !rdatas.is_empty() || !sigs.is_empty() {
+            sets.push(StoredSet {
+                rtype,
+                ttl,
+                records: Packed::new(rdatas.iter().copied()),
+                sig_ttl,
+                sigs: Packed::new(sigs.iter().copied()),
+            });
+            sets.sort_by_key(|s| s.rtype);
+        }
+        if sets.is_empty() {
+            self.next.nsec3.remove(&key[..]);
+        } else {
+            node.sets = sets.into_boxed_slice();
+            self.next.nsec3.insert(key, Arc::new(node));
+        }
+    }
+
+    /// Applies one IXFR difference sequence (RFC 1995 §4): its records
+    /// deleted, then added, the SOA replaced. Deleting a record the zone
+    /// does not hold is an error: the sequence was not made for this
+    /// version.
+    pub fn apply(&mut self, change: &crate::xfr::Changeset) -> Result<(), String> {
+        use std::collections::BTreeMap;
+        if change.from_serial() != self.next.serial {
+            return Err(format!(
+                "the change starts at serial {}, the zone is at {}",
+                change.from_serial(),
+                self.next.serial
+            ));
+        }
+        // (owner, type the record is or covers) -> (data, signatures).
+        type Edits<'a> = BTreeMap<(Vec<u8>, RType), (Vec<&'a Record>, Vec<&'a Record>)>;
+        let mut deleted: Edits<'_> = BTreeMap::new();
+        let mut added: Edits<'_> = BTreeMap::new();
+        for (records, into) in [(&change.deleted, &mut deleted), (&change.added, &mut added)] {
+            for r in records.iter() {
+                let (rtype, is_sig) = match r.rtype {
+                    RType::RRSIG => (
+                        RType(u16::from_be_bytes([
+                            *r.rdata.first().unwrap_or(&0),
+                            *r.rdata.get(1).unwrap_or(&0),
+                        ])),
+                        true,
+                    ),
+                    t => (t, false),
+                };
+                let entry = into
+                    .entry((r.owner.as_wire().to_ascii_lowercase(), rtype))
+                    .or_default();
+                if is_sig {
+                    entry.1.push(r);
+                } else {
+                    entry.0.push(r);
+                }
+            }
+        }
+        let mut touched: Vec<(Vec<u8>, RType)> = deleted.keys().cloned().collect();
+        touched.extend(added.keys().cloned());
+        touched.sort();
+        touched.dedup();
+        for (lower, rtype) in touched {
+            let owner = added
+                .get(&(lower.clone(), rtype))
+                .and_then(|(d, s)| d.first().or(s.first()))
+                .or_else(|| {
+                    deleted
+                        .get(&(lower.clone(), rtype))
+                        .and_then(|(d, s)| d.first().or(s.first()))
+                })
+                .map(|r| r.owner.clone())
+                .expect("every touched set has a record");
+            let current = self.set(&owner, rtype);
+            let mut data: Vec<Vec<u8>> = current
+                .map(|s| s.records.iter().map(<[u8]>::to_vec).collect())
+                .unwrap_or_default();
+            let mut sigs: Vec<Vec<u8>> = current
+                .map(|s| s.sigs.iter().map(<[u8]>::to_vec).collect())
+                .unwrap_or_default();
+            let (mut ttl, mut sig_ttl) = current.map_or((0, 0), |s| (s.ttl, s.sig_ttl));
+            if let Some((d, s)) = deleted.get(&(lower.clone(), rtype)) {
+                for (list, gone) in [(&mut data, d), (&mut sigs, s)] {
+                    for r in gone.iter() {
+                        let at =
+                            list.iter()
+                                .position(|x| x[..] == r.rdata[..])
+                                .ok_or_else(|| {
+                                    format!("{} {} is not in the zone to delete", r.owner, r.rtype)
+                                })?;
+                        list.remove(at);
+                    }
+                }
+            }
+            if let Some((d, s)) = added.get(&(lower.clone(), rtype)) {
+                for r in d.iter() {
+                    ttl = r.ttl;
+                    if !data.iter().any(|x| x[..] == r.rdata[..]) {
+                        data.push(r.rdata.to_vec());
+                    }
+                }
+                for r in s.iter() {
+                    sig_ttl = r.ttl;
+                    if !sigs.iter().any(|x| x[..] == r.rdata[..]) {
+                        sigs.push(r.rdata.to_vec());
+                    }
+                }
+            }
+            let data_refs: Vec<&[u8]> = data.iter().map(|d| &d[..]).collect();
+            let sig_refs: Vec<&[u8]> = sigs.iter().map(|d| &d[..]).collect();
+            self.put(&owner, rtype, ttl, &data_refs, &sig_refs, sig_ttl)
+                .map_err(|e| e.to_string())?;
+        }
+        // The new SOA, keeping the signatures the sequence left over it.
+        let apex = self.next.apex.name.clone();
+        let sigs: Vec<Vec<u8>> = self
+            .set(&apex, RType::SOA)
+            .map(|s| s.sigs.iter().map(<[u8]>::to_vec).collect())
+            .unwrap_or_default();
+        let sig_ttl = self.set(&apex, RType::SOA).map_or(0, |s| s.sig_ttl);
+        let sig_refs: Vec<&[u8]> = sigs.iter().map(|d| &d[..]).collect();
+        self.put(
+            &apex,
+            RType::SOA,
+            change.to.ttl,
+            &[&change.to.rdata[..]],
+            &sig_refs,
+            sig_ttl,
+        )
+        .map_err(|e| e.to_string())
     }
 
     /// Whether a name below `key` exists (its first descendant comes
@@ -831,6 +1031,38 @@ mod tests {
         // Back to the flat form, unchanged.
         let again = v.to_zone();
         assert_eq!(again.record_count(), 5);
+    }
+
+    /// What an IXFR difference sequence does to the version it starts
+    /// from: the same as loading the newer file (names, empty
+    /// non-terminals and wildcard marks alike).
+    #[test]
+    fn rfc1995_4_a_difference_applied_to_the_old_version_gives_the_new() {
+        let old = version(ZONE);
+        let new = version(
+            "$TTL 60\n@ SOA ns hm 2 2 3 4 5\n@ NS ns\nns A 192.0.2.1\nns A 192.0.2.7\nx.y.z TXT new\n*.w TXT x\n*.v TXT y\n",
+        );
+        let (deleted, added) = old.diff(&new);
+        let change = crate::xfr::Changeset {
+            from: old.soa(),
+            to: new.soa(),
+            deleted,
+            added,
+        };
+        let mut editor = old.edit();
+        editor.apply(&change).unwrap();
+        let got = editor.finish();
+        assert_eq!(got.serial, 2);
+        assert_eq!(got.diff(&new), (Vec::new(), Vec::new()));
+        assert_eq!(got.node_count(), new.node_count());
+        assert!(
+            got.get(&key("v.example."))
+                .unwrap()
+                .has(flag::WILDCARD_CHILD)
+        );
+        assert!(got.get(&key("b.c.example.")).is_none(), "the old ENT went");
+        // A sequence for another version is refused.
+        assert!(got.edit().apply(&change).is_err());
     }
 
     /// A writer builds the next version beside the current one: readers of

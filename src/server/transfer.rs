@@ -106,6 +106,58 @@ pub fn read_journal(path: &Path, serial: u32) -> (Vec<Changeset>, Option<String>
     }
 }
 
+/// The journal of a zone file just loaded. When the journal goes past
+/// the file's serial (updates journaled, the file not yet saved, then a
+/// crash), the changes past it are replayed onto `version`: the result is
+/// returned with the journal. Otherwise as [`read_journal`].
+pub fn replay_journal(
+    path: &Path,
+    version: &ZoneVersion,
+) -> (Vec<Changeset>, Option<ZoneVersion>, Option<String>) {
+    let changes = match crate::xfr::journal::read(path) {
+        Ok(changes) => changes,
+        Err(_) => {
+            let (changes, note) = read_journal(path, version.serial);
+            return (changes, None, note);
+        }
+    };
+    if changes
+        .last()
+        .is_none_or(|c| c.to_serial() == version.serial)
+    {
+        return (changes, None, None);
+    }
+    let Some(start) = changes
+        .iter()
+        .rposition(|c| c.from_serial() == version.serial)
+    else {
+        let (changes, note) = read_journal(path, version.serial);
+        return (changes, None, note);
+    };
+    let mut editor = version.edit();
+    for change in &changes[start..] {
+        if let Err(e) = editor.apply(change) {
+            return (
+                Vec::new(),
+                None,
+                Some(format!(
+                    "{} does not apply to the zone file ({e}): IXFR starts anew",
+                    path.display()
+                )),
+            );
+        }
+    }
+    let replayed = editor.finish();
+    let note = format!(
+        "{} changes replayed from {}: serial {} → {}",
+        changes.len() - start,
+        path.display(),
+        version.serial,
+        replayed.serial
+    );
+    (changes, Some(replayed), Some(note))
+}
+
 /// Records the change from `old` to `new` in the zone's journal, on disk
 /// (`FILE.jnl`, atomically) and in memory, so that IXFR can send it (what
 /// BIND calls `ixfr-from-differences`). A serial that did not move ahead
@@ -119,6 +171,9 @@ pub fn record_change(
     limit: u64,
 ) -> Option<String> {
     let ahead = serial::compare(new.serial, old.serial) == Some(std::cmp::Ordering::Greater);
+    if !ahead && new.serial == old.serial && old.diff(new) == (Vec::new(), Vec::new()) {
+        return None; // the same zone (a file saved from what is served)
+    }
     if !ahead {
         journal.set(Vec::new());
         let _ = std::fs::remove_file(journal_file);
@@ -204,6 +259,8 @@ pub struct ZonePolicy {
     pub allow_notify: Vec<Rule>,
     pub journal: Arc<Journal>,
     pub refresh: Option<Arc<tokio::sync::Notify>>,
+    /// A primary zone's dynamic updates (none for a secondary).
+    pub updater: Option<Arc<super::update::Updater>>,
 }
 
 /// The keys and the zones' rules, swapped whole on reload.

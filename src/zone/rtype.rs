@@ -253,6 +253,7 @@ impl RType {
     pub const TSIG: RType = RType(250);
     pub const IXFR: RType = RType(251);
     pub const AXFR: RType = RType(252);
+    pub const ANY: RType = RType(255);
 
     pub fn info(self) -> Option<&'static TypeInfo> {
         lookup_code(self.0)

@@ -1,0 +1,303 @@
+//! Dynamic update of `zonectl serve` by BIND's `nsupdate` and Knot's
+//! `knsupdate` with TSIG (RFC 2136, RFC 3007): the change answers at
+//! once, reaches a BIND secondary by NOTIFY and IXFR, survives a kill -9;
+//! failed prerequisites change nothing; keys are held to their names and
+//! types.
+
+use crate::common;
+use crate::serve_util::{ServeProcess, Transport, exchange};
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::servers::{self, SecondarySpec, TestKey};
+use zonectl::xfr::Client;
+use zonectl::zone::{Name, RType};
+
+const ZONE: &str = "upd.test";
+
+fn zone_text() -> String {
+    format!(
+        "$ORIGIN {ZONE}.\n$TTL 300\n@ SOA ns1 hostmaster 10 3600 600 604800 300\n@ NS ns1\nns1 A 127.0.0.1\nold A 192.0.2.1\nwww A 192.0.2.80\n"
+    )
+}
+
+fn serial(addr: SocketAddr) -> Option<u32> {
+    let mut client = Client::new(
+        Name::parse(format!("{ZONE}.").as_bytes(), None).unwrap(),
+        addr,
+    );
+    client.timeout = Duration::from_millis(500);
+    client.soa_serial().ok()
+}
+
+/// The rdata of the answers to `name` `rtype`, as presentation text.
+fn answers(addr: SocketAddr, name: &str, rtype: RType) -> Vec<String> {
+    let wire = Name::parse(name.as_bytes(), None).unwrap();
+    let query = zonectl::wire::MessageBuilder::new(77, 0, 0)
+        .question(wire.as_wire(), rtype, 1)
+        .finish();
+    let answer = exchange(addr, &query, Transport::Udp).unwrap();
+    let parsed = zonectl::wire::Message::parse(&answer).unwrap();
+    let mut records = parsed.records();
+    let (mut owner, mut rdata) = (Vec::new(), Vec::new());
+    let mut out = Vec::new();
+    while let Some(h) = records.next_into(&mut owner, &mut rdata).unwrap() {
+        if h.section == zonectl::wire::Section::Answer && h.rtype == rtype {
+            let mut line = String::new();
+            zonectl::zone::writer::format_record(
+                &owner, h.ttl, h.class, h.rtype, &rdata, &mut line,
+            );
+            out.push(line);
+        }
+    }
+    out
+}
+
+/// Runs a tool with `script` on its standard input: (success, output).
+fn run_script(tool: &str, args: &[&str], script: &str) -> (bool, String) {
+    let mut child = Command::new(tool)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn nsupdate(addr: SocketAddr, key: &TestKey, body: &str) -> (bool, String) {
+    let script = format!(
+        "server {} {}\nzone {ZONE}.\n{body}\nsend\n",
+        addr.ip(),
+        addr.port()
+    );
+    run_script("nsupdate", &["-y", &key.spec(), "-t", "5"], &script)
+}
+
+fn start(dir: &std::path::Path) -> ServeProcess {
+    let config = dir.join("serve.yaml");
+    ServeProcess::start_args(&[
+        "serve".into(),
+        "--config".into(),
+        config.display().to_string(),
+        "--log-level".into(),
+        "info".into(),
+    ])
+}
+
+fn write_config(dir: &std::path::Path, port: u16, keys: &[&TestKey], extra: &str) {
+    let mut text = format!("listen: [\"127.0.0.1:{port}\"]\nkeys:\n");
+    for k in keys {
+        text += &format!(
+            "  - {{name: {}, algorithm: {}, secret: \"{}\"}}\n",
+            k.name, k.algorithm, k.secret
+        );
+    }
+    text += &format!(
+        "zones:\n  - name: {ZONE}\n    file: upd.test.zone\n    allow-transfer: [{{key: {0}}}]\n    allow-update:\n      - {{key: {0}}}\n      - {{key: {1}, names: [\"*.dyn\"], types: [A, AAAA]}}\n{extra}",
+        keys[0].name, keys[1].name
+    );
+    std::fs::write(dir.join("serve.yaml"), text).unwrap();
+}
+
+#[test]
+fn rfc2136_nsupdate_changes_reach_answers_a_bind_secondary_and_survive_a_kill() {
+    let (Some(_), Some(_)) = (common::peer("nsupdate"), common::peer("named")) else {
+        return;
+    };
+    let admin = TestKey::new("upd-key", "hmac-sha256");
+    let limited = TestKey::new("dyn-key", "hmac-sha512");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("upd.test.zone"), zone_text()).unwrap();
+    let port = servers::free_port();
+    write_config(dir.path(), port, &[&admin, &limited], "");
+    let serve = start(dir.path());
+    let addr = serve.addr;
+    let bind = servers::named(
+        &[],
+        &[SecondarySpec {
+            name: ZONE,
+            primary: addr,
+            key: Some(&admin),
+        }],
+    )
+    .unwrap();
+    assert!(bind.wait_serial(ZONE, Some(10), Duration::from_secs(20)));
+    write_config(
+        dir.path(),
+        port,
+        &[&admin, &limited],
+        &format!(
+            "    notify: [{{address: \"{}\", key: {}}}]\n",
+            bind.addr(),
+            admin.name
+        ),
+    );
+    serve.signal("HUP");
+    std::thread::sleep(Duration::from_millis(300));
+
+    // An addition and a deletion in one update.
+    let (ok, out) = nsupdate(
+        addr,
+        &admin,
+        &format!("update add new.{ZONE}. 600 A 192.0.2.77\nupdate delete old.{ZONE}. A"),
+    );
+    assert!(ok, "{out}\n{}", serve.log());
+    assert_eq!(serial(addr), Some(11));
+    assert_eq!(
+        answers(addr, "new.upd.test.", RType::A),
+        ["new.upd.test. 600 IN A 192.0.2.77"]
+    );
+    assert!(answers(addr, "old.upd.test.", RType::A).is_empty());
+    assert!(
+        bind.wait_serial(ZONE, Some(11), Duration::from_secs(20)),
+        "{}\n{}",
+        serve.log(),
+        bind.log()
+    );
+    assert_eq!(
+        answers(bind.addr(), "new.upd.test.", RType::A),
+        ["new.upd.test. 600 IN A 192.0.2.77"]
+    );
+    assert!(
+        serve.log().contains("IXFR of upd.test. serial 11"),
+        "{}",
+        serve.log()
+    );
+
+    // A prerequisite that fails changes nothing (RFC 2136 §3.2).
+    let (ok, out) = nsupdate(
+        addr,
+        &admin,
+        &format!("prereq yxdomain nosuch.{ZONE}.\nupdate add x.{ZONE}. 60 A 192.0.2.9"),
+    );
+    assert!(!ok && out.contains("NXDOMAIN"), "{out}");
+    let (ok, out) = nsupdate(
+        addr,
+        &admin,
+        &format!("prereq nxrrset www.{ZONE}. A\nupdate add x.{ZONE}. 60 A 192.0.2.9"),
+    );
+    assert!(!ok && out.contains("YXRRSET"), "{out}");
+    assert!(answers(addr, "x.upd.test.", RType::A).is_empty());
+    assert_eq!(serial(addr), Some(11));
+
+    // The limited key: A and AAAA below dyn only.
+    let (ok, out) = nsupdate(
+        addr,
+        &limited,
+        &format!("update add h.dyn.{ZONE}. 60 A 192.0.2.10"),
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = nsupdate(
+        addr,
+        &limited,
+        &format!("update add h.dyn.{ZONE}. 60 TXT nope"),
+    );
+    assert!(!ok && out.contains("REFUSED"), "{out}");
+    let (ok, out) = nsupdate(addr, &limited, &format!("update delete www.{ZONE}. A"));
+    assert!(!ok && out.contains("REFUSED"), "{out}");
+    assert_eq!(answers(addr, "www.upd.test.", RType::A).len(), 1);
+    // A key the server does not know.
+    let stranger = TestKey::new("stranger", "hmac-sha256");
+    let (ok, out) = nsupdate(
+        addr,
+        &stranger,
+        &format!("update add s.{ZONE}. 60 A 192.0.2.11"),
+    );
+    assert!(!ok, "{out}");
+    assert_eq!(serial(addr), Some(12));
+
+    // Killed at once after an update: the journal brings it back.
+    let (ok, out) = nsupdate(
+        addr,
+        &admin,
+        &format!("update add late.{ZONE}. 60 A 192.0.2.12"),
+    );
+    assert!(ok, "{out}");
+    serve.signal("KILL");
+    drop(serve);
+    let serve = start(dir.path());
+    assert_eq!(serial(serve.addr), Some(13), "{}", serve.log());
+    assert_eq!(answers(serve.addr, "late.upd.test.", RType::A).len(), 1);
+    assert_eq!(answers(serve.addr, "new.upd.test.", RType::A).len(), 1);
+    // Saved to the zone file once updates pause.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (ok, _) = nsupdate(
+        serve.addr,
+        &admin,
+        &format!("update add saved.{ZONE}. 60 A 192.0.2.13"),
+    );
+    assert!(ok);
+    let file = dir.path().join("upd.test.zone");
+    while !std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("saved.upd.test.")
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("saved.upd.test.") && text.contains("late.upd.test."),
+        "{text}"
+    );
+}
+
+#[test]
+fn rfc2136_knsupdate_adds_and_deletes_with_tsig() {
+    let Some(_) = common::peer("knsupdate") else {
+        return;
+    };
+    let admin = TestKey::new("upd-key", "hmac-sha256");
+    let limited = TestKey::new("dyn-key", "hmac-sha512");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("upd.test.zone"), zone_text()).unwrap();
+    let port = servers::free_port();
+    write_config(
+        dir.path(),
+        port,
+        &[&admin, &limited],
+        "    serial-policy: unixtime\n",
+    );
+    let serve = start(dir.path());
+    let addr = serve.addr;
+    let script = format!(
+        "server {} {}\nkey {}:{} {}\nzone {ZONE}.\nupdate add k.{ZONE}. 120 TXT \"from knsupdate\"\nupdate delete www.{ZONE}. A 192.0.2.80\nsend\nanswer\n",
+        addr.ip(),
+        addr.port(),
+        admin.algorithm,
+        admin.name,
+        admin.secret
+    );
+    let (ok, out) = run_script("knsupdate", &[], &script);
+    assert!(ok && out.contains("NOERROR"), "{out}\n{}", serve.log());
+    assert_eq!(
+        answers(addr, "k.upd.test.", RType::TXT),
+        ["k.upd.test. 120 IN TXT \"from knsupdate\""]
+    );
+    assert!(answers(addr, "www.upd.test.", RType::A).is_empty());
+    // unixtime: the serial is now the time of the update.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as u32;
+    let s = serial(addr).unwrap();
+    assert!(now.abs_diff(s) < 60, "serial {s}, now {now}");
+}
