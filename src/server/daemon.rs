@@ -755,7 +755,7 @@ async fn run_secondary(
                         (state.clone(), engine.clone(), zone.clone(), name.clone());
                     let runtime = tokio::runtime::Handle::current();
                     let _ = tokio::task::spawn_blocking(move || {
-                        install_secondary(&state, &engine, &zone, &name, &runtime)
+                        install_secondary(&state, &engine, &zone, &name, &runtime, &outcome)
                     })
                     .await;
                 } else {
@@ -800,6 +800,48 @@ async fn run_secondary(
     }
 }
 
+/// After an IXFR: the difference sequences the transfer client journaled
+/// are applied to the version served (O(size of the change), the rest
+/// shared), rather than the whole copy read again. False when they do not
+/// lead from the version served to the serial received.
+fn apply_ixfr(
+    state: &std::sync::Mutex<State>,
+    zone: &ZoneConfig,
+    name: &Name,
+    runtime: &tokio::runtime::Handle,
+    outcome: &crate::xfr::Outcome,
+) -> bool {
+    let Some(serial) = outcome.serial_after else {
+        return false;
+    };
+    let st = state.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(handle) = st.handles.get(name).cloned() else {
+        return false;
+    };
+    let old = handle.load_full();
+    let journal_file = crate::xfr::journal_path(&zone.file);
+    let (changes, _) = transfer::read_journal(&journal_file, serial);
+    let Some(start) = changes.iter().rposition(|c| c.from_serial() == old.serial) else {
+        return false;
+    };
+    let mut editor = old.edit();
+    for change in &changes[start..] {
+        if let Err(e) = editor.apply(change) {
+            tracing::warn!("zone {name}: IXFR does not apply in memory ({e}); reading the copy");
+            return false;
+        }
+    }
+    let new = editor.finish();
+    let soa = new.soa();
+    tracing::info!("zone {name} transferred by IXFR: serial {}", new.serial);
+    handle.store(new);
+    if let Some(journal) = st.journals.get(name) {
+        journal.set(changes);
+    }
+    transfer::notify_secondaries(runtime, name, &soa, &notify_targets(&st.keys, zone));
+    true
+}
+
 /// Serves the copy a refresh just wrote: loads it, keeps the journal (the
 /// transfer's own, or the difference to the version served so far), and
 /// tells the zone's own secondaries.
@@ -809,7 +851,13 @@ fn install_secondary(
     zone: &ZoneConfig,
     name: &Name,
     runtime: &tokio::runtime::Handle,
+    outcome: &crate::xfr::Outcome,
 ) {
+    if outcome.transfer == crate::xfr::TransferKind::Ixfr
+        && apply_ixfr(state, zone, name, runtime, outcome)
+    {
+        return;
+    }
     let include_root = state
         .lock()
         .unwrap_or_else(|e| e.into_inner())

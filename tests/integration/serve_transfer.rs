@@ -267,6 +267,8 @@ fn secondary_of(
     assert!(served.iter().any(|l| l.starts_with("new.xfr.test.")));
     let log = serve.log();
     assert!(log.contains("NOTIFY received"), "{log}");
+    // The change came as a difference, applied to the version served.
+    assert!(log.contains("transferred by IXFR: serial 2"), "{log}");
     // Killed, and the primary gone: started again, it serves its copy.
     serve.signal("KILL");
     drop(serve);
