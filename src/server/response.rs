@@ -11,6 +11,10 @@ pub const HEADER_LEN: usize = 12;
 /// Where a name in the message starts, for compression: offsets of label
 /// starts, so that every suffix of every name written can be pointed at.
 const MAX_COMPRESSION_TARGETS: usize = 96;
+const SLOTS: usize = 256;
+/// Slots looked at for one hash before giving up (a miss only costs
+/// compression, never correctness).
+const PROBES: usize = 8;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Section {
@@ -41,8 +45,60 @@ pub struct Response<'b> {
     limit: usize,
     counts: [u16; 3],
     targets: [u16; MAX_COMPRESSION_TARGETS],
+    /// The hash of the name at each target (see [`suffix_hashes`]).
+    target_hashes: [u32; MAX_COMPRESSION_TARGETS],
+    /// Targets by hash: open addressing, each slot a target's index plus
+    /// one (0: empty; an index at or past `target_count`, left by a
+    /// rollback, counts as empty). A name is compared in full only with
+    /// the targets its hash leads to.
+    slots: [u8; SLOTS],
     target_count: usize,
     question_end: usize,
+}
+
+/// The hashes of every suffix of a wire name (the name from each label
+/// on), built from the root up in one pass: a suffix's hash mixes its
+/// first label (lowercased: names equal but for case hash alike) into
+/// its parent's.
+struct SuffixHashes {
+    hashes: [u32; 128],
+    labels: usize,
+}
+
+impl SuffixHashes {
+    fn new(wire: &[u8]) -> SuffixHashes {
+        let mut starts = [0u8; 128];
+        let mut labels = 0;
+        let mut at = 0;
+        while let Some(&len) = wire.get(at) {
+            if len == 0 || len & 0xc0 != 0 || labels == starts.len() {
+                break;
+            }
+            starts[labels] = at as u8;
+            labels += 1;
+            at += len as usize + 1;
+        }
+        let mut hashes = [0u32; 128];
+        let mut hash: u32 = 0x811c_9dc5;
+        for i in (0..labels).rev() {
+            let start = starts[i] as usize;
+            let label = &wire[start..(start + 1 + wire[start] as usize).min(wire.len())];
+            for &b in label {
+                hash ^= u32::from(b.to_ascii_lowercase());
+                hash = hash.wrapping_mul(0x0100_0193);
+            }
+            hashes[i] = hash;
+        }
+        SuffixHashes { hashes, labels }
+    }
+
+    fn of(&self, label: usize) -> u32 {
+        if label < self.labels {
+            self.hashes[label]
+        } else {
+            0
+        }
+    }
 }
 
 /// Whether names in this type's rdata may be compressed: only the types of
@@ -71,13 +127,19 @@ impl<'b> Response<'b> {
             limit: 0,
             counts: [0; 3],
             targets: [0; MAX_COMPRESSION_TARGETS],
+            target_hashes: [0; MAX_COMPRESSION_TARGETS],
+            slots: [0; SLOTS],
             target_count: 0,
             question_end: len,
         };
         response.limit = limit.min(response.buf.len()).max(len);
         if len > HEADER_LEN {
             response.buf[5] = 1; // QDCOUNT
-            response.add_targets(HEADER_LEN, len - 4);
+            let mut qname = [0u8; 255];
+            let n = (len - 4 - HEADER_LEN).min(255);
+            qname[..n].copy_from_slice(&response.buf[HEADER_LEN..HEADER_LEN + n]);
+            let hashes = SuffixHashes::new(&qname[..n]);
+            response.add_targets(HEADER_LEN, &qname[..n], n, &hashes);
         }
         response
     }
@@ -125,18 +187,52 @@ impl<'b> Response<'b> {
         }
     }
 
-    fn add_targets(&mut self, mut pos: usize, end: usize) {
-        while pos < end && pos < 0x3fff {
-            let len = self.buf[pos];
-            if len == 0 || len & 0xc0 != 0 {
+    /// Records the names that start at each label of `wire[..written]`,
+    /// written at message offset `pos` (the rest of `wire` follows as a
+    /// pointer, or in place); `hashes` are those of `wire`'s suffixes.
+    fn add_targets(&mut self, pos: usize, wire: &[u8], written: usize, hashes: &SuffixHashes) {
+        let mut at = 0;
+        let mut label = 0;
+        while at < written && pos + at < 0x3fff {
+            let len = wire[at];
+            if len == 0 || len & 0xc0 != 0 || self.target_count >= MAX_COMPRESSION_TARGETS {
                 break;
             }
-            if self.target_count < MAX_COMPRESSION_TARGETS {
-                self.targets[self.target_count] = pos as u16;
-                self.target_count += 1;
+            let index = self.target_count;
+            let hash = hashes.of(label);
+            self.targets[index] = (pos + at) as u16;
+            self.target_hashes[index] = hash;
+            self.target_count += 1;
+            for probe in 0..PROBES {
+                let slot = (hash as usize + probe) % SLOTS;
+                let held = self.slots[slot] as usize;
+                if held == 0 || held > index {
+                    self.slots[slot] = (index + 1) as u8;
+                    break;
+                }
             }
-            pos += len as usize + 1;
+            at += len as usize + 1;
+            label += 1;
         }
+    }
+
+    /// The target holding the name `suffix` (of hash `hash`), if any.
+    fn find_target(&self, suffix: &[u8], hash: u32) -> Option<u16> {
+        for probe in 0..PROBES {
+            let slot = (hash as usize + probe) % SLOTS;
+            let held = self.slots[slot] as usize;
+            if held == 0 {
+                return None;
+            }
+            let index = held - 1;
+            if index < self.target_count
+                && self.target_hashes[index] == hash
+                && self.name_at_equals(self.targets[index] as usize, suffix)
+            {
+                return Some(self.targets[index]);
+            }
+        }
+        None
     }
 
     fn put(&mut self, bytes: &[u8]) -> Option<()> {
@@ -190,24 +286,23 @@ impl<'b> Response<'b> {
     /// Writes a name, compressed against the names already written.
     fn put_name(&mut self, wire: &[u8]) -> Option<()> {
         let mut at = 0;
+        let hashes = SuffixHashes::new(wire);
+        let mut label = 0;
         while at < wire.len() && wire[at] != 0 {
             let suffix = &wire[at..];
-            let found = self.targets[..self.target_count]
-                .iter()
-                .find(|&&t| self.name_at_equals(t as usize, suffix))
-                .copied();
-            if let Some(target) = found {
+            if let Some(target) = self.find_target(suffix, hashes.of(label)) {
                 let start = self.len;
                 self.put(&wire[..at])?;
                 self.put(&(0xc000 | target).to_be_bytes())?;
-                self.add_targets(start, start + at);
+                self.add_targets(start, wire, at, &hashes);
                 return Some(());
             }
             at += wire[at] as usize + 1;
+            label += 1;
         }
         let start = self.len;
         self.put(wire)?;
-        self.add_targets(start, self.len);
+        self.add_targets(start, wire, wire.len(), &hashes);
         Some(())
     }
 
