@@ -51,7 +51,12 @@ fn build_config(args: &ServeArgs) -> Result<Config> {
 struct ZoneStatus {
     zone: String,
     file: String,
+    /// primary or secondary
+    role: &'static str,
     loaded: bool,
+    /// A secondary without a copy yet: it is transferred at start, and
+    /// that is no error.
+    awaiting_transfer: bool,
     serial: Option<u32>,
     names: Option<usize>,
     errors: Vec<String>,
@@ -77,11 +82,31 @@ pub fn execute(args: ServeArgs) -> Result<ExitCode> {
 fn check_config(config: &Config, format: Format) -> Result<ExitCode> {
     let mut statuses = Vec::new();
     for zone in &config.zones {
+        let role = if zone.is_secondary() {
+            "secondary"
+        } else {
+            "primary"
+        };
+        if zone.is_secondary() && !zone.file.exists() {
+            statuses.push(ZoneStatus {
+                zone: zone.name.clone(),
+                file: zone.file.display().to_string(),
+                role,
+                loaded: false,
+                awaiting_transfer: true,
+                serial: None,
+                names: None,
+                errors: Vec::new(),
+            });
+            continue;
+        }
         let status = match daemon::load_zone(zone, config.include_root.as_deref()) {
             Ok(l) => ZoneStatus {
                 zone: l.version.origin.to_string(),
                 file: zone.file.display().to_string(),
+                role,
                 loaded: true,
+                awaiting_transfer: false,
                 serial: Some(l.version.serial),
                 names: Some(l.version.node_count()),
                 errors: Vec::new(),
@@ -89,7 +114,9 @@ fn check_config(config: &Config, format: Format) -> Result<ExitCode> {
             Err(e) => ZoneStatus {
                 zone: zone.name.clone(),
                 file: zone.file.display().to_string(),
+                role,
                 loaded: false,
+                awaiting_transfer: false,
                 serial: None,
                 names: None,
                 errors: e
@@ -107,7 +134,7 @@ fn check_config(config: &Config, format: Format) -> Result<ExitCode> {
         };
         statuses.push(status);
     }
-    let all_loaded = statuses.iter().all(|s| s.loaded);
+    let all_loaded = statuses.iter().all(|s| s.loaded || s.awaiting_transfer);
     match format {
         Format::Json => outln!(
             "{}",
@@ -119,11 +146,18 @@ fn check_config(config: &Config, format: Format) -> Result<ExitCode> {
             for s in &statuses {
                 if s.loaded {
                     outln!(
-                        "{}: zone {} loads: serial {}, {} names",
+                        "{}: {} zone {} loads: serial {}, {} names",
                         s.file,
+                        s.role,
                         s.zone,
                         s.serial.unwrap_or(0),
                         s.names.unwrap_or(0)
+                    );
+                } else if s.awaiting_transfer {
+                    outln!(
+                        "{}: secondary zone {} has no copy yet: it is transferred at start",
+                        s.file,
+                        s.zone
                     );
                 } else {
                     outln!("{}: zone {} does not load", s.file, s.zone);

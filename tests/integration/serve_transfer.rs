@@ -432,3 +432,66 @@ fn rfc1034_4_3_5_an_expired_secondary_answers_servfail() {
     }
     assert_eq!(rcode(), 0, "served again:\n{}", serve.log());
 }
+
+/// The fleet example of the README (`testdata/fleet/`: a primary and two
+/// secondaries sharing a key), on free ports: the secondaries take the
+/// zone, and follow a change of the primary's file by NOTIFY and IXFR.
+#[test]
+fn the_fleet_example_configurations_work_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone_file = dir.path().join("example.com.zone");
+    let original = std::fs::read_to_string(common::testdata("example.com.zone")).unwrap();
+    std::fs::write(&zone_file, &original).unwrap();
+    let ports: Vec<u16> = (0..3).map(|_| servers::free_port()).collect();
+    let adapt = |name: &str| {
+        let mut text =
+            std::fs::read_to_string(common::testdata(&format!("fleet/{name}.yaml"))).unwrap();
+        for (i, port) in ports.iter().enumerate() {
+            text = text.replace(
+                &format!("127.0.0.1:{}", 5300 + i),
+                &format!("127.0.0.1:{port}"),
+            );
+        }
+        text = text.replace("../example.com.zone", &zone_file.display().to_string());
+        text = text.replace(
+            "/tmp/zonectl-secondary-",
+            &format!("{}/copy-", dir.path().display()),
+        );
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let primary = start_serve(&adapt("primary"));
+    let secondaries = [
+        start_serve(&adapt("secondary-a")),
+        start_serve(&adapt("secondary-b")),
+    ];
+    let soa_serial = |addr: SocketAddr| {
+        let mut client = Client::new(Name::parse(b"example.com.", None).unwrap(), addr);
+        client.timeout = Duration::from_millis(500);
+        client.soa_serial().ok()
+    };
+    let first = soa_serial(primary.addr).unwrap();
+    let wait = |addr: SocketAddr, serial: u32| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while soa_serial(addr) != Some(serial) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        soa_serial(addr) == Some(serial)
+    };
+    for s in &secondaries {
+        assert!(wait(s.addr, first), "{}", s.log());
+    }
+    let next = first + 1;
+    std::fs::write(
+        &zone_file,
+        original.replacen(&first.to_string(), &next.to_string(), 1)
+            + "fleet-test 300 IN A 192.0.2.250\n",
+    )
+    .unwrap();
+    primary.signal("HUP");
+    for s in &secondaries {
+        assert!(wait(s.addr, next), "{}\n{}", primary.log(), s.log());
+        assert!(s.log().contains("transferred by IXFR"), "{}", s.log());
+    }
+}
