@@ -2,7 +2,10 @@
 //! NSEC-signed and an NSEC3 (opt-out) signed zone loaded once; every
 //! packet is answered (or refused) over UDP and TCP without panicking, and
 //! whatever is answered parses as a DNS message of at most the size the
-//! transport allows.
+//! transport allows. Every client may transfer the zones (AXFR and IXFR are
+//! streamed to the end), send NOTIFY, and update the unsigned zone (its
+//! journal in a temporary directory), so that those paths see the same
+//! packets.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -11,7 +14,10 @@ use libfuzzer_sys::fuzz_target;
 use zonectl::dnssec::keys::SigningKey;
 use zonectl::dnssec::sign::{Denial, SerialPolicy, SignOptions, sign_zone};
 use zonectl::server::answer::{Catalog, ZoneHandle};
-use zonectl::server::engine::{Client, Engine, EngineOptions};
+use std::sync::Arc;
+use zonectl::server::engine::{Client, Engine, EngineOptions, TransferStart};
+use zonectl::server::transfer::{Policy, Rule, ZonePolicy};
+use zonectl::server::update::{UpdateRule, Updater};
 use zonectl::server::store::ZoneVersion;
 use zonectl::wire::Message;
 use zonectl::zone::reader::{ReadOptions, read_bytes};
@@ -66,8 +72,48 @@ fn engine() -> &'static Engine {
         ] {
             catalog.insert(std::sync::Arc::new(ZoneHandle::new(ZoneVersion::from_zone(&z).unwrap())));
         }
-        Engine::new(catalog, EngineOptions { nsid: Some(b"fuzz".to_vec()), ..Default::default() })
+        let engine = Engine::new(catalog, EngineOptions { nsid: Some(b"fuzz".to_vec()), ..Default::default() });
+        let everyone = || vec![Rule { prefix: None, key: None }];
+        let dir = std::env::temp_dir().join(format!("zonectl-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut zones = std::collections::HashMap::new();
+        for (i, apex) in [&b"\x07example\x03net\x00"[..], b"\x07example\x00", b"\x03sub\x07example\x03net\x00"]
+            .into_iter()
+            .enumerate()
+        {
+            let updater = (i == 0).then(|| {
+                Arc::new(Updater {
+                    rules: vec![UpdateRule { prefix: None, key: None, names: Vec::new(), types: Vec::new() }],
+                    serial_policy: Default::default(),
+                    journal_file: dir.join("basic.jnl"),
+                    journal_limit: 1 << 20,
+                    lock: Default::default(),
+                    changed: None,
+                })
+            });
+            zones.insert(
+                apex.to_vec(),
+                ZonePolicy {
+                    allow_transfer: everyone(),
+                    allow_notify: everyone(),
+                    journal: Default::default(),
+                    refresh: None,
+                    updater,
+                },
+            );
+        }
+        engine.set_policy(Policy { keys: Vec::new(), zones });
+        engine
     })
+}
+
+/// Checks that an answer parses whole.
+fn parses(answer: &[u8]) {
+    let parsed = Message::parse(answer).expect("our answers parse");
+    let mut records = parsed.records();
+    let (mut owner, mut rdata) = (Vec::new(), Vec::new());
+    while records.next_into(&mut owner, &mut rdata).expect("our records parse").is_some() {}
+    records.check_end().expect("no trailing bytes");
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -75,16 +121,26 @@ fuzz_target!(|data: &[u8]| {
     let mut out = vec![0u8; 65535];
     for (tcp, limit) in [(false, 4096usize), (true, 65535)] {
         let client = Client { addr: [192, 0, 2, 1].into(), tcp };
+        if tcp {
+            match engine.start_transfer(data, client, NOW, &mut out[..limit]) {
+                TransferStart::NotATransfer => {}
+                TransferStart::Answered(outcome) => {
+                    parses(&out[..outcome.len]);
+                    continue;
+                }
+                TransferStart::Stream(mut outgoing) => {
+                    while let Some(message) = outgoing.next_message(65535, NOW.into()) {
+                        parses(&message.expect("every record fits a message"));
+                    }
+                    continue;
+                }
+            }
+        }
         let outcome = engine.respond(data, client, NOW, &mut out[..limit]);
         if outcome.len == 0 {
             continue;
         }
         assert!(outcome.len <= limit);
-        let answer = &out[..outcome.len];
-        let parsed = Message::parse(answer).expect("our answers parse");
-        let mut records = parsed.records();
-        let (mut owner, mut rdata) = (Vec::new(), Vec::new());
-        while records.next_into(&mut owner, &mut rdata).expect("our records parse").is_some() {}
-        records.check_end().expect("no trailing bytes");
+        parses(&out[..outcome.len]);
     }
 });
