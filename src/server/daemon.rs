@@ -143,6 +143,11 @@ pub fn load_zone(zone: &ZoneConfig, include_root: Option<&Path>) -> Result<Loade
 /// that loaded are returned.
 pub fn load_all(config: &Config) -> (HashMap<Name, Loaded>, Vec<ZoneLoadError>) {
     use rayon::prelude::*;
+    for zone in config.zones.iter().filter(|z| z.is_secondary()) {
+        if let Some(note) = secondary::set_aside_if_damaged(&zone.file) {
+            tracing::error!("zone {}: {note}", zone.name);
+        }
+    }
     let results: Vec<_> = config
         .zones
         .par_iter()
@@ -751,6 +756,9 @@ async fn run_secondary(
             Ok(outcome) => {
                 confirmed = Some(SystemTime::now());
                 if outcome.status == crate::xfr::Status::Updated {
+                    if let Err(e) = secondary::seal(&zone.file) {
+                        tracing::warn!("zone {name}: cannot record the copy's digest: {e}");
+                    }
                     let (state, engine, zone, name) =
                         (state.clone(), engine.clone(), zone.clone(), name.clone());
                     let runtime = tokio::runtime::Handle::current();

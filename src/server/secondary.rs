@@ -5,6 +5,7 @@
 //! refreshed for the SOA's expire time stops being served.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use super::config::ZoneConfig;
@@ -86,6 +87,58 @@ pub fn refresh_once(
         }
     }
     Err(errors.join("; "))
+}
+
+/// Where the SHA-256 digest of a secondary's copy is kept: `FILE.sha256`.
+pub fn digest_path(file: &Path) -> std::path::PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".sha256");
+    std::path::PathBuf::from(name)
+}
+
+fn file_digest(file: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut reader = std::io::BufReader::new(std::fs::File::open(file)?);
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        context.update(&buf[..n]);
+    }
+    let mut hex = String::new();
+    crate::zone::encoding::hex_encode(context.finish().as_ref(), &mut hex);
+    Ok(hex.to_ascii_lowercase())
+}
+
+/// Records the digest of the copy a transfer just wrote (after the copy:
+/// a crash in between leaves a mismatch, which costs one full transfer).
+pub fn seal(file: &Path) -> std::io::Result<()> {
+    let digest = file_digest(file)?;
+    crate::fsutil::write_atomically(&digest_path(file), |out| writeln!(out, "{digest}"))
+}
+
+/// Whether the copy is as the last transfer wrote it. A copy whose digest
+/// does not match (damaged on disk) is moved aside as `FILE.damaged`, with
+/// its journal removed, so that the next refresh is a full transfer; the
+/// reason is returned for the log. A copy without a digest is trusted.
+pub fn set_aside_if_damaged(file: &Path) -> Option<String> {
+    let recorded = std::fs::read_to_string(digest_path(file)).ok()?;
+    let actual = file_digest(file).ok()?;
+    if recorded.trim() == actual {
+        return None;
+    }
+    let mut aside = file.as_os_str().to_owned();
+    aside.push(".damaged");
+    let _ = std::fs::rename(file, &aside);
+    let _ = std::fs::remove_file(xfr::journal_path(file));
+    let _ = std::fs::remove_file(digest_path(file));
+    Some(format!(
+        "{} does not match its SHA-256 digest: set aside, a full transfer replaces it",
+        file.display()
+    ))
 }
 
 /// Marks the copy as fresh now (its modification time is when it was
