@@ -124,6 +124,22 @@ pub struct ZoneConfig {
     /// dateserial.
     #[serde(default)]
     pub serial_policy: super::update::SerialPolicy,
+    /// Lists this zone as a member of the catalog zone of this name, which
+    /// this server produces (RFC 9432).
+    #[serde(default)]
+    pub catalog: Option<String>,
+    /// The member's `group` property in that catalog.
+    #[serde(default)]
+    pub catalog_group: Option<String>,
+    /// Makes this zone a catalog that this server produces from the zones
+    /// naming it in `catalog` (the file keeps the last one made).
+    #[serde(default)]
+    pub produce_catalog: bool,
+    /// Makes this secondary zone a catalog that this server consumes: each
+    /// member becomes a secondary zone of the same primaries, key and
+    /// transfer rules, its copy kept in this directory.
+    #[serde(default)]
+    pub consume_catalog: Option<PathBuf>,
 }
 
 /// An `allow-update` rule: the client (address and/or key, as
@@ -207,6 +223,10 @@ impl ZoneConfig {
             journal_size: default_journal_size(),
             allow_update: Vec::new(),
             serial_policy: Default::default(),
+            catalog: None,
+            catalog_group: None,
+            produce_catalog: false,
+            consume_catalog: None,
         }
     }
 
@@ -374,6 +394,11 @@ impl Config {
             if zone.file.is_relative() {
                 zone.file = base.join(&zone.file);
             }
+            if let Some(dir) = &mut zone.consume_catalog
+                && dir.is_relative()
+            {
+                *dir = base.join(&*dir);
+            }
         }
         for key in &mut config.keys {
             if let Some(file) = &mut key.file
@@ -494,6 +519,34 @@ impl Config {
                 rule.name_rules(&name)
                     .map_err(|e| format!("{at}.names: {e}"))?;
                 rule.type_list().map_err(|e| format!("{at}.types: {e}"))?;
+            }
+            if zone.produce_catalog && zone.is_secondary() {
+                return Err(format!(
+                    "zones[{i}]: a catalog produced here cannot have primaries"
+                ));
+            }
+            if zone.consume_catalog.is_some() && !zone.is_secondary() {
+                return Err(format!(
+                    "zones[{i}].consume-catalog: a consumed catalog is a secondary zone (give primaries)"
+                ));
+            }
+            if let Some(catalog) = &zone.catalog {
+                let wanted =
+                    crate::zone::Name::parse(catalog.as_bytes(), Some(&crate::zone::Name::root()))
+                        .map_err(|e| format!("zones[{i}].catalog: {e}"))?;
+                let produced = self.zones.iter().any(|z| {
+                    z.produce_catalog
+                        && crate::zone::Name::parse(
+                            z.name.as_bytes(),
+                            Some(&crate::zone::Name::root()),
+                        )
+                        .is_ok_and(|n| n == wanted)
+                });
+                if !produced {
+                    return Err(format!(
+                        "zones[{i}].catalog: no zone {catalog} with produce-catalog: true"
+                    ));
+                }
             }
             if zone.journal_size < 4096 {
                 return Err(format!("zones[{i}].journal-size: at least 4096 bytes"));

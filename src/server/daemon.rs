@@ -152,7 +152,7 @@ pub fn load_all(config: &Config) -> (HashMap<Name, Loaded>, Vec<ZoneLoadError>) 
         .zones
         .par_iter()
         // A secondary without a copy yet gets one by transfer.
-        .filter(|z| !z.is_secondary() || z.file.exists())
+        .filter(|z| !(z.is_secondary() || z.produce_catalog) || z.file.exists())
         .map(|z| load_zone(z, config.include_root.as_deref()))
         .collect();
     let mut loaded = HashMap::new();
@@ -183,6 +183,29 @@ struct State {
     update_locks: HashMap<Name, Arc<std::sync::Mutex<()>>>,
     /// Where updates report a changed zone (NOTIFY, saving the file).
     changed: Option<tokio::sync::mpsc::UnboundedSender<Name>>,
+    /// The member zones of each catalog consumed here, as secondary zones.
+    catalog_members: HashMap<Name, Vec<ZoneConfig>>,
+}
+
+fn zone_name(zone: &ZoneConfig) -> Option<Name> {
+    Name::parse(zone.name.as_bytes(), Some(&Name::root())).ok()
+}
+
+/// Every zone to serve: the configured ones, and the members of the
+/// catalogs consumed (a zone configured by name wins over a member).
+fn all_zones(state: &State) -> Vec<ZoneConfig> {
+    let mut zones = state.config.zones.clone();
+    let mut names: std::collections::HashSet<Name> = zones.iter().filter_map(zone_name).collect();
+    for members in state.catalog_members.values() {
+        for member in members {
+            if let Some(name) = zone_name(member)
+                && names.insert(name)
+            {
+                zones.push(member.clone());
+            }
+        }
+    }
+    zones
 }
 
 struct SecondaryTask {
@@ -237,7 +260,7 @@ fn build_policy(state: &mut State) -> Policy {
         keys: state.keys.clone(),
         zones: HashMap::new(),
     };
-    let zones = state.config.zones.clone();
+    let zones = all_zones(state);
     for zone in &zones {
         let Ok(name) = Name::parse(zone.name.as_bytes(), Some(&Name::root())) else {
             continue;
@@ -371,6 +394,7 @@ pub fn run(
         secondaries: HashMap::new(),
         update_locks: HashMap::new(),
         changed: None,
+        catalog_members: HashMap::new(),
     };
     for (name, mut l) in loaded {
         if let Some(zone) = config
@@ -503,6 +527,8 @@ pub fn run(
             tokio::spawn(follow_updates(changed_rx, state.clone()));
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
             st.changed = Some(changed_tx);
+            restore_catalog_members(&mut st, &engine);
+            produce_catalogs(&mut st, &engine, &tokio::runtime::Handle::current());
             start_secondaries(&mut st, &state, &engine);
         }
         on_ready(&bound);
@@ -588,8 +614,8 @@ fn reload(state: &mut State, engine: &Engine, runtime: &tokio::runtime::Handle) 
             continue;
         };
         wanted.insert(name.clone());
-        if zone.is_secondary() {
-            continue; // its copy is the refresh task's business
+        if zone.is_secondary() || zone.produce_catalog {
+            continue; // its copy is the refresh task's, or made here
         }
         if let Some(task) = state.secondaries.remove(&name) {
             task.task.abort(); // a secondary no more
@@ -648,6 +674,9 @@ fn reload(state: &mut State, engine: &Engine, runtime: &tokio::runtime::Handle) 
             Err(e) => tracing::error!("{e}; the old version stays"),
         }
     }
+    for members in state.catalog_members.values() {
+        wanted.extend(members.iter().filter_map(zone_name));
+    }
     let gone: Vec<Name> = state
         .handles
         .keys()
@@ -673,6 +702,7 @@ fn reload(state: &mut State, engine: &Engine, runtime: &tokio::runtime::Handle) 
         }
     }
     engine.set_catalog(catalog);
+    produce_catalogs(state, engine, runtime);
     engine.set_policy(build_policy(state));
 }
 
@@ -684,13 +714,34 @@ fn start_secondaries(
     shared: &Arc<std::sync::Mutex<State>>,
     engine: &Arc<Engine>,
 ) {
-    let zones: Vec<ZoneConfig> = state
-        .config
-        .zones
-        .iter()
+    let zones: Vec<ZoneConfig> = all_zones(state)
+        .into_iter()
         .filter(|z| z.is_secondary())
+        .collect();
+    // Members dropped from a consumed catalog stop being served.
+    let wanted: std::collections::HashSet<Name> = zones.iter().filter_map(zone_name).collect();
+    let configured: std::collections::HashSet<Name> =
+        state.config.zones.iter().filter_map(zone_name).collect();
+    let dropped: Vec<Name> = state
+        .secondaries
+        .keys()
+        .filter(|n| !wanted.contains(*n) && !configured.contains(*n))
         .cloned()
         .collect();
+    if !dropped.is_empty() {
+        let mut catalog = (**engine.catalog.load()).clone();
+        for name in dropped {
+            tracing::info!("zone {name} is no longer in its catalog: not served");
+            if let Some(task) = state.secondaries.remove(&name) {
+                task.task.abort();
+            }
+            catalog.remove(&name);
+            state.handles.remove(&name);
+            state.files.remove(&name);
+            state.journals.remove(&name);
+        }
+        engine.set_catalog(catalog);
+    }
     for zone in zones {
         let Ok(name) = Name::parse(zone.name.as_bytes(), Some(&Name::root())) else {
             continue;
@@ -764,6 +815,7 @@ async fn run_secondary(
                     let runtime = tokio::runtime::Handle::current();
                     let _ = tokio::task::spawn_blocking(move || {
                         install_secondary(&state, &engine, &zone, &name, &runtime, &outcome)
+                            .then(|| consume_catalog(&state, &engine, &zone, &name))
                     })
                     .await;
                 } else {
@@ -860,11 +912,11 @@ fn install_secondary(
     name: &Name,
     runtime: &tokio::runtime::Handle,
     outcome: &crate::xfr::Outcome,
-) {
+) -> bool {
     if outcome.transfer == crate::xfr::TransferKind::Ixfr
         && apply_ixfr(state, zone, name, runtime, outcome)
     {
-        return;
+        return true;
     }
     let include_root = state
         .lock()
@@ -876,7 +928,7 @@ fn install_secondary(
         Ok(l) => l,
         Err(e) => {
             tracing::error!("{e}; the version served so far stays");
-            return;
+            return false;
         }
     };
     let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
@@ -915,6 +967,196 @@ fn install_secondary(
     }
     st.files.insert(name.clone(), loaded.files);
     transfer::notify_secondaries(runtime, name, &soa, &notify_targets(&st.keys, zone));
+    true
+}
+
+/// The member zones a consumed catalog lists now, as secondary zones of
+/// the catalog's primaries (RFC 9432 §5: members are transferred from the
+/// catalog's primaries, with its key).
+fn catalog_member_configs(
+    state: &State,
+    zone: &ZoneConfig,
+    name: &Name,
+) -> Option<Vec<ZoneConfig>> {
+    let dir = zone.consume_catalog.as_ref()?;
+    let version = state.handles.get(name)?.load_full();
+    let members = match super::catalog::members(&version.to_zone()) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!("catalog {name}: {e}; its members stay as they were");
+            return None;
+        }
+    };
+    Some(
+        members
+            .into_iter()
+            .map(|m| {
+                let mut member =
+                    ZoneConfig::new(&m.zone.to_string(), dir.join(format!("{}zone", m.zone)));
+                member.primaries = zone.primaries.clone();
+                member.allow_transfer = zone.allow_transfer.clone();
+                member.allow_notify = zone.allow_notify.clone();
+                member.journal_size = zone.journal_size;
+                member
+            })
+            .collect(),
+    )
+}
+
+/// After a consumed catalog changed: its members as they are now start
+/// (or keep) being served, those it dropped stop.
+fn consume_catalog(
+    state: &Arc<std::sync::Mutex<State>>,
+    engine: &Arc<Engine>,
+    zone: &ZoneConfig,
+    name: &Name,
+) {
+    if zone.consume_catalog.is_none() {
+        return;
+    }
+    let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(members) = catalog_member_configs(&st, zone, name) else {
+        return;
+    };
+    tracing::info!("catalog {name}: {} member zones", members.len());
+    st.catalog_members.insert(name.clone(), members);
+    start_secondaries(&mut st, state, engine);
+}
+
+/// At start: the members of every consumed catalog whose copy is on disk,
+/// served from their own copies on disk at once (their refresh starts with
+/// the other secondaries).
+fn restore_catalog_members(state: &mut State, engine: &Engine) {
+    let catalogs: Vec<ZoneConfig> = state
+        .config
+        .zones
+        .iter()
+        .filter(|z| z.consume_catalog.is_some())
+        .cloned()
+        .collect();
+    let mut catalog = (**engine.catalog.load()).clone();
+    for zone in catalogs {
+        let Some(name) = zone_name(&zone) else {
+            continue;
+        };
+        let Some(members) = catalog_member_configs(state, &zone, &name) else {
+            continue;
+        };
+        for member in members.iter().filter(|m| m.file.exists()) {
+            let Some(member_name) = zone_name(member) else {
+                continue;
+            };
+            if state.handles.contains_key(&member_name) {
+                continue;
+            }
+            match load_zone(member, None) {
+                Ok(l) => {
+                    let (journal, version) = open_journal(member, l.version);
+                    state.journals.insert(member_name.clone(), journal);
+                    let handle = Arc::new(ZoneHandle::new(version));
+                    catalog.insert(handle.clone());
+                    state.handles.insert(member_name.clone(), handle);
+                    state.files.insert(member_name, l.files);
+                }
+                Err(e) => tracing::warn!("{e}; it is transferred again"),
+            }
+        }
+        state.catalog_members.insert(name, members);
+    }
+    engine.set_catalog(catalog);
+}
+
+/// Builds every catalog produced here from the zones that name it, and
+/// serves it when its members changed (a new serial, the difference
+/// journaled, NOTIFY sent, the file saved).
+fn produce_catalogs(state: &mut State, engine: &Engine, runtime: &tokio::runtime::Handle) {
+    let producers: Vec<ZoneConfig> = state
+        .config
+        .zones
+        .iter()
+        .filter(|z| z.produce_catalog)
+        .cloned()
+        .collect();
+    for zone in producers {
+        let Some(name) = zone_name(&zone) else {
+            continue;
+        };
+        let mut members: Vec<(Name, Option<String>)> = state
+            .config
+            .zones
+            .iter()
+            .filter(|z| {
+                z.catalog.as_ref().is_some_and(|c| {
+                    Name::parse(c.as_bytes(), Some(&Name::root())).is_ok_and(|c| c == name)
+                })
+            })
+            .filter_map(|z| Some((zone_name(z)?, z.catalog_group.clone())))
+            .collect();
+        members.sort_by(|a, b| a.0.as_wire().cmp(b.0.as_wire()));
+        let current = state.handles.get(&name).map(|h| h.load_full());
+        let now_members = current.as_ref().and_then(|v| {
+            let listed = super::catalog::members(&v.to_zone()).ok()?;
+            let mut listed: Vec<(Name, Option<String>)> =
+                listed.into_iter().map(|m| (m.zone, m.group)).collect();
+            listed.sort_by(|a, b| a.0.as_wire().cmp(b.0.as_wire()));
+            Some(listed)
+        });
+        if now_members.as_ref() == Some(&members) {
+            continue;
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let serial = current.as_ref().map_or(now as u32, |v| {
+            super::update::SerialPolicy::Unixtime.next(v.serial, now)
+        });
+        let built = super::catalog::build(&name, serial, &members);
+        let version = match ZoneVersion::from_zone(&built) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!("catalog {name}: {e}");
+                continue;
+            }
+        };
+        let saved = crate::fsutil::AtomicFile::create(&zone.file).and_then(|mut out| {
+            crate::zone::writer::write_zone(&built, out.writer())?;
+            out.commit()
+        });
+        if let Err(e) = saved {
+            tracing::warn!("catalog {name}: cannot save {}: {e}", zone.file.display());
+        }
+        tracing::info!("catalog {name}: {} members, serial {serial}", members.len());
+        let soa = version.soa();
+        let journal = state.journals.entry(name.clone()).or_default().clone();
+        match state.handles.get(&name) {
+            Some(handle) => {
+                if let Some(old) = &current
+                    && let Some(note) = transfer::record_change(
+                        &journal,
+                        &crate::xfr::journal_path(&zone.file),
+                        old,
+                        &version,
+                        zone.journal_size,
+                    )
+                {
+                    tracing::warn!("catalog {name}: {note}");
+                }
+                handle.store(version);
+            }
+            None => {
+                let handle = Arc::new(ZoneHandle::new(version));
+                let mut catalog = (**engine.catalog.load()).clone();
+                catalog.insert(handle.clone());
+                engine.set_catalog(catalog);
+                state.handles.insert(name.clone(), handle);
+            }
+        }
+        state.files.insert(
+            name.clone(),
+            vec![(zone.file.clone(), modified(&zone.file))],
+        );
+        transfer::notify_secondaries(runtime, &name, &soa, &notify_targets(&state.keys, &zone));
+    }
 }
 
 /// After each update: NOTIFY the zone's secondaries at once, and save the

@@ -9,6 +9,7 @@
 //! socket each with batched receive and send, and TCP on tokio.
 
 pub mod answer;
+pub mod catalog;
 pub mod config;
 pub mod daemon;
 pub mod engine;

@@ -15,6 +15,7 @@ mod peer_suites;
 mod probe_interop;
 mod roundtrip;
 mod serve_cases;
+mod serve_catalog;
 mod serve_daemon;
 mod serve_diff;
 mod serve_transfer;

@@ -623,3 +623,29 @@ pub fn canonical_records(path: &Path, origin: &str) -> Vec<String> {
     lines.dedup();
     lines
 }
+
+/// BIND with `options` added to the usual ones and `zones` as written
+/// (their files already in the server's directory, given as `dir`): for
+/// configurations the helpers above do not make, such as catalog zones.
+pub fn named_with(
+    dir: tempfile::TempDir,
+    options: &str,
+    zones: &str,
+    serving: &[&str],
+) -> Option<Server> {
+    let binary = super::peer("named")?;
+    let port = free_port();
+    let d = dir.path().display();
+    let conf = format!(
+        "options {{\n  directory \"{d}\";\n  listen-on port {port} {{ 127.0.0.1; }};\n  listen-on-v6 {{ none; }};\n  pid-file \"{d}/named.pid\";\n  recursion no;\n  dnssec-validation no;\n  allow-notify {{ 127.0.0.1; }};\n  session-keyfile \"{d}/session.key\";\n  managed-keys-directory \"{d}\";\n{options}\n}};\ncontrols {{ }};\nlogging {{ channel f {{ file \"{d}/named.log\"; severity debug 1; print-time yes; }}; category default {{ f; }}; category xfer-in {{ f; }}; category xfer-out {{ f; }}; category notify {{ f; }}; }};\n{zones}"
+    );
+    let config = dir.path().join("named.conf");
+    std::fs::write(&config, &conf).unwrap();
+    let mut cmd = Command::new(binary);
+    cmd.arg("-f").arg("-c").arg(&config).arg("-n").arg("1");
+    Some(started(spawn("named", dir, port, config, cmd), serving))
+}
+
+pub fn bind_key_clause(k: &TestKey) -> String {
+    bind_key(k)
+}
