@@ -99,6 +99,7 @@ fn engine() -> &'static Engine {
                     journal: Default::default(),
                     refresh: None,
                     updater,
+                    forward_updates: Vec::new(),
                 },
             );
         }

@@ -124,6 +124,11 @@ pub struct ZoneConfig {
     /// dateserial.
     #[serde(default)]
     pub serial_policy: super::update::SerialPolicy,
+    /// A secondary passes the dynamic updates it gets to its primaries (as
+    /// they came, TSIG and all) and returns their answer; otherwise it
+    /// refuses them.
+    #[serde(default)]
+    pub update_forward: bool,
     /// Lists this zone as a member of the catalog zone of this name, which
     /// this server produces (RFC 9432).
     #[serde(default)]
@@ -223,6 +228,7 @@ impl ZoneConfig {
             journal_size: default_journal_size(),
             allow_update: Vec::new(),
             serial_policy: Default::default(),
+            update_forward: false,
             catalog: None,
             catalog_group: None,
             produce_catalog: false,
@@ -519,6 +525,11 @@ impl Config {
                 rule.name_rules(&name)
                     .map_err(|e| format!("{at}.names: {e}"))?;
                 rule.type_list().map_err(|e| format!("{at}.types: {e}"))?;
+            }
+            if zone.update_forward && !zone.is_secondary() {
+                return Err(format!(
+                    "zones[{i}].update-forward: only a secondary forwards updates"
+                ));
             }
             if zone.produce_catalog && zone.is_secondary() {
                 return Err(format!(

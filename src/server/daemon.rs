@@ -286,6 +286,14 @@ fn build_policy(state: &mut State) -> Policy {
                 journal: state.journals.get(&name).cloned().unwrap_or_default(),
                 refresh: state.secondaries.get(&name).map(|s| s.wake.clone()),
                 updater: (!zone.is_secondary()).then(|| updater(state, zone, &name)),
+                forward_updates: if zone.update_forward {
+                    zone.primaries
+                        .iter()
+                        .filter_map(|p| p.socket_addr().ok())
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             },
         );
     }

@@ -143,6 +143,11 @@ impl Engine {
                 return error_response(msg, question, rcode::NOTIMP, out);
             }
         };
+        if query.opcode == opcode::UPDATE
+            && let Some(outcome) = self.forward_update(msg, &query, out)
+        {
+            return outcome;
+        }
         if query.has_tsig {
             return self.respond_signed(msg, &query, client, now, out);
         }
@@ -380,6 +385,49 @@ impl Engine {
             len: message.len(),
             ..Outcome::default()
         }
+    }
+
+    /// An update for a secondary zone that forwards them (RFC 2136 §6):
+    /// sent as it came (its TSIG is for the primary to check) to each
+    /// primary in turn, and the first answer returned as it is. Blocking:
+    /// the transports run updates off their answer paths. `None` when the
+    /// zone does not forward.
+    fn forward_update(
+        &self,
+        msg: &[u8],
+        query: &query::Query<'_>,
+        out: &mut [u8],
+    ) -> Option<Outcome> {
+        let mut lower = [0u8; 255];
+        let n = super::answer::lowercase_name(query.qname, &mut lower);
+        let primaries = self
+            .policy
+            .load()
+            .zone(&lower[..n])
+            .map(|z| z.forward_updates.clone())
+            .filter(|p| !p.is_empty())?;
+        for primary in primaries {
+            match crate::net::exchange(primary, msg, std::time::Duration::from_secs(3), false) {
+                Ok(answer) if answer.len() <= out.len() => {
+                    out[..answer.len()].copy_from_slice(&answer);
+                    tracing::info!("update forwarded to {primary}");
+                    return Some(Outcome {
+                        len: answer.len(),
+                        rcode: u16::from(answer.get(3).map_or(0, |b| b & 0xf)),
+                        ..Outcome::default()
+                    });
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("forwarding an update to {primary}: {e}"),
+            }
+        }
+        let mut response = Response::new(out, query.head, 512);
+        let len = response.finish(0, rcode::SERVFAIL as u8);
+        Some(Outcome {
+            len,
+            rcode: rcode::SERVFAIL,
+            ..Outcome::default()
+        })
     }
 
     /// Starts an AXFR or IXFR over TCP: checks the TSIG, the zone and the

@@ -261,6 +261,8 @@ pub struct ZonePolicy {
     pub refresh: Option<Arc<tokio::sync::Notify>>,
     /// A primary zone's dynamic updates (none for a secondary).
     pub updater: Option<Arc<super::update::Updater>>,
+    /// A secondary that forwards updates: its primaries, in order.
+    pub forward_updates: Vec<std::net::SocketAddr>,
 }
 
 /// The keys and the zones' rules, swapped whole on reload.

@@ -205,6 +205,7 @@ pub fn run_worker(
 ) {
     let fd = socket.as_raw_fd();
     let mut batch = Batch::new();
+    let slow = start_slow_path(&socket, engine.clone());
     while !shutdown.load(Ordering::Relaxed) {
         batch.arm_receive();
         // SAFETY: the headers point into `batch`, which outlives the call.
@@ -234,6 +235,14 @@ pub fn run_worker(
             };
             if truncated || len == 0 {
                 dropped += 1;
+                continue;
+            }
+            // UPDATE and NOTIFY write to disk or wait on other servers:
+            // they are answered off this thread.
+            if is_slow(&batch.queries[i][..len])
+                && let Some(slow) = &slow
+            {
+                let _ = slow.send((batch.queries[i][..len].to_vec(), peer));
                 continue;
             }
             let client = Client {
@@ -297,6 +306,39 @@ pub fn run_worker(
                 .fetch_add((dropped + unsent) as u64, Ordering::Relaxed);
         }
     }
+}
+
+/// Whether a message is an UPDATE or a NOTIFY (by its opcode).
+pub fn is_slow(msg: &[u8]) -> bool {
+    msg.get(2).is_some_and(|b| matches!((b >> 3) & 0xf, 4 | 5))
+}
+
+/// A thread answering a worker's UPDATE and NOTIFY messages, through a
+/// second handle on the worker's socket (so answers come from the address
+/// asked).
+fn start_slow_path(
+    socket: &UdpSocket,
+    engine: Arc<Engine>,
+) -> Option<std::sync::mpsc::Sender<(Vec<u8>, SocketAddr)>> {
+    let socket = socket.try_clone().ok()?;
+    let (tx, rx) = std::sync::mpsc::channel::<(Vec<u8>, SocketAddr)>();
+    std::thread::Builder::new()
+        .name("udp-slow".into())
+        .spawn(move || {
+            let mut out = vec![0u8; RESPONSE_BUFFER];
+            for (msg, peer) in rx {
+                let client = Client {
+                    addr: peer.ip(),
+                    tcp: false,
+                };
+                let outcome = engine.respond(&msg, client, unix_now(), &mut out);
+                if outcome.len > 0 {
+                    let _ = socket.send_to(&out[..outcome.len], peer);
+                }
+            }
+        })
+        .ok()?;
+    Some(tx)
 }
 
 pub fn unix_now() -> u32 {

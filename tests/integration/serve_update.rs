@@ -301,3 +301,75 @@ fn rfc2136_knsupdate_adds_and_deletes_with_tsig() {
     let s = serial(addr).unwrap();
     assert!(now.abs_diff(s) < 60, "serial {s}, now {now}");
 }
+
+/// RFC 2136 §6: a secondary forwards an update to its primary as it came
+/// (the TSIG is the primary's to check), answers with the primary's
+/// answer, and gets the change back by NOTIFY and IXFR; told not to
+/// forward, it refuses.
+#[test]
+fn rfc2136_6_a_secondary_forwards_updates_to_its_primary() {
+    let Some(_) = common::peer("nsupdate") else {
+        return;
+    };
+    let admin = TestKey::new("upd-key", "hmac-sha256");
+    let limited = TestKey::new("dyn-key", "hmac-sha512");
+    let primary_dir = tempfile::tempdir().unwrap();
+    std::fs::write(primary_dir.path().join("upd.test.zone"), zone_text()).unwrap();
+    let (primary_port, secondary_port) = (servers::free_port(), servers::free_port());
+    write_config(
+        primary_dir.path(),
+        primary_port,
+        &[&admin, &limited],
+        &format!(
+            "    notify: [{{address: \"127.0.0.1:{secondary_port}\", key: {}}}]\n",
+            admin.name
+        ),
+    );
+    let primary = start(primary_dir.path());
+    let secondary_dir = tempfile::tempdir().unwrap();
+    let secondary_config = |forward: bool| {
+        format!(
+            "listen: [\"127.0.0.1:{secondary_port}\"]\nkeys:\n  - {{name: {}, algorithm: {}, secret: \"{}\"}}\nzones:\n  - name: {ZONE}\n    file: upd.test.zone\n    primaries: [{{address: \"{}\", key: {}}}]\n    update-forward: {forward}\n",
+            admin.name, admin.algorithm, admin.secret, primary.addr, admin.name
+        )
+    };
+    std::fs::write(
+        secondary_dir.path().join("serve.yaml"),
+        secondary_config(true),
+    )
+    .unwrap();
+    let secondary = start(secondary_dir.path());
+    let wait = |addr: SocketAddr, want: u32| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while serial(addr) != Some(want) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        serial(addr) == Some(want)
+    };
+    assert!(wait(secondary.addr, 10), "{}", secondary.log());
+    let (ok, out) = nsupdate(
+        secondary.addr,
+        &admin,
+        &format!("update add fwd.{ZONE}. 60 A 192.0.2.44"),
+    );
+    assert!(ok, "{out}\n{}\n{}", secondary.log(), primary.log());
+    assert_eq!(serial(primary.addr), Some(11));
+    assert!(wait(secondary.addr, 11), "{}", secondary.log());
+    assert_eq!(answers(secondary.addr, "fwd.upd.test.", RType::A).len(), 1);
+    assert!(secondary.log().contains("update forwarded to"));
+    // Not forwarding: REFUSED, and nothing changes.
+    std::fs::write(
+        secondary_dir.path().join("serve.yaml"),
+        secondary_config(false),
+    )
+    .unwrap();
+    secondary.signal("HUP");
+    std::thread::sleep(Duration::from_millis(500));
+    let (ok, out) = nsupdate(
+        secondary.addr,
+        &admin,
+        &format!("update add nofwd.{ZONE}. 60 A 192.0.2.45"),
+    );
+    assert!(!ok && out.contains("REFUSED"), "{out}");
+    assert_eq!(serial(primary.addr), Some(11));
+}
