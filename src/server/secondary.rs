@@ -155,17 +155,9 @@ mod tests {
 
     #[test]
     fn rfc1035_3_3_13_timers_come_from_the_soa() {
-        let origin = Name::parse(b"example.", None).unwrap();
-        let outcome = crate::zone::reader::read_bytes(
-            "t",
-            b"@ 60 SOA ns hm 1 120 30 600 5\n@ 60 NS ns\n",
-            crate::zone::reader::ReadOptions {
-                origin: Some(origin.clone()),
-                ..Default::default()
-            },
-        );
-        let zone = crate::zone::Zone::from_records(origin, 1, outcome.records).0;
-        let timers = Timers::of(&ZoneVersion::from_zone(&zone).unwrap());
+        let version =
+            crate::server::store::tests::version("@ 60 SOA ns hm 1 120 30 600 5\n@ 60 NS ns\n");
+        let timers = Timers::of(&version);
         assert_eq!(timers.refresh, Duration::from_secs(120));
         assert_eq!(timers.retry, Duration::from_secs(30));
         assert_eq!(timers.expire, Duration::from_secs(600));

@@ -992,11 +992,12 @@ impl ZoneEditor {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::zone::reader::{ReadOptions, read_bytes};
 
-    fn version(text: &str) -> ZoneVersion {
+    /// A version of the zone `example.` from zone file text.
+    pub(crate) fn version(text: &str) -> ZoneVersion {
         let origin = Name::parse(b"example.", None).unwrap();
         let read = ReadOptions {
             origin: Some(origin.clone()),

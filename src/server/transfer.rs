@@ -593,19 +593,9 @@ fn ixfr_records(current: &Record, changes: Vec<Changeset>) -> VecDeque<Record> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::zone::Name;
-    use crate::zone::reader::{ReadOptions, read_bytes};
 
     fn version(text: &str) -> Arc<ZoneVersion> {
-        let origin = Name::parse(b"example.", None).unwrap();
-        let read = ReadOptions {
-            origin: Some(origin.clone()),
-            ..Default::default()
-        };
-        let outcome = read_bytes("t", text.as_bytes(), read);
-        assert_eq!(outcome.error_count(), 0);
-        let zone = crate::zone::Zone::from_records(origin, 1, outcome.records).0;
-        Arc::new(ZoneVersion::from_zone(&zone).unwrap())
+        Arc::new(crate::server::store::tests::version(text))
     }
 
     fn head() -> Vec<u8> {

@@ -3,22 +3,15 @@
 //! added and removed; zonectl consuming BIND's catalog does the same.
 
 use crate::common;
-use crate::serve_util::ServeProcess;
+use crate::serve_util::{ServeProcess, soa_serial};
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::servers::{self, Server, TestKey};
-use zonectl::xfr::Client;
-use zonectl::zone::Name;
 
 fn serial(addr: SocketAddr, zone: &str) -> Option<u32> {
-    let mut client = Client::new(
-        Name::parse(format!("{zone}.").as_bytes(), None).unwrap(),
-        addr,
-    );
-    client.timeout = Duration::from_millis(500);
-    client.soa_serial().ok()
+    soa_serial(addr, zone)
 }
 
 /// Waits until `addr` serves `zone` (or, with `serving` false, stops).
@@ -40,13 +33,7 @@ fn member_zone(name: &str, serial: u32) -> String {
 }
 
 fn start(config: &std::path::Path) -> ServeProcess {
-    ServeProcess::start_args(&[
-        "serve".into(),
-        "--config".into(),
-        config.display().to_string(),
-        "--log-level".into(),
-        "info".into(),
-    ])
+    ServeProcess::with_config(config)
 }
 
 fn show(server: &Server) -> String {

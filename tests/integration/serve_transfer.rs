@@ -5,7 +5,7 @@
 //! expiry.
 
 use crate::common;
-use crate::serve_util::ServeProcess;
+use crate::serve_util::{ServeProcess, soa_serial, wait_serial};
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -72,23 +72,11 @@ fn zonectl_key(key: &TestKey) -> zonectl::tsig::Key {
 }
 
 fn serial_of(addr: SocketAddr) -> Option<u32> {
-    let mut client = Client::new(
-        Name::parse(format!("{ZONE}.").as_bytes(), None).unwrap(),
-        addr,
-    );
-    client.timeout = Duration::from_millis(500);
-    client.soa_serial().ok()
+    soa_serial(addr, ZONE)
 }
 
 fn wait_for_serial(addr: SocketAddr, serial: u32, within: Duration) -> bool {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if serial_of(addr) == Some(serial) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
+    wait_serial(addr, ZONE, Some(serial), within)
 }
 
 fn key_yaml(key: &TestKey) -> String {
@@ -99,13 +87,7 @@ fn key_yaml(key: &TestKey) -> String {
 }
 
 fn start_serve(config: &Path) -> ServeProcess {
-    ServeProcess::start_args(&[
-        "serve".into(),
-        "--config".into(),
-        config.display().to_string(),
-        "--log-level".into(),
-        "info".into(),
-    ])
+    ServeProcess::with_config(config)
 }
 
 #[test]
@@ -466,18 +448,9 @@ fn the_fleet_example_configurations_work_together() {
         start_serve(&adapt("secondary-a")),
         start_serve(&adapt("secondary-b")),
     ];
-    let soa_serial = |addr: SocketAddr| {
-        let mut client = Client::new(Name::parse(b"example.com.", None).unwrap(), addr);
-        client.timeout = Duration::from_millis(500);
-        client.soa_serial().ok()
-    };
-    let first = soa_serial(primary.addr).unwrap();
+    let first = soa_serial(primary.addr, "example.com").unwrap();
     let wait = |addr: SocketAddr, serial: u32| {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while soa_serial(addr) != Some(serial) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        soa_serial(addr) == Some(serial)
+        wait_serial(addr, "example.com", Some(serial), Duration::from_secs(20))
     };
     for s in &secondaries {
         assert!(wait(s.addr, first), "{}", s.log());

@@ -5,7 +5,7 @@
 //! types.
 
 use crate::common;
-use crate::serve_util::{ServeProcess, Transport, exchange};
+use crate::serve_util::{ServeProcess, Transport, exchange, soa_serial, wait_serial};
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -13,7 +13,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::servers::{self, SecondarySpec, TestKey};
-use zonectl::xfr::Client;
 use zonectl::zone::{Name, RType};
 
 const ZONE: &str = "upd.test";
@@ -25,12 +24,7 @@ fn zone_text() -> String {
 }
 
 fn serial(addr: SocketAddr) -> Option<u32> {
-    let mut client = Client::new(
-        Name::parse(format!("{ZONE}.").as_bytes(), None).unwrap(),
-        addr,
-    );
-    client.timeout = Duration::from_millis(500);
-    client.soa_serial().ok()
+    soa_serial(addr, ZONE)
 }
 
 /// The rdata of the answers to `name` `rtype`, as presentation text.
@@ -92,14 +86,7 @@ fn nsupdate(addr: SocketAddr, key: &TestKey, body: &str) -> (bool, String) {
 }
 
 fn start(dir: &std::path::Path) -> ServeProcess {
-    let config = dir.join("serve.yaml");
-    ServeProcess::start_args(&[
-        "serve".into(),
-        "--config".into(),
-        config.display().to_string(),
-        "--log-level".into(),
-        "info".into(),
-    ])
+    ServeProcess::with_config(&dir.join("serve.yaml"))
 }
 
 fn write_config(dir: &std::path::Path, port: u16, keys: &[&TestKey], extra: &str) {
@@ -339,13 +326,8 @@ fn rfc2136_6_a_secondary_forwards_updates_to_its_primary() {
     )
     .unwrap();
     let secondary = start(secondary_dir.path());
-    let wait = |addr: SocketAddr, want: u32| {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while serial(addr) != Some(want) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        serial(addr) == Some(want)
-    };
+    let wait =
+        |addr: SocketAddr, want: u32| wait_serial(addr, ZONE, Some(want), Duration::from_secs(20));
     assert!(wait(secondary.addr, 10), "{}", secondary.log());
     let (ok, out) = nsupdate(
         secondary.addr,

@@ -202,3 +202,40 @@ pub fn sign_with_new_csk(
     assert!(out.status.success(), "{}", text(&out.stderr));
     signed
 }
+
+impl ServeProcess {
+    /// `zonectl serve --config PATH`, logging at info (the tests read the
+    /// log for what the server did).
+    pub fn with_config(config: &Path) -> ServeProcess {
+        ServeProcess::start_args(&[
+            "serve".into(),
+            "--config".into(),
+            config.display().to_string(),
+            "--log-level".into(),
+            "info".into(),
+        ])
+    }
+}
+
+/// The SOA serial `addr` serves for `zone` (no trailing dot), if it does.
+pub fn soa_serial(addr: SocketAddr, zone: &str) -> Option<u32> {
+    let name = zonectl::zone::Name::parse(format!("{zone}.").as_bytes(), None).ok()?;
+    let mut client = zonectl::xfr::Client::new(name, addr);
+    client.timeout = Duration::from_millis(500);
+    client.soa_serial().ok()
+}
+
+/// Waits until `addr` serves `zone` at `serial` (`None`: any serial).
+pub fn wait_serial(addr: SocketAddr, zone: &str, serial: Option<u32>, within: Duration) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let now = soa_serial(addr, zone);
+        if now.is_some() && (serial.is_none() || now == serial) {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
