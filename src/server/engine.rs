@@ -261,108 +261,80 @@ impl Engine {
         }
     }
 
-    /// NOTIFY (RFC 1996) and transfer requests that come over UDP: NOTIFY
-    /// for a secondary zone from an allowed sender starts a refresh; IXFR
-    /// is answered when it fits one datagram, else with the SOA alone
-    /// (RFC 1995 §2); AXFR needs TCP (RFC 5936 §4.2).
+    /// What is not a query: UPDATE (RFC 2136) for a primary zone, NOTIFY
+    /// (RFC 1996) for a secondary one, and transfer requests that came
+    /// over UDP (AXFR is served over TCP only, RFC 5936 §4.2; IXFR is
+    /// answered when it fits one datagram, else with the SOA alone, RFC
+    /// 1995 §2). Each answer is signed when the request was.
     fn control(
         &self,
         msg: &[u8],
         query: &query::Query<'_>,
         client: Client,
-        mut signed: Option<Signed>,
+        signed: Option<Signed>,
         now: u32,
         out: &mut [u8],
     ) -> Outcome {
         let key = signed.as_ref().map(|s| s.key);
-        let head = query.head;
-        let reply = |code: u16, aa: bool, signed: Option<Signed>, out: &mut [u8]| {
-            let mut response = Response::new(out, head, 512);
-            let len = response.finish(if aa { FLAG_AA } else { 0 }, code as u8);
-            let outcome = Outcome {
-                len,
-                rcode: code,
-                ..Outcome::default()
-            };
-            sign_into(out, outcome, signed.map(|s| s.signer), now)
-        };
+        let signer = signed.map(|s| s.signer);
         let catalog = self.catalog.load();
         let policy = self.policy.load();
         let mut lower = [0u8; 255];
         let n = super::answer::lowercase_name(query.qname, &mut lower);
-        let zone = catalog.get_wire(&lower[..n]).zip(policy.zone(&lower[..n]));
-        if query.opcode == opcode::UPDATE {
-            let Some((handle, zone)) = zone else {
-                return reply(rcode::NOTAUTH, false, signed, out);
-            };
-            let Some(updater) = &zone.updater else {
-                // A secondary's copy is its primary's to change.
-                return reply(rcode::REFUSED, false, signed, out);
-            };
-            let code = match super::update::process(
-                msg,
-                client.addr,
-                key,
-                handle,
-                &zone.journal,
-                updater,
-                now.into(),
-            ) {
-                Ok(serial) => {
-                    tracing::info!(
-                        "update of {} from {}: serial {serial}",
-                        handle.origin,
-                        client.addr
-                    );
-                    rcode::NOERROR
-                }
-                Err(refused) => {
-                    tracing::info!(
-                        "update of {} from {} refused ({}): {}",
-                        handle.origin,
-                        client.addr,
-                        crate::wire::rcode_name(refused.rcode),
-                        refused.why
-                    );
-                    refused.rcode
-                }
-            };
-            return reply(code, false, signed, out);
-        }
-        if query.opcode == opcode::NOTIFY {
-            let Some((_, zone)) = zone else {
-                return reply(rcode::NOTAUTH, false, signed, out);
-            };
-            let Some(refresh) = &zone.refresh else {
-                // Not a secondary here: nothing to refresh.
-                return reply(rcode::NOTAUTH, false, signed, out);
-            };
-            if query.qtype != crate::zone::RType::SOA
-                || !transfer::admitted(&zone.allow_notify, client.addr, key)
-            {
-                return reply(rcode::REFUSED, false, signed, out);
-            }
-            refresh.notify_one();
-            return reply(rcode::NOERROR, true, signed, out);
-        }
-        let Some((handle, zone)) = zone else {
-            return reply(rcode::NOTAUTH, false, signed, out);
+        let Some(zone) = policy.zone(&lower[..n]) else {
+            return short_answer(query.head, rcode::NOTAUTH, false, signer, now, out);
         };
-        if !transfer::admitted(&zone.allow_transfer, client.addr, key) {
-            return reply(rcode::REFUSED, false, signed, out);
-        }
-        if handle.is_expired() {
-            return reply(rcode::SERVFAIL, false, signed, out);
-        }
-        if query.qtype.0 == 252 && !client.tcp {
-            return reply(rcode::REFUSED, false, signed, out);
-        }
+        // A secondary without a copy yet is not served, but takes NOTIFY.
+        let handle = catalog.get_wire(&lower[..n]);
+        let (code, aa) = match (query.opcode, handle) {
+            (opcode::NOTIFY, _) => match &zone.refresh {
+                // Not a secondary here: nothing to refresh.
+                None => (rcode::NOTAUTH, false),
+                Some(_) if query.qtype != crate::zone::RType::SOA => (rcode::REFUSED, false),
+                Some(_) if !transfer::admitted(&zone.allow_notify, client.addr, key) => {
+                    (rcode::REFUSED, false)
+                }
+                Some(refresh) => {
+                    refresh.notify_one();
+                    (rcode::NOERROR, true)
+                }
+            },
+            (_, None) => (rcode::NOTAUTH, false),
+            (opcode::UPDATE, Some(handle)) => {
+                (update_in(msg, client, key, handle, zone, now), false)
+            }
+            _ if !transfer::admitted(&zone.allow_transfer, client.addr, key) => {
+                (rcode::REFUSED, false)
+            }
+            (_, Some(h)) if h.is_expired() => (rcode::SERVFAIL, false),
+            _ if query.qtype == crate::zone::RType::AXFR => (rcode::REFUSED, false),
+            (_, Some(handle)) => {
+                return self.ixfr_over_udp(msg, query, client, handle, zone, signer, now, out);
+            }
+        };
+        short_answer(query.head, code, aa, signer, now, out)
+    }
+
+    /// IXFR over UDP (RFC 1995 §2): the answer when it fits one datagram,
+    /// else the SOA alone (the client then asks over TCP).
+    #[allow(clippy::too_many_arguments)]
+    fn ixfr_over_udp(
+        &self,
+        msg: &[u8],
+        query: &query::Query<'_>,
+        client: Client,
+        handle: &super::answer::ZoneHandle,
+        zone: &transfer::ZonePolicy,
+        signer: Option<ResponseSigner>,
+        now: u32,
+        out: &mut [u8],
+    ) -> Outcome {
         let Some(client_serial) = transfer::ixfr_client_serial(msg) else {
-            return reply(rcode::FORMERR, false, signed, out);
+            return short_answer(query.head, rcode::FORMERR, false, signer, now, out);
         };
         let version = handle.load_full();
         let limit = self.size_limit(query, client, out.len());
-        let signer = signed.take().map(|s| s.signer);
+        let head = query.head;
         let mut outgoing = Outgoing::ixfr(
             version.clone(),
             &zone.journal,
@@ -474,14 +446,14 @@ impl Engine {
         let key = signed.as_ref().map(|s| s.key);
         let head = query.head;
         let refuse = |code: u16, signed: Option<Signed>, out: &mut [u8]| {
-            let mut response = Response::new(out, head, 512);
-            let len = response.finish(0, code as u8);
-            let outcome = Outcome {
-                len,
-                rcode: code,
-                ..Outcome::default()
-            };
-            TransferStart::Answered(sign_into(out, outcome, signed.map(|s| s.signer), now))
+            TransferStart::Answered(short_answer(
+                head,
+                code,
+                false,
+                signed.map(|s| s.signer),
+                now,
+                out,
+            ))
         };
         let catalog = self.catalog.load();
         let mut lower = [0u8; 255];
@@ -675,6 +647,70 @@ fn cookie_hash(secret: &[u8; 16], client: &[u8; 8], head: &[u8], addr: IpAddr) -
         IpAddr::V6(a) => h.write(&a.octets()),
     }
     h.finish().to_le_bytes()
+}
+
+/// Processes an UPDATE for `zone`; the RCODE to answer with (the
+/// outcome is logged).
+fn update_in(
+    msg: &[u8],
+    client: Client,
+    key: Option<usize>,
+    handle: &super::answer::ZoneHandle,
+    zone: &transfer::ZonePolicy,
+    now: u32,
+) -> u16 {
+    let Some(updater) = &zone.updater else {
+        // A secondary's copy is its primary's to change.
+        return rcode::REFUSED;
+    };
+    match super::update::process(
+        msg,
+        client.addr,
+        key,
+        handle,
+        &zone.journal,
+        updater,
+        now.into(),
+    ) {
+        Ok(serial) => {
+            tracing::info!(
+                "update of {} from {}: serial {serial}",
+                handle.origin,
+                client.addr
+            );
+            rcode::NOERROR
+        }
+        Err(refused) => {
+            tracing::info!(
+                "update of {} from {} refused ({}): {}",
+                handle.origin,
+                client.addr,
+                crate::wire::rcode_name(refused.rcode),
+                refused.why
+            );
+            refused.rcode
+        }
+    }
+}
+
+/// An answer of header and question only (AA as given), signed when the
+/// request was.
+fn short_answer(
+    head: &[u8],
+    code: u16,
+    aa: bool,
+    signer: Option<ResponseSigner>,
+    now: u32,
+    out: &mut [u8],
+) -> Outcome {
+    let mut response = Response::new(out, head, 512);
+    let len = response.finish(if aa { FLAG_AA } else { 0 }, code as u8);
+    let outcome = Outcome {
+        len,
+        rcode: code,
+        ..Outcome::default()
+    };
+    sign_into(out, outcome, signer, now)
 }
 
 /// Signs the answer in `out` (when the request was signed), in place.
