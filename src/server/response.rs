@@ -11,6 +11,10 @@ pub const HEADER_LEN: usize = 12;
 /// Where a name in the message starts, for compression: offsets of label
 /// starts, so that every suffix of every name written can be pointed at.
 const MAX_COMPRESSION_TARGETS: usize = 96;
+/// Messages allowed to grow past this (transfers, TCP) find their
+/// compression targets by hash; smaller ones (UDP answers, a few names)
+/// compare each target, which costs less than hashing there.
+const HASHED_FROM: usize = 8192;
 const SLOTS: usize = 256;
 /// Slots looked at for one hash before giving up (a miss only costs
 /// compression, never correctness).
@@ -52,6 +56,8 @@ pub struct Response<'b> {
     /// rollback, counts as empty). A name is compared in full only with
     /// the targets its hash leads to.
     slots: [u8; SLOTS],
+    /// Whether targets are found by hash (see [`HASHED_FROM`]).
+    hashed: bool,
     target_count: usize,
     question_end: usize,
 }
@@ -129,17 +135,32 @@ impl<'b> Response<'b> {
             targets: [0; MAX_COMPRESSION_TARGETS],
             target_hashes: [0; MAX_COMPRESSION_TARGETS],
             slots: [0; SLOTS],
+            hashed: false,
             target_count: 0,
             question_end: len,
         };
         response.limit = limit.min(response.buf.len()).max(len);
+        response.hashed = response.limit >= HASHED_FROM;
         if len > HEADER_LEN {
             response.buf[5] = 1; // QDCOUNT
-            let mut qname = [0u8; 255];
             let n = (len - 4 - HEADER_LEN).min(255);
-            qname[..n].copy_from_slice(&response.buf[HEADER_LEN..HEADER_LEN + n]);
-            let hashes = SuffixHashes::new(&qname[..n]);
-            response.add_targets(HEADER_LEN, &qname[..n], n, &hashes);
+            if response.hashed {
+                // The name is hashed from a copy (the buffer is written to).
+                let mut qname = [0u8; 255];
+                qname[..n].copy_from_slice(&response.buf[HEADER_LEN..HEADER_LEN + n]);
+                response.add_targets(HEADER_LEN, &qname[..n], n, &mut None);
+            } else {
+                let mut at = HEADER_LEN;
+                while at < HEADER_LEN + n && response.target_count < MAX_COMPRESSION_TARGETS {
+                    let label = response.buf[at];
+                    if label == 0 || label & 0xc0 != 0 {
+                        break;
+                    }
+                    response.targets[response.target_count] = at as u16;
+                    response.target_count += 1;
+                    at += label as usize + 1;
+                }
+            }
         }
         response
     }
@@ -190,7 +211,13 @@ impl<'b> Response<'b> {
     /// Records the names that start at each label of `wire[..written]`,
     /// written at message offset `pos` (the rest of `wire` follows as a
     /// pointer, or in place); `hashes` are those of `wire`'s suffixes.
-    fn add_targets(&mut self, pos: usize, wire: &[u8], written: usize, hashes: &SuffixHashes) {
+    fn add_targets(
+        &mut self,
+        pos: usize,
+        wire: &[u8],
+        written: usize,
+        hashes: &mut Option<SuffixHashes>,
+    ) {
         let mut at = 0;
         let mut label = 0;
         while at < written && pos + at < 0x3fff {
@@ -199,10 +226,17 @@ impl<'b> Response<'b> {
                 break;
             }
             let index = self.target_count;
-            let hash = hashes.of(label);
             self.targets[index] = (pos + at) as u16;
-            self.target_hashes[index] = hash;
             self.target_count += 1;
+            at += len as usize + 1;
+            label += 1;
+            if !self.hashed {
+                continue; // found by the scan
+            }
+            let hash = hashes
+                .get_or_insert_with(|| SuffixHashes::new(wire))
+                .of(label - 1);
+            self.target_hashes[index] = hash;
             for probe in 0..PROBES {
                 let slot = (hash as usize + probe) % SLOTS;
                 let held = self.slots[slot] as usize;
@@ -211,8 +245,6 @@ impl<'b> Response<'b> {
                     break;
                 }
             }
-            at += len as usize + 1;
-            label += 1;
         }
     }
 
@@ -286,15 +318,19 @@ impl<'b> Response<'b> {
     /// Writes a name, compressed against the names already written.
     fn put_name(&mut self, wire: &[u8]) -> Option<()> {
         let mut at = 0;
-        let hashes = SuffixHashes::new(wire);
+        let mut hashes = self.hashed.then(|| SuffixHashes::new(wire));
         let mut label = 0;
         while at < wire.len() && wire[at] != 0 {
             let suffix = &wire[at..];
-            if let Some(target) = self.find_target(suffix, hashes.of(label)) {
+            let found = match &hashes {
+                Some(h) => self.find_target(suffix, h.of(label)),
+                None => self.scan_targets(suffix),
+            };
+            if let Some(target) = found {
                 let start = self.len;
                 self.put(&wire[..at])?;
                 self.put(&(0xc000 | target).to_be_bytes())?;
-                self.add_targets(start, wire, at, &hashes);
+                self.add_targets(start, wire, at, &mut hashes);
                 return Some(());
             }
             at += wire[at] as usize + 1;
@@ -302,8 +338,16 @@ impl<'b> Response<'b> {
         }
         let start = self.len;
         self.put(wire)?;
-        self.add_targets(start, wire, wire.len(), &hashes);
+        self.add_targets(start, wire, wire.len(), &mut hashes);
         Some(())
+    }
+
+    /// The target holding `suffix`, comparing each in turn.
+    fn scan_targets(&self, suffix: &[u8]) -> Option<u16> {
+        self.targets[..self.target_count]
+            .iter()
+            .find(|&&t| self.name_at_equals(t as usize, suffix))
+            .copied()
     }
 
     fn put_owner(&mut self, owner: Owner<'_>) -> Option<()> {
