@@ -113,20 +113,9 @@ fn check_reports_every_file_of_a_batch_and_exits_2_for_the_unreadable_one() {
 
 #[test]
 fn check_reads_standard_input() {
-    let mut child = zonectl()
-        .args(["check", "-z", "example.com", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(ZONE.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = zonectl();
+    cmd.args(["check", "-z", "example.com", "-"]);
+    let out = common::output_with_stdin(cmd, ZONE.as_bytes());
     assert_eq!(exit_code(&out), 1);
     assert!(
         text(&out.stdout).contains("<stdin>:9: error[target-cname]"),

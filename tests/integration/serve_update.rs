@@ -7,9 +7,8 @@
 use crate::common;
 use crate::serve_util::{ServeProcess, Transport, exchange, soa_serial, wait_serial};
 
-use std::io::Write;
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::servers::{self, SecondarySpec, TestKey};
@@ -52,20 +51,9 @@ fn answers(addr: SocketAddr, name: &str, rtype: RType) -> Vec<String> {
 
 /// Runs a tool with `script` on its standard input: (success, output).
 fn run_script(tool: &str, args: &[&str], script: &str) -> (bool, String) {
-    let mut child = Command::new(tool)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = Command::new(tool);
+    cmd.args(args);
+    let out = common::output_with_stdin(cmd, script.as_bytes());
     (
         out.status.success(),
         format!(

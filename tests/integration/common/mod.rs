@@ -14,6 +14,26 @@ pub fn run(args: &[&str]) -> Output {
     zonectl().args(args).output().expect("run zonectl")
 }
 
+/// Runs `cmd` with `input` on its standard input; its output, both
+/// streams captured.
+pub fn output_with_stdin(mut cmd: Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the command");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(input)
+        .expect("write its input");
+    child.wait_with_output().expect("wait for it")
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
