@@ -289,7 +289,9 @@ pub fn sign_zone(
     Ok((signed, stats))
 }
 
-fn new_serial(old: u32, policy: SerialPolicy, now: u32) -> u32 {
+/// The serial after `old` under `policy` (RFC 1982 arithmetic; a date or
+/// time that is not ahead of `old` gives `old + 1`).
+pub fn new_serial(old: u32, policy: SerialPolicy, now: u32) -> u32 {
     let bump = |candidate: u32| {
         if crate::zone::serial::compare(old, candidate) == Some(std::cmp::Ordering::Less) {
             candidate

@@ -262,7 +262,7 @@ fn build_policy(state: &mut State) -> Policy {
     };
     let zones = all_zones(state);
     for zone in &zones {
-        let Ok(name) = Name::parse(zone.name.as_bytes(), Some(&Name::root())) else {
+        let Some(name) = zone_name(zone) else {
             continue;
         };
         state.update_locks.entry(name.clone()).or_default();
@@ -408,7 +408,7 @@ pub fn run(
         if let Some(zone) = config
             .zones
             .iter()
-            .find(|z| Name::parse(z.name.as_bytes(), Some(&Name::root())).is_ok_and(|n| n == name))
+            .find(|z| zone_name(z).as_ref() == Some(&name))
         {
             let (journal, version) = open_journal(zone, l.version);
             l.version = version;
@@ -618,7 +618,7 @@ fn reload(state: &mut State, engine: &Engine, runtime: &tokio::runtime::Handle) 
     let mut catalog = (**engine.catalog.load()).clone();
     let mut wanted = std::collections::HashSet::new();
     for zone in &config.zones {
-        let Ok(name) = Name::parse(zone.name.as_bytes(), Some(&Name::root())) else {
+        let Some(name) = zone_name(zone) else {
             continue;
         };
         wanted.insert(name.clone());
@@ -751,7 +751,7 @@ fn start_secondaries(
         engine.set_catalog(catalog);
     }
     for zone in zones {
-        let Ok(name) = Name::parse(zone.name.as_bytes(), Some(&Name::root())) else {
+        let Some(name) = zone_name(&zone) else {
             continue;
         };
         if state
@@ -887,19 +887,16 @@ fn apply_ixfr(
         return false;
     };
     let old = handle.load_full();
-    let journal_file = crate::xfr::journal_path(&zone.file);
-    let (changes, _) = transfer::read_journal(&journal_file, serial);
-    let Some(start) = changes.iter().rposition(|c| c.from_serial() == old.serial) else {
+    // The sequences the transfer client journaled, replayed onto the
+    // version served.
+    let (changes, replayed, note) =
+        transfer::replay_journal(&crate::xfr::journal_path(&zone.file), &old);
+    let Some(new) = replayed.filter(|v| v.serial == serial) else {
+        if let Some(note) = note {
+            tracing::warn!("zone {name}: {note}; reading the copy");
+        }
         return false;
     };
-    let mut editor = old.edit();
-    for change in &changes[start..] {
-        if let Err(e) = editor.apply(change) {
-            tracing::warn!("zone {name}: IXFR does not apply in memory ({e}); reading the copy");
-            return false;
-        }
-    }
-    let new = editor.finish();
     let soa = new.soa();
     tracing::info!("zone {name} transferred by IXFR: serial {}", new.serial);
     handle.store(new);
@@ -1213,7 +1210,7 @@ fn zone_config<'c>(config: &'c Config, name: &Name) -> Option<&'c ZoneConfig> {
     config
         .zones
         .iter()
-        .find(|z| Name::parse(z.name.as_bytes(), Some(&Name::root())).is_ok_and(|n| n == *name))
+        .find(|z| zone_name(z).as_ref() == Some(name))
 }
 
 /// Writes the served version of a zone to its file, atomically, and

@@ -34,22 +34,15 @@ pub enum SerialPolicy {
 }
 
 impl SerialPolicy {
+    /// The serial after `current`: the signer's rule, shared.
     pub fn next(self, current: u32, now: u64) -> u32 {
-        let candidate = match self {
-            SerialPolicy::Increment => None,
-            SerialPolicy::Unixtime => Some(now as u32),
-            SerialPolicy::Dateserial => {
-                let mut date = String::new();
-                crate::zone::rdata::format_time(now as u32, &mut date);
-                date.get(..8)
-                    .and_then(|d| d.parse::<u32>().ok())
-                    .and_then(|d| d.checked_mul(100))
-            }
+        use crate::dnssec::sign::{self, SerialPolicy as Policy};
+        let policy = match self {
+            SerialPolicy::Increment => Policy::Increment,
+            SerialPolicy::Unixtime => Policy::Unixtime,
+            SerialPolicy::Dateserial => Policy::Dateserial,
         };
-        match candidate {
-            Some(c) if serial::compare(c, current) == Some(std::cmp::Ordering::Greater) => c,
-            _ => serial::add(current, 1),
-        }
+        sign::new_serial(current, policy, now as u32)
     }
 }
 
