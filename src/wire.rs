@@ -193,7 +193,9 @@ fn rdata_may_be_compressed(rtype: RType) -> bool {
 /// the types that may carry compressed ones.
 fn copy_rdata(rtype: RType, msg: &[u8], start: usize, end: usize, out: &mut Vec<u8>) -> Result<()> {
     out.clear();
-    if !rdata_may_be_compressed(rtype) {
+    // Empty rdata is no rdata to decompress: UPDATE deletes and
+    // prerequisites carry it for every type (RFC 2136 §2.4, §2.5).
+    if !rdata_may_be_compressed(rtype) || start == end {
         out.extend_from_slice(&msg[start..end]);
         return Ok(());
     }
@@ -540,6 +542,23 @@ mod tests {
         assert_eq!(rdata, b"\x00\x0a\x04mail\x07example\x03com\x00");
         assert!(records.next_into(&mut owner, &mut rdata).unwrap().is_none());
         records.check_end().unwrap();
+    }
+
+    /// `update delete mail.example.com. MX`: class ANY, no rdata, for a
+    /// type whose rdata holds a name (RFC 2136 §2.5.2).
+    #[test]
+    fn rfc2136_2_5_2_empty_rdata_of_a_type_with_names_is_no_rdata() {
+        let mut msg = MessageBuilder::new(7, opcode::UPDATE, 0)
+            .question(b"\x07example\x03com\x00", RType::SOA, 1)
+            .finish();
+        msg.extend_from_slice(&[0xc0, 12, 0, 15, 0, 255, 0, 0, 0, 0, 0, 0]);
+        msg[9] = 1;
+        let parsed = Message::parse(&msg).unwrap();
+        let mut records = parsed.records();
+        let (mut owner, mut rdata) = (Vec::new(), vec![1]);
+        let rec = records.next_into(&mut owner, &mut rdata).unwrap().unwrap();
+        assert_eq!((rec.rtype, rec.class), (RType(15), 255));
+        assert!(rdata.is_empty());
     }
 
     #[test]

@@ -11,5 +11,6 @@ pub mod keys;
 pub mod keystore;
 pub mod nsec3;
 pub mod sign;
+pub mod timing;
 pub mod verify;
 pub mod zonemd;

@@ -119,6 +119,19 @@ pub fn sign_zone(
     keys: &[SigningKey],
     options: &SignOptions,
 ) -> Result<(Zone, SignStats), SignError> {
+    sign_zone_reusing(zone, keys, options, Vec::new())
+}
+
+/// [`sign_zone`], with more signatures offered for reuse than the zone's
+/// own: `(owner, RRSIG rdata)` pairs, such as those a server served
+/// before the zone file was edited. Each is kept only where it still
+/// verifies over the data, as the zone's own are.
+pub fn sign_zone_reusing(
+    zone: Zone,
+    keys: &[SigningKey],
+    options: &SignOptions,
+    offered: Vec<(Name, Box<[u8]>)>,
+) -> Result<(Zone, SignStats), SignError> {
     if keys.is_empty() {
         return Err(SignError::NoKeys);
     }
@@ -164,6 +177,17 @@ pub fn sign_zone(
 
     // Old signatures are kept aside for reuse; old denial records are rebuilt.
     let mut old_signatures: HashMap<(Name, u16), Vec<Box<[u8]>>> = HashMap::new();
+    for (owner, rdata) in offered {
+        if rdata.len() > 18 {
+            old_signatures
+                .entry((
+                    owner.to_lowercase(),
+                    u16::from_be_bytes([rdata[0], rdata[1]]),
+                ))
+                .or_default()
+                .push(rdata);
+        }
+    }
     let mut kept: Vec<RRset> = Vec::with_capacity(zone.rrsets().len());
     let mut existing_keys: HashSet<Box<[u8]>> = HashSet::new();
     for mut set in zone.into_rrsets() {
@@ -421,7 +445,7 @@ fn denial_records(zone: &Zone, options: &SignOptions, ttl: u32) -> Result<Vec<RR
 /// Which keys sign an RRset of this type: the DNSKEY, CDS and CDNSKEY
 /// RRsets with the KSKs, the rest with the ZSKs; an algorithm with only
 /// KSKs (a CSK) signs everything with them.
-fn signers_for(keys: &[SigningKey], rtype: RType) -> Vec<&SigningKey> {
+pub fn signers_for(keys: &[SigningKey], rtype: RType) -> Vec<&SigningKey> {
     let apex_keyset = matches!(rtype, RType::DNSKEY | RType::CDS | RType::CDNSKEY);
     let algorithms: BTreeSet<u8> = keys.iter().map(|k| k.algorithm).collect();
     let mut out = Vec::new();
@@ -478,74 +502,23 @@ fn sign_rrsets(
     let results: Result<Vec<(RRset, usize, usize)>, SignError> = jobs
         .par_iter()
         .map(|set| {
-            let mut made = 0;
-            let mut reused = 0;
-            let mut out = Vec::new();
-            let labels = super::canonical::rrsig_labels(&set.owner) as u8;
-            let expiration =
-                options
-                    .expiration
-                    .wrapping_sub(jitter_for(&set.owner, set.rtype, options.jitter));
             let previous = old.get(&(set.owner.to_lowercase(), set.rtype.0));
-            for key in signers_for(keys, set.rtype) {
-                let tag = key.tag();
-                // Reuse a signature that still holds over this data for long enough.
-                if let (Some(refresh), Some(previous)) = (options.refresh, previous) {
-                    let keep = previous.iter().find(|sig| {
-                        sig.len() > 18
-                            && sig[2] == key.algorithm
-                            && u16::from_be_bytes([sig[16], sig[17]]) == tag
-                            && u32::from_be_bytes(sig[4..8].try_into().unwrap()) == set.ttl
-                            && u32::from_be_bytes(sig[8..12].try_into().unwrap())
-                                .wrapping_sub(options.now)
-                                > refresh
-                            && u32::from_be_bytes(sig[8..12].try_into().unwrap())
-                                .wrapping_sub(options.now)
-                                < 1 << 31
-                            && still_valid(sig, set, key)
-                    });
-                    if let Some(sig) = keep {
-                        out.push(sig.clone());
-                        reused += 1;
-                        continue;
-                    }
-                }
-                let mut header = Vec::with_capacity(18 + zone.origin.wire_len());
-                header.extend_from_slice(&set.rtype.0.to_be_bytes());
-                header.push(key.algorithm);
-                header.push(labels);
-                header.extend_from_slice(&set.ttl.to_be_bytes());
-                header.extend_from_slice(&expiration.to_be_bytes());
-                header.extend_from_slice(&options.inception.to_be_bytes());
-                header.extend_from_slice(&tag.to_be_bytes());
-                header.extend_from_slice(&zone.origin.as_wire().to_ascii_lowercase());
-                let data = signed_data(&header, 18, &set.owner, labels, set, set.ttl);
-                let signature = key.sign(&data).map_err(|e| SignError::Signing {
-                    owner: set.owner.to_string(),
-                    rtype: set.rtype,
-                    tag,
-                    reason: e.to_string(),
-                })?;
-                header.extend_from_slice(&signature);
-                out.push(header.into_boxed_slice());
-                made += 1;
-            }
+            let signed = sign_rrset(set, &zone.origin, keys, options, previous.map(|p| &p[..]))?;
             if let Some(progress) = &options.progress {
                 progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            out.sort();
             Ok((
                 RRset {
                     owner: set.owner.clone(),
                     rtype: RType::RRSIG,
                     class: set.class,
                     ttl: set.ttl,
-                    rdatas: out,
+                    rdatas: signed.rdatas,
                     pos: Pos::default(),
                     rdata_pos: Vec::new(),
                 },
-                made,
-                reused,
+                signed.made,
+                signed.reused,
             ))
         })
         .collect();
@@ -562,6 +535,85 @@ fn sign_rrsets(
     // Jobs come in zone order already; this only settles the covered types within a node.
     sets.sort_by(rrset_order);
     Ok(sets)
+}
+
+/// The signatures over one RRset.
+#[derive(Debug, Default)]
+pub struct RrsetSignatures {
+    /// RRSIG rdata, sorted.
+    pub rdatas: Vec<Box<[u8]>>,
+    pub made: usize,
+    pub reused: usize,
+}
+
+/// Signs one RRset of the zone `origin` with the keys that sign its type
+/// (see [`signers_for`]), keeping a `previous` signature where
+/// `options.refresh` allows. The whole-zone signer and a server signing
+/// changes as they come share this.
+pub fn sign_rrset(
+    set: &RRset,
+    origin: &Name,
+    keys: &[SigningKey],
+    options: &SignOptions,
+    previous: Option<&[Box<[u8]>]>,
+) -> Result<RrsetSignatures, SignError> {
+    let mut out = RrsetSignatures::default();
+    let labels = super::canonical::rrsig_labels(&set.owner) as u8;
+    let expiration =
+        options
+            .expiration
+            .wrapping_sub(jitter_for(&set.owner, set.rtype, options.jitter));
+    for key in signers_for(keys, set.rtype) {
+        let tag = key.tag();
+        // Reuse a signature that still holds over this data for long enough.
+        if let (Some(refresh), Some(previous)) = (options.refresh, previous) {
+            let keep = previous.iter().find(|sig| {
+                reusable(sig, key.algorithm, tag, set.ttl, options.now, refresh)
+                    && still_valid(sig, set, key)
+            });
+            if let Some(sig) = keep {
+                out.rdatas.push(sig.clone());
+                out.reused += 1;
+                continue;
+            }
+        }
+        let mut header = Vec::with_capacity(18 + origin.wire_len());
+        header.extend_from_slice(&set.rtype.0.to_be_bytes());
+        header.push(key.algorithm);
+        header.push(labels);
+        header.extend_from_slice(&set.ttl.to_be_bytes());
+        header.extend_from_slice(&expiration.to_be_bytes());
+        header.extend_from_slice(&options.inception.to_be_bytes());
+        header.extend_from_slice(&tag.to_be_bytes());
+        header.extend_from_slice(&origin.as_wire().to_ascii_lowercase());
+        let data = signed_data(&header, 18, &set.owner, labels, set, set.ttl);
+        let signature = key.sign(&data).map_err(|e| SignError::Signing {
+            owner: set.owner.to_string(),
+            rtype: set.rtype,
+            tag,
+            reason: e.to_string(),
+        })?;
+        header.extend_from_slice(&signature);
+        out.rdatas.push(header.into_boxed_slice());
+        out.made += 1;
+    }
+    out.rdatas.sort();
+    Ok(out)
+}
+
+/// Whether the header of RRSIG rdata `sig` makes it a candidate for reuse:
+/// the key's algorithm and tag, the RRset's TTL, and more than `refresh`
+/// seconds left before it expires (RFC 1982 arithmetic on the times).
+pub fn reusable(sig: &[u8], algorithm: u8, tag: u16, ttl: u32, now: u32, refresh: u32) -> bool {
+    if sig.len() <= 18 {
+        return false;
+    }
+    let left = u32::from_be_bytes(sig[8..12].try_into().unwrap()).wrapping_sub(now);
+    sig[2] == algorithm
+        && u16::from_be_bytes([sig[16], sig[17]]) == tag
+        && u32::from_be_bytes(sig[4..8].try_into().unwrap()) == ttl
+        && left > refresh
+        && left < 1 << 31
 }
 
 /// Whether an old RRSIG still verifies over the RRset as it is now.

@@ -145,6 +145,135 @@ pub struct ZoneConfig {
     /// transfer rules, its copy kept in this directory.
     #[serde(default)]
     pub consume_catalog: Option<PathBuf>,
+    /// Signs the zone here (online signing): at load, on every change,
+    /// and again before signatures expire.
+    #[serde(default)]
+    pub dnssec: Option<DnssecConfig>,
+}
+
+/// The `dnssec:` section of a zone: its keys and how it is signed.
+/// Durations are seconds or BIND-style periods (`14d`, `1w2d`, `12h`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DnssecConfig {
+    /// The zone's key files (`K<zone>+<alg>+<tag>.key` and `.private`, as
+    /// `zonectl keygen` and `dnssec-keygen` write them). Their timing
+    /// metadata (Publish, Activate, Inactive, Delete, SyncPublish,
+    /// SyncDelete) is followed as time passes; keys added later are
+    /// picked up.
+    pub key_directory: PathBuf,
+    /// DNSKEYs of other signers of the zone (a `.key` file or a directory
+    /// of them) to publish without signing with them (RFC 8901).
+    #[serde(default)]
+    pub foreign_keys: Option<PathBuf>,
+    /// `nsec` or `nsec3`.
+    #[serde(default = "default_denial")]
+    pub denial: String,
+    /// Extra NSEC3 iterations (RFC 9276 asks for 0).
+    #[serde(default)]
+    pub nsec3_iterations: u16,
+    /// NSEC3 salt in hex, or `-` for none (RFC 9276 asks for none).
+    #[serde(default = "default_salt")]
+    pub nsec3_salt: String,
+    /// Leave insecure delegations out of the NSEC3 chain (RFC 5155 §6).
+    #[serde(default)]
+    pub nsec3_opt_out: bool,
+    #[serde(default = "default_validity")]
+    pub signature_validity: String,
+    /// Signatures with less than this left are made again.
+    #[serde(default = "default_refresh")]
+    pub signature_refresh: String,
+    /// Expirations are spread over this much, so that re-signing comes
+    /// as a stream, not all at once.
+    #[serde(default = "default_jitter")]
+    pub signature_jitter: String,
+    /// Publish CDS and CDNSKEY (RFC 7344, RFC 8078) for the KSKs in their
+    /// sync window.
+    #[serde(default)]
+    pub cds: bool,
+    /// Signatures made per new version when re-signing in the background.
+    #[serde(default = "default_resign_batch")]
+    pub resign_batch: usize,
+}
+
+fn default_denial() -> String {
+    "nsec3".into()
+}
+fn default_salt() -> String {
+    "-".into()
+}
+fn default_validity() -> String {
+    "14d".into()
+}
+fn default_refresh() -> String {
+    "5d".into()
+}
+fn default_jitter() -> String {
+    "1d".into()
+}
+fn default_resign_batch() -> usize {
+    2000
+}
+
+impl DnssecConfig {
+    /// The signer's settings, or what is wrong (named by its key).
+    pub fn settings(&self) -> Result<super::signer::SignerSettings, String> {
+        use crate::dnssec::sign::Denial;
+        let period = |key: &str, text: &str| {
+            crate::zone::rdata::parse_period(text.as_bytes()).map_err(|e| format!("{key}: {e}"))
+        };
+        let denial = match self.denial.as_str() {
+            "nsec" => Denial::Nsec,
+            "nsec3" => Denial::Nsec3 {
+                iterations: self.nsec3_iterations,
+                opt_out: self.nsec3_opt_out,
+            },
+            other => return Err(format!("denial: {other:?} is neither nsec nor nsec3")),
+        };
+        if self.nsec3_iterations > crate::dnssec::nsec3::NSEC3_ITERATIONS_VALIDATORS_ACCEPT {
+            return Err(format!(
+                "nsec3-iterations: {} is more than validators accept (RFC 9276 asks for 0)",
+                self.nsec3_iterations
+            ));
+        }
+        let salt = match self.nsec3_salt.as_str() {
+            "-" | "" => Vec::new(),
+            hex => {
+                let mut salt = Vec::new();
+                crate::zone::encoding::hex_decode(hex.as_bytes(), &mut salt)
+                    .ok()
+                    .filter(|_| salt.len() <= 255)
+                    .ok_or_else(|| format!("nsec3-salt: {hex:?} is not up to 255 octets of hex"))?;
+                salt
+            }
+        };
+        let validity = period("signature-validity", &self.signature_validity)?;
+        let refresh = period("signature-refresh", &self.signature_refresh)?;
+        let jitter = period("signature-jitter", &self.signature_jitter)?;
+        if validity < 3600 {
+            return Err("signature-validity: at least an hour".into());
+        }
+        if refresh + jitter >= validity {
+            return Err(
+                "signature-refresh plus signature-jitter must be less than signature-validity"
+                    .into(),
+            );
+        }
+        if self.resign_batch == 0 {
+            return Err("resign-batch: at least 1".into());
+        }
+        Ok(super::signer::SignerSettings {
+            key_directory: self.key_directory.clone(),
+            foreign_keys: self.foreign_keys.clone(),
+            denial,
+            salt,
+            validity,
+            refresh,
+            jitter,
+            cds: self.cds,
+            batch: self.resign_batch,
+        })
+    }
 }
 
 /// An `allow-update` rule: the client (address and/or key, as
@@ -233,6 +362,7 @@ impl ZoneConfig {
             catalog_group: None,
             produce_catalog: false,
             consume_catalog: None,
+            dnssec: None,
         }
     }
 
@@ -405,6 +535,15 @@ impl Config {
             {
                 *dir = base.join(&*dir);
             }
+            if let Some(dnssec) = &mut zone.dnssec {
+                for path in
+                    std::iter::once(&mut dnssec.key_directory).chain(dnssec.foreign_keys.as_mut())
+                {
+                    if path.is_relative() {
+                        *path = base.join(&*path);
+                    }
+                }
+            }
         }
         for key in &mut config.keys {
             if let Some(file) = &mut key.file
@@ -556,6 +695,16 @@ impl Config {
                 if !produced {
                     return Err(format!(
                         "zones[{i}].catalog: no zone {catalog} with produce-catalog: true"
+                    ));
+                }
+            }
+            if let Some(dnssec) = &zone.dnssec {
+                dnssec
+                    .settings()
+                    .map_err(|e| format!("zones[{i}].dnssec.{e}"))?;
+                if zone.is_secondary() || zone.produce_catalog {
+                    return Err(format!(
+                        "zones[{i}].dnssec: only a primary zone is signed here (a secondary serves what its primary signed)"
                     ));
                 }
             }

@@ -18,6 +18,7 @@ use super::config::{Access, Config, ConfigError, Remote, ZoneConfig};
 use super::engine::{Engine, EngineOptions};
 use super::rrl::RateLimiter;
 use super::secondary::{self, Primary, Timers};
+use super::signer::ZoneSigner;
 use super::store::ZoneVersion;
 use super::tcp::{Connections, TcpLimits};
 use super::transfer::{self, Journal, NotifyTarget, Policy, Rule, ZonePolicy};
@@ -26,7 +27,7 @@ use super::update::{UpdateRule, Updater};
 use crate::tsig::Key;
 use crate::zone::check::CheckOptions;
 use crate::zone::reader::ReadOptions;
-use crate::zone::{Diagnostic, Name, Severity};
+use crate::zone::{Diagnostic, Name, RType, Severity};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -185,6 +186,9 @@ struct State {
     changed: Option<tokio::sync::mpsc::UnboundedSender<Name>>,
     /// The member zones of each catalog consumed here, as secondary zones.
     catalog_members: HashMap<Name, Vec<ZoneConfig>>,
+    /// Zones signed here, and the background task that keeps each signed.
+    signers: HashMap<Name, Arc<ZoneSigner>>,
+    signer_tasks: HashMap<Name, tokio::task::JoinHandle<()>>,
 }
 
 fn zone_name(zone: &ZoneConfig) -> Option<Name> {
@@ -319,6 +323,7 @@ fn updater(state: &State, zone: &ZoneConfig, name: &Name) -> Arc<Updater> {
         journal_limit: zone.journal_size,
         lock: state.update_locks.get(name).cloned().unwrap_or_default(),
         changed: state.changed.clone(),
+        signer: state.signers.get(name).cloned(),
     })
 }
 
@@ -403,6 +408,8 @@ pub fn run(
         update_locks: HashMap::new(),
         changed: None,
         catalog_members: HashMap::new(),
+        signers: HashMap::new(),
+        signer_tasks: HashMap::new(),
     };
     for (name, mut l) in loaded {
         if let Some(zone) = config
@@ -412,6 +419,23 @@ pub fn run(
         {
             let (journal, version) = open_journal(zone, l.version);
             l.version = version;
+            if let Some(dnssec) = &zone.dnssec {
+                match sign_at_load(zone, dnssec, &name, &l.version, None, &journal) {
+                    Ok((signer, signed)) => {
+                        l.version = signed;
+                        // Written signed: not an edit for SIGHUP to reload.
+                        if let Some(first) = l.files.first_mut() {
+                            first.1 = modified(&first.0);
+                        }
+                        state.signers.insert(name.clone(), signer);
+                    }
+                    Err(e) => {
+                        // Never an unsigned copy of a zone meant to be signed.
+                        tracing::error!("zone {name} not served: {e}");
+                        continue;
+                    }
+                }
+            }
             state.journals.insert(name.clone(), journal);
         }
         tracing::info!(
@@ -538,6 +562,7 @@ pub fn run(
             restore_catalog_members(&mut st, &engine);
             produce_catalogs(&mut st, &engine, &tokio::runtime::Handle::current());
             start_secondaries(&mut st, &state, &engine);
+            start_signers(&mut st, &state);
         }
         on_ready(&bound);
         tracing::info!(
@@ -558,6 +583,7 @@ pub fn run(
                         reload(&mut st, &engine, &runtime);
                         let _guard = runtime.enter();
                         start_secondaries(&mut st, &state, &engine);
+                        start_signers(&mut st, &state);
                     });
                     if let Err(e) = reloaded.await {
                         tracing::error!("reload failed: {e}");
@@ -635,7 +661,33 @@ fn reload(state: &mut State, engine: &Engine, runtime: &tokio::runtime::Handle) 
         if unchanged && state.handles.contains_key(&name) {
             continue;
         }
-        match load_zone(zone, config.include_root.as_deref()) {
+        let loaded = load_zone(zone, config.include_root.as_deref()).and_then(|mut l| {
+            let Some(dnssec) = &zone.dnssec else {
+                return Ok(l);
+            };
+            let previous = state.handles.get(&name).map(|h| h.load_full());
+            let journal = state.journals.entry(name.clone()).or_default().clone();
+            let (signer, signed) = sign_at_load(
+                zone,
+                dnssec,
+                &name,
+                &l.version,
+                previous.as_deref(),
+                &journal,
+            )
+            .map_err(|e| ZoneLoadError {
+                zone: zone.name.clone(),
+                diagnostics: Vec::new(),
+                reason: Some(e),
+            })?;
+            l.version = signed;
+            if let Some(first) = l.files.first_mut() {
+                first.1 = modified(&first.0);
+            }
+            state.signers.insert(name.clone(), signer);
+            Ok(l)
+        });
+        match loaded {
             Ok(l) => {
                 tracing::info!("zone {name} reloaded: serial {}", l.version.serial);
                 state.files.insert(name.clone(), l.files);
@@ -691,6 +743,18 @@ fn reload(state: &mut State, engine: &Engine, runtime: &tokio::runtime::Handle) 
         .filter(|n| !wanted.contains(*n))
         .cloned()
         .collect();
+    let unsigned: Vec<Name> = state
+        .signers
+        .keys()
+        .filter(|n| zone_config(&config, n).is_none_or(|z| z.dnssec.is_none()))
+        .cloned()
+        .collect();
+    for name in unsigned {
+        state.signers.remove(&name);
+        if let Some(task) = state.signer_tasks.remove(&name) {
+            task.abort();
+        }
+    }
     for name in gone {
         tracing::info!("zone {name} removed");
         catalog.remove(&name);
@@ -1226,11 +1290,7 @@ fn save_zone(state: &std::sync::Mutex<State>, name: &Name) {
         (handle.clone(), zone.file.clone())
     };
     let version = handle.load_full();
-    let written = crate::fsutil::AtomicFile::create(&file).and_then(|mut out| {
-        crate::zone::writer::write_zone(&version.to_zone(), out.writer())?;
-        out.commit()
-    });
-    match written {
+    match write_zone_file(&file, &version) {
         Ok(()) => {
             tracing::info!(
                 "zone {name} saved to {}: serial {}",
@@ -1246,4 +1306,198 @@ fn save_zone(state: &std::sync::Mutex<State>, name: &Name) {
             file.display()
         ),
     }
+}
+
+/// Signs a primary zone configured for online signing as loaded (see
+/// [`ZoneSigner::sign_version`]), journaling the difference when the
+/// signing moved the serial on.
+fn sign_at_load(
+    zone: &ZoneConfig,
+    dnssec: &super::config::DnssecConfig,
+    name: &Name,
+    loaded: &ZoneVersion,
+    previous: Option<&ZoneVersion>,
+    journal: &Journal,
+) -> Result<(Arc<ZoneSigner>, ZoneVersion), String> {
+    let now = udp::unix_now();
+    let settings = dnssec.settings()?;
+    let signer = ZoneSigner::new(name.clone(), settings, now).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let (signed, differs) = signer
+        .sign_version(loaded, previous, zone.serial_policy, now)
+        .map_err(|e| e.to_string())?;
+    tracing::info!(
+        "zone {name} signed: serial {}, in {:.1} s",
+        signed.serial,
+        started.elapsed().as_secs_f64()
+    );
+    if differs {
+        // The file gets the signed zone before anything is journaled on
+        // top of it, so that a restart replays the journal onto the very
+        // signatures it was written against (Knot keeps its zone file
+        // signed the same way).
+        write_zone_file(&zone.file, &signed).map_err(|e| {
+            format!(
+                "cannot write the signed zone to {}: {e}",
+                zone.file.display()
+            )
+        })?;
+    }
+    let before = previous.unwrap_or(loaded);
+    if signed.serial != before.serial
+        && let Some(note) = transfer::record_change(
+            journal,
+            &crate::xfr::journal_path(&zone.file),
+            before,
+            &signed,
+            zone.journal_size,
+        )
+    {
+        tracing::warn!("zone {name}: {note}");
+    }
+    Ok((Arc::new(signer), signed))
+}
+
+/// Starts the background signing task of every zone signed here that has
+/// none. Called inside the runtime.
+fn start_signers(st: &mut State, state: &Arc<std::sync::Mutex<State>>) {
+    st.signer_tasks.retain(|_, task| !task.is_finished());
+    let names: Vec<Name> = st.signers.keys().cloned().collect();
+    for name in names {
+        if st.signer_tasks.contains_key(&name) {
+            continue;
+        }
+        let task = tokio::spawn(run_signer(name.clone(), state.clone()));
+        st.signer_tasks.insert(name, task);
+    }
+}
+
+/// Keeps a zone signed as time passes: wakes when a signature comes due
+/// for refresh or a key changes state (and at least hourly, to see new
+/// key files), and re-signs in batches.
+async fn run_signer(name: Name, state: Arc<std::sync::Mutex<State>>) {
+    loop {
+        let (name2, state2) = (name.clone(), state.clone());
+        let next = tokio::task::spawn_blocking(move || maintain_signatures(&name2, &state2))
+            .await
+            .unwrap_or_else(|_| udp::unix_now() + 60);
+        let wait = next.saturating_sub(udp::unix_now());
+        tokio::time::sleep(std::time::Duration::from_secs(wait.into())).await;
+    }
+}
+
+/// What a background signing step needs of a zone, fetched afresh each
+/// time (a reload may have replaced any of it).
+struct SigningParts {
+    signer: Arc<ZoneSigner>,
+    handle: Arc<ZoneHandle>,
+    journal: Arc<Journal>,
+    updater: Arc<Updater>,
+}
+
+fn signing_parts(state: &std::sync::Mutex<State>, name: &Name) -> Option<SigningParts> {
+    let st = state.lock().unwrap_or_else(|e| e.into_inner());
+    let zone = zone_config(&st.config, name)?;
+    Some(SigningParts {
+        signer: st.signers.get(name)?.clone(),
+        handle: st.handles.get(name)?.clone(),
+        journal: st.journals.get(name)?.clone(),
+        updater: updater(&st, zone, name),
+    })
+}
+
+/// One pass of background signing; when the next is due.
+fn maintain_signatures(name: &Name, state: &std::sync::Mutex<State>) -> u32 {
+    const HOUR: u32 = 3600;
+    let now = udp::unix_now();
+    let Some(SigningParts {
+        signer,
+        handle,
+        journal,
+        updater,
+    }) = signing_parts(state, name)
+    else {
+        return now + HOUR;
+    };
+    if let Err(e) = signer.reload_keys(now) {
+        tracing::error!("zone {name}: keys not reread, signing with those read before: {e}");
+    }
+    // One new version: the changes `make` makes, the serial moved on, the
+    // SOA signed, journaled, served.
+    let change = |make: &dyn Fn(&mut super::store::ZoneEditor) -> Result<bool, String>| {
+        let _one_at_a_time = updater.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let old = handle.load_full();
+        let mut editor = old.edit();
+        if !make(&mut editor)? {
+            return Ok(());
+        }
+        super::update::set_serial(
+            &mut editor,
+            updater.serial_policy.next(old.serial, now.into()),
+        )
+        .map_err(|e| e.to_string())?;
+        signer
+            .sign_soa(&mut editor, now)
+            .map_err(|e| e.to_string())?;
+        super::update::commit(&handle, &journal, &updater, &old, editor.finish()).map_err(|r| r.why)
+    };
+    let keys = change(&|editor| {
+        let mut touched = signer
+            .update_apex_keys(editor, now)
+            .map_err(|e| e.to_string())?;
+        if touched.is_empty() {
+            return Ok(false);
+        }
+        // The apex's NSEC or NSEC3 bitmap follows CDS coming and going.
+        touched.push((name.clone(), RType::SOA));
+        signer
+            .sign_changes(editor, &touched, now)
+            .map_err(|e| e.to_string())?;
+        Ok(true)
+    });
+    if let Err(e) = keys {
+        tracing::error!("zone {name}: key RRsets not updated: {e}");
+        return now + 300;
+    }
+    let version = handle.load_full();
+    let mut cursor = super::store::NodeCursor::default();
+    let mut stale = Vec::new();
+    let mut due: Option<u32> = None;
+    let mut made = 0;
+    while !cursor.is_done() {
+        if let Some(d) = signer.stale_sets(&version, &mut cursor, 1000, now, &mut stale) {
+            due = Some(due.map_or(d, |x| x.min(d)));
+        }
+        if stale.len() >= signer.settings.batch || (cursor.is_done() && !stale.is_empty()) {
+            let batch = std::mem::take(&mut stale);
+            let result = change(&|editor| {
+                signer
+                    .resign(editor, &batch, now)
+                    .map(|n| n > 0)
+                    .map_err(|e| e.to_string())
+            });
+            if let Err(e) = result {
+                tracing::error!("zone {name}: re-signing stopped: {e}");
+                return now + 300;
+            }
+            made += batch.len();
+        }
+    }
+    if made > 0 {
+        tracing::info!("zone {name}: {made} RRsets signed again");
+    }
+    let next = [due, signer.next_key_event()]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(now + HOUR);
+    next.clamp(now + 1, now + HOUR)
+}
+
+/// Writes a version of a zone to `file`, atomically.
+fn write_zone_file(file: &Path, version: &ZoneVersion) -> std::io::Result<()> {
+    crate::fsutil::AtomicFile::create(file).and_then(|mut out| {
+        crate::zone::writer::write_zone(&version.to_zone(), out.writer())?;
+        out.commit()
+    })
 }

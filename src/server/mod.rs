@@ -18,6 +18,7 @@ pub mod query;
 pub mod response;
 pub mod rrl;
 pub mod secondary;
+pub mod signer;
 pub mod store;
 pub mod tcp;
 pub mod transfer;

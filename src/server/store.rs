@@ -590,6 +590,105 @@ impl ZoneVersion {
         (deleted, added)
     }
 
+    /// The first node after `key` in canonical order that `wanted`
+    /// accepts (the next name of an NSEC chain).
+    pub fn next_node_where(&self, key: &[u8], wanted: impl Fn(&Node) -> bool) -> Option<&Node> {
+        self.nodes
+            .range::<_, KeyRef<'_>>((
+                std::ops::Bound::Excluded(&KeyRef(key)),
+                std::ops::Bound::Unbounded,
+            ))
+            .map(|(_, n)| &**n)
+            .find(|n| wanted(n))
+    }
+
+    /// The last node before `key` in canonical order that `wanted` accepts.
+    pub fn prev_node_where(&self, key: &[u8], wanted: impl Fn(&Node) -> bool) -> Option<&Node> {
+        self.nodes
+            .range::<_, KeyRef<'_>>((
+                std::ops::Bound::Unbounded,
+                std::ops::Bound::Excluded(&KeyRef(key)),
+            ))
+            .rev()
+            .map(|(_, n)| &**n)
+            .find(|n| wanted(n))
+    }
+
+    /// The last node of the zone in canonical order that `wanted` accepts.
+    pub fn last_node_where(&self, wanted: impl Fn(&Node) -> bool) -> Option<&Node> {
+        self.nodes.values().rev().map(|n| &**n).find(|n| wanted(n))
+    }
+
+    /// The node of `owner` (not of the NSEC3 chain).
+    pub fn node_of(&self, owner: &Name) -> Option<&Node> {
+        let mut keybuf = KeyBuf::new();
+        self.key_of(owner, &mut keybuf);
+        self.get(keybuf.as_bytes())
+    }
+
+    /// The first node strictly below the node of `key` that `wanted`
+    /// accepts; the walk ends where the subtree does.
+    pub fn first_below(&self, key: &[u8], wanted: impl Fn(&Node) -> bool) -> Option<&Node> {
+        self.nodes
+            .range::<_, KeyRef<'_>>((
+                std::ops::Bound::Excluded(&KeyRef(key)),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(k, _)| k.starts_with(key))
+            .map(|(_, n)| &**n)
+            .find(|n| wanted(n))
+    }
+
+    /// The names at and below the node of `key`, in canonical order.
+    pub fn subtree(&self, key: &[u8]) -> Vec<Name> {
+        self.nodes
+            .range::<_, KeyRef<'_>>((
+                std::ops::Bound::Included(&KeyRef(key)),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(k, _)| k.starts_with(key))
+            .map(|(_, n)| n.name.clone())
+            .collect()
+    }
+
+    /// The NSEC3 node of exactly this hash.
+    pub fn nsec3_node(&self, hash: &[u8]) -> Option<&Node> {
+        self.nsec3.get(&KeyRef(hash)).map(|n| &**n)
+    }
+
+    /// The hashes of the chain before and after `hash` (the chain wraps
+    /// around; `hash` itself is never returned, so a chain of one has no
+    /// neighbours).
+    pub fn nsec3_neighbours(&self, hash: &[u8]) -> (Option<Key>, Option<Key>) {
+        let other = |k: &Key| k.as_bytes() != hash;
+        let prev = self
+            .nsec3
+            .range::<_, KeyRef<'_>>((
+                std::ops::Bound::Unbounded,
+                std::ops::Bound::Excluded(&KeyRef(hash)),
+            ))
+            .next_back()
+            .map(|(k, _)| k.clone())
+            .or_else(|| self.nsec3.get_max().map(|(k, _)| k.clone()))
+            .filter(other);
+        let next = self
+            .nsec3
+            .range::<_, KeyRef<'_>>((
+                std::ops::Bound::Excluded(&KeyRef(hash)),
+                std::ops::Bound::Unbounded,
+            ))
+            .next()
+            .map(|(k, _)| k.clone())
+            .or_else(|| self.nsec3.get_min().map(|(k, _)| k.clone()))
+            .filter(other);
+        (prev, next)
+    }
+
+    /// The store key of `owner`.
+    pub fn key_of(&self, owner: &Name, out: &mut KeyBuf) {
+        canonical_key(owner.as_wire(), self.origin.label_count(), out);
+    }
+
     /// Starts the next version; the current one is left as it is.
     pub fn edit(&self) -> ZoneEditor {
         ZoneEditor {

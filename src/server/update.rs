@@ -16,7 +16,7 @@ use super::store::{StoredSet, ZoneEditor, ZoneVersion};
 use super::transfer::Journal;
 use crate::wire::{self, CLASS_ANY, rcode};
 use crate::xfr::Changeset;
-use crate::zone::{Name, Pos, RType, Record, serial};
+use crate::zone::{Name, RType, serial};
 
 const CLASS_NONE: u16 = 254;
 
@@ -98,6 +98,24 @@ pub struct Updater {
     pub lock: Arc<Mutex<()>>,
     /// Told the zone's name after every change (NOTIFY, saving the file).
     pub changed: Option<tokio::sync::mpsc::UnboundedSender<Name>>,
+    /// Signs each change, for a zone signed here.
+    pub signer: Option<Arc<super::signer::ZoneSigner>>,
+}
+
+/// The types a zone's signer keeps: an update never changes them, and a
+/// delete of every RRset at a name leaves them (the signer mends NSEC
+/// records after the change).
+fn is_signers(rtype: RType) -> bool {
+    matches!(
+        rtype,
+        RType::RRSIG
+            | RType::NSEC
+            | RType::NSEC3
+            | RType::NSEC3PARAM
+            | RType::DNSKEY
+            | RType::CDS
+            | RType::CDNSKEY
+    )
 }
 
 /// One record of an UPDATE message.
@@ -172,7 +190,7 @@ pub fn process(
         read_section(msg, wire::Section::Authority).map_err(|c| refuse(c, "malformed"))?;
     let _one_at_a_time = updater.lock.lock().unwrap_or_else(|e| e.into_inner());
     let old = handle.load_full();
-    if old.signed {
+    if old.signed && updater.signer.is_none() {
         return Err(refuse(
             rcode::REFUSED,
             "the zone is signed offline: an update would leave it with records unsigned",
@@ -181,7 +199,7 @@ pub fn process(
     let class = old.class;
     check_prerequisites(&old, &prerequisites, class)?;
     for u in &updates {
-        prescan(&old, u, class)?;
+        prescan(&old, u, class, updater.signer.is_some())?;
         let rtype = (u.rtype != RType::ANY).then_some(u.rtype);
         if !updater
             .rules
@@ -197,7 +215,14 @@ pub fn process(
     let mut editor = old.edit();
     let mut touched: Vec<(Name, RType)> = Vec::new();
     for u in &updates {
-        apply_one(&mut editor, &old, u, class, &mut touched)?;
+        apply_one(
+            &mut editor,
+            &old,
+            u,
+            class,
+            updater.signer.is_some(),
+            &mut touched,
+        )?;
     }
     let changed = touched.iter().any(|(owner, rtype)| {
         records_of(old.rrset(owner, *rtype)) != records_of(editor.version().rrset(owner, *rtype))
@@ -207,7 +232,6 @@ pub fn process(
     }
     // The serial moves on unless the update itself moved it.
     let apex = old.apex().name.clone();
-    let soa = editor.version().soa();
     let new_serial = if serial::compare(editor.version().serial, old.serial)
         == Some(std::cmp::Ordering::Greater)
     {
@@ -215,15 +239,44 @@ pub fn process(
     } else {
         updater.serial_policy.next(old.serial, now)
     };
+    set_serial(&mut editor, new_serial).map_err(|e| refuse(rcode::SERVFAIL, e.to_string()))?;
+    touched.push((apex, RType::SOA));
+    if let Some(signer) = &updater.signer {
+        signer
+            .sign_changes(&mut editor, &touched, now as u32)
+            .map_err(|e| refuse(rcode::SERVFAIL, format!("signing the change: {e}")))?;
+    }
+    commit(handle, journal, updater, &old, editor.finish())?;
+    Ok(new_serial)
+}
+
+/// Puts the apex SOA with `serial` in the version being edited (its
+/// signatures dropped: a signer makes new ones).
+pub fn set_serial(editor: &mut ZoneEditor, serial: u32) -> Result<(), super::store::StoreError> {
+    let soa = editor.version().soa();
     let mut rdata = soa.rdata.to_vec();
     let at = rdata.len() - 20;
-    rdata[at..at + 4].copy_from_slice(&new_serial.to_be_bytes());
-    editor
-        .put(&apex, RType::SOA, soa.ttl, &[&rdata], &[], 0)
-        .map_err(|e| refuse(rcode::SERVFAIL, e.to_string()))?;
-    let new = editor.finish();
-    let change = changeset(&old, &new, &touched);
-    // Journaled before it is served: a crash after this replays it.
+    rdata[at..at + 4].copy_from_slice(&serial.to_be_bytes());
+    editor.put(&soa.owner, RType::SOA, soa.ttl, &[&rdata], &[], 0)
+}
+
+/// Serves `new` in place of `old`: the difference journaled first (for
+/// IXFR, and for replay after a crash), then the version swapped in, then
+/// NOTIFY and saving set off. The caller holds the zone's update lock.
+pub fn commit(
+    handle: &ZoneHandle,
+    journal: &Journal,
+    updater: &Updater,
+    old: &ZoneVersion,
+    new: ZoneVersion,
+) -> Result<(), Refused> {
+    let (deleted, added) = old.diff(&new);
+    let change = Changeset {
+        from: old.soa(),
+        to: new.soa(),
+        deleted,
+        added,
+    };
     if let Err(e) = crate::xfr::journal::append(
         &updater.journal_file,
         &new.origin,
@@ -241,7 +294,7 @@ pub fn process(
     if let Some(changed) = &updater.changed {
         let _ = changed.send(old.origin.clone());
     }
-    Ok(new_serial)
+    Ok(())
 }
 
 /// The records of a set as (TTL, rdata), sorted, for comparing.
@@ -251,36 +304,6 @@ fn records_of(set: Option<&StoredSet>) -> Vec<(u32, Vec<u8>)> {
         .unwrap_or_default();
     out.sort();
     out
-}
-
-/// The IXFR difference of an update: per RRset touched, the records that
-/// went and came (a TTL change is both).
-fn changeset(old: &ZoneVersion, new: &ZoneVersion, touched: &[(Name, RType)]) -> Changeset {
-    let mut seen = std::collections::HashSet::new();
-    let (mut deleted, mut added) = (Vec::new(), Vec::new());
-    for (owner, rtype) in touched {
-        if *rtype == RType::SOA || !seen.insert((owner.as_wire().to_ascii_lowercase(), *rtype)) {
-            continue;
-        }
-        let before = records_of(old.rrset(owner, *rtype));
-        let after = records_of(new.rrset(owner, *rtype));
-        let record = |(ttl, rdata): &(u32, Vec<u8>)| Record {
-            owner: owner.clone(),
-            rtype: *rtype,
-            class: old.class,
-            ttl: *ttl,
-            rdata: rdata.clone().into_boxed_slice(),
-            pos: Pos::default(),
-        };
-        deleted.extend(before.iter().filter(|r| !after.contains(r)).map(record));
-        added.extend(after.iter().filter(|r| !before.contains(r)).map(record));
-    }
-    Changeset {
-        from: old.soa(),
-        to: new.soa(),
-        deleted,
-        added,
-    }
 }
 
 fn in_zone(version: &ZoneVersion, owner: &Name) -> Result<(), Refused> {
@@ -370,9 +393,16 @@ fn check_prerequisites(
 
 /// RFC 2136 §3.4.1: the update section is checked whole before anything
 /// is applied.
-fn prescan(version: &ZoneVersion, u: &UpdateRecord, class: u16) -> Result<(), Refused> {
+fn prescan(
+    version: &ZoneVersion,
+    u: &UpdateRecord,
+    class: u16,
+    signed_here: bool,
+) -> Result<(), Refused> {
     in_zone(version, &u.owner)?;
-    if matches!(u.rtype, RType::RRSIG | RType::NSEC | RType::NSEC3) {
+    if matches!(u.rtype, RType::RRSIG | RType::NSEC | RType::NSEC3)
+        || (signed_here && is_signers(u.rtype))
+    {
         return Err(refuse(
             rcode::REFUSED,
             format!("{} records are the signer's, not an update's", u.rtype),
@@ -420,6 +450,7 @@ fn apply_one(
     old: &ZoneVersion,
     u: &UpdateRecord,
     class: u16,
+    signed_here: bool,
     touched: &mut Vec<(Name, RType)>,
 ) -> Result<(), Refused> {
     let at_apex = u.owner.eq_ignore_case(&old.origin);
@@ -472,7 +503,9 @@ fn apply_one(
         }
         CLASS_ANY if u.rtype == RType::ANY => {
             for t in types_here {
-                if at_apex && matches!(t, RType::SOA | RType::NS) {
+                if (at_apex && matches!(t, RType::SOA | RType::NS))
+                    || (signed_here && is_signers(t))
+                {
                     continue;
                 }
                 put(editor, &owner, t, 0, &[])?;

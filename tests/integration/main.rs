@@ -18,6 +18,7 @@ mod serve_cases;
 mod serve_catalog;
 mod serve_daemon;
 mod serve_diff;
+mod serve_signing;
 mod serve_transfer;
 mod serve_update;
 mod serve_util;
