@@ -59,6 +59,9 @@ struct ZoneStatus {
     awaiting_transfer: bool,
     serial: Option<u32>,
     names: Option<usize>,
+    /// For a zone signed here: the tags of the keys that sign now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signing_keys: Option<Vec<u16>>,
     errors: Vec<String>,
 }
 
@@ -96,11 +99,12 @@ fn check_config(config: &Config, format: Format) -> Result<ExitCode> {
                 awaiting_transfer: true,
                 serial: None,
                 names: None,
+                signing_keys: None,
                 errors: Vec::new(),
             });
             continue;
         }
-        let status = match daemon::load_zone(zone, config.include_root.as_deref()) {
+        let mut status = match daemon::load_zone(zone, config.include_root.as_deref()) {
             Ok(l) => ZoneStatus {
                 zone: l.version.origin.to_string(),
                 file: zone.file.display().to_string(),
@@ -109,6 +113,7 @@ fn check_config(config: &Config, format: Format) -> Result<ExitCode> {
                 awaiting_transfer: false,
                 serial: Some(l.version.serial),
                 names: Some(l.version.node_count()),
+                signing_keys: None,
                 errors: Vec::new(),
             },
             Err(e) => ZoneStatus {
@@ -119,6 +124,7 @@ fn check_config(config: &Config, format: Format) -> Result<ExitCode> {
                 awaiting_transfer: false,
                 serial: None,
                 names: None,
+                signing_keys: None,
                 errors: e
                     .reason
                     .iter()
@@ -132,6 +138,30 @@ fn check_config(config: &Config, format: Format) -> Result<ExitCode> {
                     .collect(),
             },
         };
+        if let Some(dnssec) = &zone.dnssec {
+            // The keys are read as serving would read them.
+            let signer = dnssec
+                .settings()
+                .map_err(anyhow::Error::msg)
+                .and_then(|settings| {
+                    let origin = zonectl::zone::Name::parse(
+                        zone.name.as_bytes(),
+                        Some(&zonectl::zone::Name::root()),
+                    )?;
+                    Ok(zonectl::server::signer::ZoneSigner::new(
+                        origin,
+                        settings,
+                        zonectl::server::udp::unix_now(),
+                    )?)
+                });
+            match signer {
+                Ok(signer) => status.signing_keys = Some(signer.active_key_tags()),
+                Err(e) => {
+                    status.loaded = false;
+                    status.errors.push(format!("dnssec: {e}"));
+                }
+            }
+        }
         statuses.push(status);
     }
     let all_loaded = statuses.iter().all(|s| s.loaded || s.awaiting_transfer);
@@ -146,12 +176,21 @@ fn check_config(config: &Config, format: Format) -> Result<ExitCode> {
             for s in &statuses {
                 if s.loaded {
                     outln!(
-                        "{}: {} zone {} loads: serial {}, {} names",
+                        "{}: {} zone {} loads: serial {}, {} names{}",
                         s.file,
                         s.role,
                         s.zone,
                         s.serial.unwrap_or(0),
-                        s.names.unwrap_or(0)
+                        s.names.unwrap_or(0),
+                        s.signing_keys
+                            .as_ref()
+                            .map_or(String::new(), |tags| format!(
+                                ", signed here with keys {}",
+                                tags.iter()
+                                    .map(u16::to_string)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
                     );
                 } else if s.awaiting_transfer {
                     outln!(

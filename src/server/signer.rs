@@ -245,6 +245,16 @@ impl ZoneSigner {
         Ok(changed)
     }
 
+    /// The tags of the keys that sign now.
+    pub fn active_key_tags(&self) -> Vec<u16> {
+        self.keys
+            .load()
+            .active
+            .iter()
+            .map(SigningKey::tag)
+            .collect()
+    }
+
     /// When a key next changes state.
     pub fn next_key_event(&self) -> Option<u32> {
         self.keys.load().next_event
@@ -1053,6 +1063,58 @@ secure DS 12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789a
                 "after step {i}"
             );
         }
+    }
+
+    fn stale(
+        signer: &ZoneSigner,
+        version: &ZoneVersion,
+        now: u32,
+    ) -> (Vec<(Name, RType)>, Option<u32>) {
+        let mut cursor = NodeCursor::default();
+        let (mut out, mut due) = (Vec::new(), None::<u32>);
+        while !cursor.is_done() {
+            if let Some(d) = signer.stale_sets(version, &mut cursor, 3, now, &mut out) {
+                due = Some(due.map_or(d, |x| x.min(d)));
+            }
+        }
+        (out, due)
+    }
+
+    /// Signatures nearing expiry are found by the background walk and made
+    /// again; until then nothing is, and the walk says when it will be.
+    #[test]
+    fn rfc4035_signatures_are_renewed_before_they_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = signer(
+            dir.path(),
+            Denial::Nsec3 {
+                iterations: 0,
+                opt_out: false,
+            },
+        );
+        let (signed, _) = signer.sign_loaded(flat(ZONE), None, NOW).unwrap();
+        let version = ZoneVersion::from_zone(&signed).unwrap();
+        let (none, due) = stale(&signer, &version, NOW + DAY);
+        assert!(none.is_empty(), "{none:?}");
+        // 14 days of validity, up to a day of jitter, 5 days of refresh.
+        let due = due.unwrap();
+        assert!(
+            (NOW + 8 * DAY..=NOW + 9 * DAY).contains(&due),
+            "{}",
+            due - NOW
+        );
+        let later = NOW + 10 * DAY;
+        let (all, _) = stale(&signer, &version, later);
+        assert!(all.len() > 15, "{all:?}");
+        assert!(!problems(&version, NOW + 15 * DAY).is_empty());
+        let mut editor = version.edit();
+        for batch in all.chunks(4) {
+            signer.resign(&mut editor, batch, later).unwrap();
+        }
+        signer.sign_soa(&mut editor, later).unwrap();
+        let renewed = editor.finish();
+        assert_eq!(problems(&renewed, NOW + 15 * DAY), Vec::<String>::new());
+        assert!(stale(&signer, &renewed, later).0.is_empty());
     }
 
     #[test]
