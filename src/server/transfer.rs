@@ -17,7 +17,7 @@ use super::response::{Owner, Response, Section};
 use super::store::{Node, NodeCursor, ZoneVersion};
 use crate::tsig::ResponseSigner;
 use crate::xfr::Changeset;
-use crate::zone::{RType, Record, serial};
+use crate::zone::{Name, RType, Record, serial};
 
 /// A message of a transfer holds about this much (as NSD's and BIND's do);
 /// a record larger than what is left goes alone in the next one.
@@ -48,16 +48,23 @@ pub fn admitted(rules: &[Rule], addr: IpAddr, key: Option<usize>) -> bool {
 }
 
 /// The difference sequences that lead to a zone's current version, oldest
-/// first, for IXFR. Replaced whole on every change (readers keep the list
-/// they took).
+/// first, for IXFR; and the journal file they are kept in. Readers take
+/// the list as it is (a change makes a new list sharing the old
+/// sequences); writers append to the file in place, one at a time.
 #[derive(Default)]
 pub struct Journal {
-    changes: ArcSwap<Vec<Changeset>>,
+    changes: ArcSwap<Vec<Arc<Changeset>>>,
+    /// Where the file ends, once this server has written it.
+    tail: std::sync::Mutex<Option<crate::xfr::journal::Tail>>,
 }
 
 impl Journal {
+    /// Replaces the list (the file is left as it is: the next write
+    /// rewrites it).
     pub fn set(&self, changes: Vec<Changeset>) {
-        self.changes.store(Arc::new(changes));
+        self.changes
+            .store(Arc::new(changes.into_iter().map(Arc::new).collect()));
+        *self.tail.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     pub fn len(&self) -> usize {
@@ -68,9 +75,43 @@ impl Journal {
         self.len() == 0
     }
 
+    /// Adds a change: to the file at `path` first (appended in place,
+    /// synced; rewritten and trimmed when it grows past `limit`), then to
+    /// the list IXFR reads. Returns a note when the file had to be
+    /// started anew.
+    pub fn record(
+        &self,
+        path: &Path,
+        zone: &Name,
+        change: Changeset,
+        limit: u64,
+    ) -> std::io::Result<Option<String>> {
+        let mut tail = self.tail.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = tail.is_none();
+        let note = crate::xfr::journal::append_in_place(path, &mut tail, zone, &change, limit)?;
+        let current = self.changes.load();
+        let continues = current
+            .last()
+            .is_none_or(|c| c.to_serial() == change.from_serial());
+        if fresh || note.is_some() || !continues {
+            // The file was rewritten: the list is what it now holds.
+            let to = change.to_serial();
+            drop(tail);
+            let (changes, _) = read_journal(path, to);
+            self.changes
+                .store(Arc::new(changes.into_iter().map(Arc::new).collect()));
+            return Ok(note);
+        }
+        let mut next = Vec::with_capacity(current.len() + 1);
+        next.extend(current.iter().cloned());
+        next.push(Arc::new(change));
+        self.changes.store(Arc::new(next));
+        Ok(None)
+    }
+
     /// The sequences from `serial` to `current`, if the journal holds an
     /// unbroken run of them.
-    pub fn since(&self, serial: u32, current: u32) -> Option<Vec<Changeset>> {
+    pub fn since(&self, serial: u32, current: u32) -> Option<Vec<Arc<Changeset>>> {
         let changes = self.changes.load();
         let start = changes.iter().position(|c| c.from_serial() == serial)?;
         let run = &changes[start..];
@@ -193,20 +234,16 @@ pub fn record_change(
         deleted,
         added,
     };
-    let origin = &new.origin;
-    let note = match crate::xfr::journal::append(journal_file, origin, &[change], limit) {
+    match journal.record(journal_file, &new.origin, change, limit) {
         Ok(note) => note,
         Err(e) => {
             journal.set(Vec::new());
-            return Some(format!(
+            Some(format!(
                 "cannot write {}: {e}; secondaries need a full transfer",
                 journal_file.display()
-            ));
+            ))
         }
-    };
-    let (changes, problem) = read_journal(journal_file, new.serial);
-    journal.set(changes);
-    note.or(problem)
+    }
 }
 
 /// A secondary told of new serials, and the key that signs the NOTIFY.
@@ -577,14 +614,14 @@ impl Outgoing {
 /// The records of an incremental answer (RFC 1995 §4): the current SOA,
 /// each sequence as old SOA, deletions, new SOA, additions, and the
 /// current SOA again.
-fn ixfr_records(current: &Record, changes: Vec<Changeset>) -> VecDeque<Record> {
+fn ixfr_records(current: &Record, changes: Vec<Arc<Changeset>>) -> VecDeque<Record> {
     let mut out = VecDeque::new();
     out.push_back(current.clone());
     for c in changes {
-        out.push_back(c.from);
-        out.extend(c.deleted);
-        out.push_back(c.to);
-        out.extend(c.added);
+        out.push_back(c.from.clone());
+        out.extend(c.deleted.iter().cloned());
+        out.push_back(c.to.clone());
+        out.extend(c.added.iter().cloned());
     }
     out.push_back(current.clone());
     out

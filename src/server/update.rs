@@ -277,19 +277,21 @@ pub fn commit(
         deleted,
         added,
     };
-    if let Err(e) = crate::xfr::journal::append(
+    match journal.record(
         &updater.journal_file,
         &new.origin,
-        std::slice::from_ref(&change),
+        change,
         updater.journal_limit,
     ) {
-        return Err(refuse(
-            rcode::SERVFAIL,
-            format!("cannot write {}: {e}", updater.journal_file.display()),
-        ));
+        Ok(Some(note)) => tracing::warn!("zone {}: {note}", new.origin),
+        Ok(None) => {}
+        Err(e) => {
+            return Err(refuse(
+                rcode::SERVFAIL,
+                format!("cannot write {}: {e}", updater.journal_file.display()),
+            ));
+        }
     }
-    let (changes, _) = super::transfer::read_journal(&updater.journal_file, new.serial);
-    journal.set(changes);
     handle.store(new);
     if let Some(changed) = &updater.changed {
         let _ = changed.send(old.origin.clone());

@@ -15,15 +15,18 @@
 //! A `changeset FROM TO TIME` line opens each difference sequence (serials,
 //! then when it was applied, YYYYMMDDHHmmSS UTC); `- ` lines are the
 //! records deleted, the old SOA first; `+ ` lines the records added, the new
-//! SOA first. Changesets are in the order they were applied. The last line,
-//! `; sha256 HEX`, is the SHA-256 digest of everything before it, so that a
-//! damaged or truncated journal is found out. The journal is rewritten
-//! atomically; beyond its size limit the oldest changesets go. A journal
+//! SOA first. Changesets are in the order they were applied. A line
+//! `; sha256 HEX` is the SHA-256 digest of everything before it, so that a
+//! damaged or truncated journal is found out: a journal ends with one, and
+//! a server that appends in place (instead of rewriting the file) writes
+//! one after each changeset it adds, so that an append cut short by a
+//! crash loses that changeset only. Beyond its size limit the oldest
+//! changesets go, the file rewritten atomically. A journal
 //! that is not ours, is for another zone, fails its digest or does not
 //! lead to the changes being added is replaced by a new one, and the
 //! caller is told why.
 
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 
 use thiserror::Error;
@@ -81,19 +84,50 @@ fn now() -> u32 {
 
 const DIGEST_PREFIX: &str = "; sha256 ";
 
-fn digest_line(text: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+/// The text of a journal up to its last digest line that matches (each
+/// covers everything before it), without that line, and what follows it
+/// (an append cut short); `None` when no digest line matches.
+fn verified(text: &str) -> Option<(&str, &str)> {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut pos = 0;
+    let mut last = None;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with(DIGEST_PREFIX) {
+            if digest_text(context.clone()) != line {
+                break; // nothing after a wrong digest can be trusted
+            }
+            last = Some((pos, pos + line.len()));
+        }
+        context.update(line.as_bytes());
+        pos += line.len();
+    }
+    let (content_end, line_end) = last?;
+    Some((&text[..content_end], &text[line_end..]))
+}
+
+fn digest_text(context: ring::digest::Context) -> String {
+    let digest = context.finish();
     let mut hex = String::with_capacity(64);
     crate::zone::encoding::hex_encode(digest.as_ref(), &mut hex);
     format!("{DIGEST_PREFIX}{}\n", hex.to_ascii_lowercase())
 }
 
-/// The text of a journal before its digest line, if the digest matches.
-fn verified(text: &str) -> Option<&str> {
-    let body = text.strip_suffix('\n')?;
-    let at = body.rfind('\n').map_or(0, |i| i + 1);
-    let (content, last) = text.split_at(at);
-    (last.starts_with(DIGEST_PREFIX) && digest_line(content) == last).then_some(content)
+/// Where the next append in place goes: the journal's length, the digest
+/// state over all of it, and the serial its last changeset ends at.
+#[derive(Clone)]
+pub struct Tail {
+    len: u64,
+    context: ring::digest::Context,
+    last_to: Option<u32>,
+}
+
+impl std::fmt::Debug for Tail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tail")
+            .field("len", &self.len)
+            .field("last_to", &self.last_to)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The changesets of an existing journal that new ones can follow, or why
@@ -107,10 +141,17 @@ fn usable_body(text: &str, zone: &Name, first_new: Option<u32>) -> Result<String
         let other = first_line.strip_prefix(MAGIC).unwrap_or("").trim();
         return Err(format!("it is the journal of {other}, not of {zone}"));
     }
-    let Some(content) = verified(text) else {
+    let Some((content, _)) = verified(text) else {
         return Err("its SHA-256 digest does not match (damaged or cut short)".into());
     };
-    let body: String = content.lines().skip(1).flat_map(|l| [l, "\n"]).collect();
+    // Digest lines of appends in place cover prefixes that trimming
+    // changes: the rewritten journal gets one of its own.
+    let body: String = content
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with(DIGEST_PREFIX))
+        .flat_map(|l| [l, "\n"])
+        .collect();
     // The newest changeset must end where the new ones start.
     let last_to = body
         .lines()
@@ -136,6 +177,84 @@ pub fn append(
     changesets: &[Changeset],
     limit: u64,
 ) -> io::Result<Option<String>> {
+    rewrite(path, zone, changesets, limit, limit).map(|(note, _)| note)
+}
+
+/// Appends one changeset to the journal that `tail` describes, in place:
+/// the changeset and a digest line after it, synced. A journal that would
+/// grow past `limit`, or that `tail` does not describe (`None`, or ending
+/// at another serial), is rewritten instead, trimmed to three quarters of
+/// the limit so that the next rewrites are many appends away.
+pub fn append_in_place(
+    path: &Path,
+    tail: &mut Option<Tail>,
+    zone: &Name,
+    changeset: &Changeset,
+    limit: u64,
+) -> io::Result<Option<String>> {
+    let mut text = String::new();
+    format_changeset(changeset, now(), &mut text);
+    let fits = tail.as_ref().is_some_and(|t| {
+        t.last_to == Some(changeset.from_serial()) && t.len + text.len() as u64 + 80 <= limit
+    });
+    let Some(current) = tail.as_mut().filter(|_| fits) else {
+        let (note, fresh) = rewrite(
+            path,
+            zone,
+            std::slice::from_ref(changeset),
+            limit,
+            limit / 4 * 3,
+        )?;
+        *tail = Some(fresh);
+        return Ok(note);
+    };
+    let mut context = current.context.clone();
+    context.update(text.as_bytes());
+    let line = digest_text(context.clone());
+    context.update(line.as_bytes());
+    text.push_str(&line);
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+        // Nothing else writes here: the file is as long as we left it.
+        if file.metadata()?.len() != current.len {
+            return Err(io::Error::other("the journal changed under us"));
+        }
+        file.write_all(text.as_bytes())?;
+        file.sync_data()
+    })();
+    match written {
+        Ok(()) => {
+            current.len += text.len() as u64;
+            current.context = context;
+            current.last_to = Some(changeset.to_serial());
+            Ok(None)
+        }
+        Err(_) => {
+            // A partial write leaves a tail that readers drop; a rewrite
+            // makes the file whole again.
+            let (note, fresh) = rewrite(
+                path,
+                zone,
+                std::slice::from_ref(changeset),
+                limit,
+                limit / 4 * 3,
+            )?;
+            *tail = Some(fresh);
+            Ok(note)
+        }
+    }
+}
+
+/// Appends by rewriting the journal atomically, the oldest changesets
+/// dropped while it is larger than `keep` bytes; the note and the tail
+/// for appends in place.
+fn rewrite(
+    path: &Path,
+    zone: &Name,
+    changesets: &[Changeset],
+    limit: u64,
+    keep: u64,
+) -> io::Result<(Option<String>, Tail)> {
     // A journal holds at most `limit` bytes; reading twice that is enough
     // to see whether the one there is ours.
     let (mut body, note) =
@@ -165,7 +284,7 @@ pub fn append(
     for c in changesets {
         format_changeset(c, applied, &mut body);
     }
-    while body.len() as u64 > limit {
+    while body.len() as u64 > keep {
         // Drop the oldest changeset, keeping at least the newest one.
         let Some(next) = body[1..].find("\nchangeset ").map(|i| i + 2) else {
             break;
@@ -173,11 +292,20 @@ pub fn append(
         body.drain(..next);
     }
     let content = format!("{MAGIC} {zone}\n{body}");
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    context.update(content.as_bytes());
+    let digest = digest_text(context.clone());
+    context.update(digest.as_bytes());
     write_atomically(path, |out| {
         out.write_all(content.as_bytes())?;
-        out.write_all(digest_line(&content).as_bytes())
+        out.write_all(digest.as_bytes())
     })?;
-    Ok(note)
+    let tail = Tail {
+        len: (content.len() + digest.len()) as u64,
+        context,
+        last_to: changesets.last().map(|c| c.to_serial()),
+    };
+    Ok((note, tail))
 }
 
 /// Reads every changeset of a journal, oldest first.
@@ -189,12 +317,18 @@ pub fn read(path: &Path) -> Result<Vec<Changeset>, JournalError> {
         line,
         message: message.to_string(),
     };
-    let Some(text) = verified(&whole) else {
+    let Some((text, cut)) = verified(&whole) else {
         return Err(error(
             whole.lines().count(),
             "the SHA-256 digest line is missing or does not match (damaged or cut short)",
         ));
     };
+    if !cut.is_empty() {
+        tracing::warn!(
+            "{file}: {} bytes after the last good digest (an append cut short) are dropped",
+            cut.len()
+        );
+    }
     let mut lines = text.lines().enumerate();
     match lines.next() {
         Some((_, first)) if first.starts_with(MAGIC) => {}
@@ -304,6 +438,52 @@ mod tests {
         let kept = read(&path).unwrap();
         assert!(kept.len() < 4 && !kept.is_empty());
         assert_eq!(kept.last().unwrap().to_serial(), 5);
+    }
+
+    /// Appends in place add a digest line each; an append cut short by a
+    /// crash loses only itself; past the limit the journal is rewritten
+    /// smaller.
+    #[test]
+    fn appends_in_place_survive_a_torn_tail_and_trim_past_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("z.jnl");
+        let origin = Name::parse(b"example.", None).unwrap();
+        let mut tail = None;
+        for serial in 1..6 {
+            let note = append_in_place(
+                &path,
+                &mut tail,
+                &origin,
+                &changeset(serial, serial + 1),
+                DEFAULT_LIMIT,
+            )
+            .unwrap();
+            assert_eq!(note, None);
+        }
+        let all: Vec<Changeset> = (1..6).map(|s| changeset(s, s + 1)).collect();
+        assert_eq!(read(&path).unwrap(), all);
+        // A crash in the middle of the last append.
+        let whole = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &whole[..whole.len() - 50]).unwrap();
+        assert_eq!(read(&path).unwrap(), all[..4]);
+        // The tail no longer describes the file: the next append rewrites it.
+        append_in_place(&path, &mut tail, &origin, &changeset(6, 7), DEFAULT_LIMIT).unwrap();
+        let kept = read(&path).unwrap();
+        assert_eq!(kept.last().unwrap().to_serial(), 7);
+        // A small limit: rewritten to three quarters of it.
+        let mut tail = None;
+        for serial in 7..20 {
+            append_in_place(
+                &path,
+                &mut tail,
+                &origin,
+                &changeset(serial, serial + 1),
+                1200,
+            )
+            .unwrap();
+            assert!(std::fs::metadata(&path).unwrap().len() <= 1200);
+        }
+        assert_eq!(read(&path).unwrap().last().unwrap().to_serial(), 20);
     }
 
     #[test]
