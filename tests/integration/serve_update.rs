@@ -343,3 +343,139 @@ fn rfc2136_6_a_secondary_forwards_updates_to_its_primary() {
     assert!(!ok && out.contains("REFUSED"), "{out}");
     assert_eq!(serial(primary.addr), Some(11));
 }
+
+/// A kill -9 in the middle of a journal append leaves the journal with a
+/// torn last changeset: restarted, the server serves the zone as the
+/// changesets before it leave it (a consistent version), never a mix.
+#[test]
+fn a_journal_append_cut_short_by_a_crash_restarts_consistent() {
+    let Some(_) = common::peer("nsupdate") else {
+        return;
+    };
+    let admin = TestKey::new("upd-key", "hmac-sha256");
+    let limited = TestKey::new("dyn-key", "hmac-sha512");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("upd.test.zone"), zone_text()).unwrap();
+    write_config(dir.path(), servers::free_port(), &[&admin, &limited], "");
+    let serve = start(dir.path());
+    for (i, name) in ["one", "two", "three"].iter().enumerate() {
+        let (ok, out) = nsupdate(
+            serve.addr,
+            &admin,
+            &format!(
+                "update add {name}.{ZONE}. 60 A 192.0.2.{i}\nupdate add {name}.{ZONE}. 60 TXT \"{name}\""
+            ),
+        );
+        assert!(ok, "{out}");
+    }
+    assert_eq!(serial(serve.addr), Some(13));
+    // Killed before the file was saved, the last append torn.
+    serve.signal("KILL");
+    drop(serve);
+    let journal = dir.path().join("upd.test.zone.jnl");
+    let whole = std::fs::read(&journal).unwrap();
+    std::fs::write(&journal, &whole[..whole.len() - 60]).unwrap();
+    assert!(
+        std::fs::read_to_string(dir.path().join("upd.test.zone"))
+            .unwrap()
+            .contains("SOA"),
+        "the file is the original"
+    );
+    let serve = start(dir.path());
+    assert_eq!(serial(serve.addr), Some(12), "{}", serve.log());
+    assert_eq!(answers(serve.addr, "two.upd.test.", RType::A).len(), 1);
+    assert_eq!(answers(serve.addr, "two.upd.test.", RType::TXT).len(), 1);
+    assert!(answers(serve.addr, "three.upd.test.", RType::A).is_empty());
+    assert!(answers(serve.addr, "three.upd.test.", RType::TXT).is_empty());
+    // And it takes updates again from there.
+    let (ok, out) = nsupdate(
+        serve.addr,
+        &admin,
+        &format!("update add four.{ZONE}. 60 A 192.0.2.4"),
+    );
+    assert!(ok, "{out}\n{}", serve.log());
+    assert_eq!(serial(serve.addr), Some(13));
+}
+
+/// The disk fills up: an update is journaled, the zone file cannot be
+/// saved; the error is logged, the old file stays whole, the update is
+/// served; once there is room the next save succeeds. The zone lives on
+/// a small tmpfs mounted in a private mount namespace (`unshare`), which
+/// the test reads through /proc/PID/root.
+#[test]
+fn a_full_disk_while_saving_keeps_the_old_file_and_logs_it() {
+    let Some(_) = common::peer("nsupdate") else {
+        return;
+    };
+    if !Command::new("unshare")
+        .args(["-rm", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        common::skip(
+            "unshare -rm cannot make a mount namespace here; the disk-full test did not run",
+        );
+        return;
+    }
+    let admin = TestKey::new("upd-key", "hmac-sha256");
+    let limited = TestKey::new("dyn-key", "hmac-sha512");
+    let source = tempfile::tempdir().unwrap();
+    std::fs::write(source.path().join("upd.test.zone"), zone_text()).unwrap();
+    write_config(source.path(), servers::free_port(), &[&admin, &limited], "");
+    let disk = tempfile::tempdir().unwrap();
+    let d = disk.path().display();
+    // 64 KiB: the config and the zone take a page each, the filler all
+    // but three pages: room for the journal of one big update (two
+    // pages), not for a copy of the zone beside it (two more).
+    let script = format!(
+        "mount -t tmpfs -o size=64k tmpfs {d} && cp {}/* {d}/ && dd if=/dev/zero of={d}/filler bs=4096 count=11 2>/dev/null && exec {} serve --config {d}/serve.yaml --log-level info",
+        source.path().display(),
+        env!("CARGO_BIN_EXE_zonectl")
+    );
+    let mut cmd = Command::new("unshare");
+    cmd.args(["-rm", "sh", "-c", &script]);
+    let serve = ServeProcess::start_command(cmd, 1);
+    let inside =
+        |file: &str| std::path::PathBuf::from(format!("/proc/{}/root{d}/{file}", serve.pid()));
+    let original = std::fs::read_to_string(inside("upd.test.zone")).unwrap();
+    let big: String = (0..30).map(|i| format!("\"{i:0>250}\" ")).collect();
+    let (ok, out) = nsupdate(
+        serve.addr,
+        &admin,
+        &format!("update add big.{ZONE}. 60 TXT {big}\nupdate add small.{ZONE}. 60 A 192.0.2.6"),
+    );
+    assert!(ok, "{out}\n{}", serve.log());
+    assert_eq!(serial(serve.addr), Some(11));
+    assert_eq!(answers(serve.addr, "small.upd.test.", RType::A).len(), 1);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !serve.log().contains("cannot save") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = serve.log();
+    assert!(
+        log.contains("cannot save") && log.contains("the journal keeps the updates"),
+        "{log}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(inside("upd.test.zone")).unwrap(),
+        original
+    );
+    // Room again: the next update's save goes through.
+    std::fs::remove_file(inside("filler")).unwrap();
+    let (ok, out) = nsupdate(
+        serve.addr,
+        &admin,
+        &format!("update add after.{ZONE}. 60 A 192.0.2.5"),
+    );
+    assert!(ok, "{out}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !serve.log().contains("saved to") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let saved = std::fs::read_to_string(inside("upd.test.zone")).unwrap();
+    assert!(
+        saved.contains("big.upd.test.") && saved.contains("after.upd.test."),
+        "{}",
+        serve.log()
+    );
+}

@@ -34,10 +34,19 @@ impl ServeProcess {
     }
 
     pub fn start_args(args: &[String]) -> ServeProcess {
+        let mut cmd = zonectl();
+        cmd.args(args);
+        let wanted = args.iter().filter(|a| *a == "--listen").count().max(1);
+        Self::start_command(cmd, wanted)
+    }
+
+    /// Runs `cmd`, which must end up as `zonectl serve` in the same
+    /// process (a wrapper that execs it), and waits for `wanted`
+    /// "listening on" lines.
+    pub fn start_command(mut cmd: std::process::Command, wanted: usize) -> ServeProcess {
         let dir = tempfile::tempdir().unwrap();
         let stderr = dir.path().join("serve.stderr");
-        let mut child = zonectl()
-            .args(args)
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr).unwrap())
@@ -47,7 +56,6 @@ impl ServeProcess {
         let mut lines = BufReader::new(stdout).lines();
         let mut addrs = Vec::new();
         // One line per listen address; the first read blocks until ready.
-        let wanted = args.iter().filter(|a| *a == "--listen").count().max(1);
         while addrs.len() < wanted {
             match lines.next() {
                 Some(Ok(line)) => {
