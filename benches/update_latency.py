@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time from an RFC 2136 UPDATE to the signed answer for the new name.
 
-Usage: update_latency.py PORT ORIGIN COUNT [PREFIX [nowait]]
+Usage: update_latency.py PORT ORIGIN COUNT [PREFIX [nowait [SECONDS]]]
 
 Sends COUNT updates to 127.0.0.1:PORT one after another, each adding
 `PREFIX<i>.ORIGIN A 198.51.100.<i % 250>` (no TSIG: the server allows the
@@ -10,7 +10,8 @@ answer holds the A record and an RRSIG over it. Prints the median, 90th
 percentile and worst latency in milliseconds, and the count measured.
 With `nowait`, sends the updates back to back (each after the answer to
 the one before) without asking for the names, and prints the count and
-the wall-clock times (seconds since the epoch) of the first and last.
+the wall-clock times (seconds since the epoch) of the first and last,
+stopping early after SECONDS if given (a slow server).
 """
 import socket
 import statistics
@@ -70,8 +71,10 @@ def main():
     port, origin, count = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     prefix = sys.argv[4] if len(sys.argv) > 4 else "upd"
     wait = not (len(sys.argv) > 5 and sys.argv[5] == "nowait")
+    budget = float(sys.argv[6]) if len(sys.argv) > 6 else None
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.settimeout(2.0)
+    # A slow server may take seconds to apply an update.
+    sock.settimeout(60.0)
     server = ("127.0.0.1", port)
     latencies = []
     started = time.time()
@@ -89,6 +92,9 @@ def main():
             print(f"update {i} failed: rcode {rcode}", file=sys.stderr)
             sys.exit(1)
         if not wait:
+            if budget is not None and time.time() - started > budget:
+                count = i + 1
+                break
             continue
         while True:
             sock.sendto(query_message(ident + 1, owner), server)

@@ -1248,6 +1248,7 @@ async fn follow_updates(
         }
         let state = state.clone();
         let _ = tokio::task::spawn_blocking(move || {
+            super::yield_to_answers();
             for name in pending {
                 save_zone(&state, &name);
             }
@@ -1409,6 +1410,7 @@ fn signing_parts(state: &std::sync::Mutex<State>, name: &Name) -> Option<Signing
 /// One pass of background signing; when the next is due.
 fn maintain_signatures(name: &Name, state: &std::sync::Mutex<State>) -> u32 {
     const HOUR: u32 = 3600;
+    super::yield_to_answers();
     let now = udp::unix_now();
     let Some(SigningParts {
         signer,
@@ -1494,10 +1496,42 @@ fn maintain_signatures(name: &Name, state: &std::sync::Mutex<State>) -> u32 {
     next.clamp(now + 1, now + HOUR)
 }
 
-/// Writes a version of a zone to `file`, atomically.
+/// Writes a version of a zone to `file`, atomically: the SOA first, then
+/// every node as the version holds it (each RRset followed by its
+/// signatures, the NSEC3 chain last), streamed from the version without a
+/// flat copy of the zone beside it.
 fn write_zone_file(file: &Path, version: &ZoneVersion) -> std::io::Result<()> {
-    crate::fsutil::AtomicFile::create(file).and_then(|mut out| {
-        crate::zone::writer::write_zone(&version.to_zone(), out.writer())?;
-        out.commit()
-    })
+    use std::io::Write as _;
+    let mut out = crate::fsutil::AtomicFile::create(file)?;
+    let writer = out.writer();
+    let mut line = String::with_capacity(256);
+    let mut write = |r: &crate::zone::Record| -> std::io::Result<()> {
+        line.clear();
+        crate::zone::writer::format_record(
+            r.owner.as_wire(),
+            r.ttl,
+            r.class,
+            r.rtype,
+            &r.rdata,
+            &mut line,
+        );
+        line.push('\n');
+        writer.write_all(line.as_bytes())
+    };
+    write(&version.soa())?;
+    let mut cursor = super::store::NodeCursor::default();
+    let mut nodes = Vec::new();
+    while !cursor.is_done() {
+        nodes.clear();
+        version.next_nodes(&mut cursor, 1024, &mut nodes);
+        for node in &nodes {
+            let apex = node.has(super::store::flag::APEX);
+            for record in node.records(version.class) {
+                if !(apex && record.rtype == RType::SOA) {
+                    write(&record)?;
+                }
+            }
+        }
+    }
+    out.commit()
 }

@@ -24,3 +24,16 @@ pub mod tcp;
 pub mod transfer;
 pub mod udp;
 pub mod update;
+
+/// Lowers the calling thread's priority (nice 10, Linux threads have their
+/// own): work off the answer path (updates, NOTIFY, saving zone files,
+/// background signing) then yields the CPU to the UDP workers whenever
+/// both want it, so that a burst of updates costs queries little.
+pub fn yield_to_answers() {
+    // SAFETY: gettid and setpriority on the calling thread; no memory is
+    // passed.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+    }
+}

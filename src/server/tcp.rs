@@ -151,6 +151,21 @@ async fn connection(
         };
         let now = unix_now();
         let outcome = match engine.start_transfer(&query[..len], client, now, &mut out[2..]) {
+            TransferStart::NotATransfer if super::udp::is_slow(&query[..len]) => {
+                // UPDATE and NOTIFY write to disk, sign, or forward: off the
+                // runtime's threads, at the priority of background work.
+                let (message, engine) = (query[..len].to_vec(), engine.clone());
+                let (outcome, answer) = tokio::task::spawn_blocking(move || {
+                    super::yield_to_answers();
+                    let mut answer = vec![0u8; 65535];
+                    let outcome = engine.respond(&message, client, now, &mut answer);
+                    (outcome, answer)
+                })
+                .await
+                .map_err(std::io::Error::other)?;
+                out[2..2 + outcome.len].copy_from_slice(&answer[..outcome.len]);
+                outcome
+            }
             TransferStart::NotATransfer => {
                 engine.respond(&query[..len], client, now, &mut out[2..])
             }

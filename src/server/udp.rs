@@ -325,6 +325,7 @@ fn start_slow_path(
     std::thread::Builder::new()
         .name("udp-slow".into())
         .spawn(move || {
+            super::yield_to_answers();
             let mut out = vec![0u8; RESPONSE_BUFFER];
             for (msg, peer) in rx {
                 let client = Client {

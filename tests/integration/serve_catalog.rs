@@ -1,6 +1,7 @@
-//! Catalog zones (RFC 9432) between `zonectl serve` and BIND: BIND
-//! consuming zonectl's catalog serves every member, and follows members
-//! added and removed; zonectl consuming BIND's catalog does the same.
+//! Catalog zones (RFC 9432) between `zonectl serve` and BIND and Knot:
+//! BIND and Knot consuming zonectl's catalog serve every member, and
+//! follow members added and removed; zonectl consuming BIND's catalog
+//! does the same.
 
 use crate::common;
 use crate::serve_util::{ServeProcess, soa_serial};
@@ -186,4 +187,71 @@ fn rfc9432_zonectl_consumes_the_catalog_bind_produces() {
     drop(serve);
     let serve = start(&config);
     assert_eq!(serial(me, "m2.test"), Some(5), "{}", serve.log());
+}
+
+#[test]
+fn rfc9432_knot_consumes_the_catalog_zonectl_produces() {
+    if common::peer("knotd").is_none() {
+        return;
+    }
+    let key = TestKey::new("cat-key", "hmac-sha256");
+    let dir = tempfile::tempdir().unwrap();
+    for m in ["a.cat", "b.cat", "c.cat"] {
+        std::fs::write(dir.path().join(format!("{m}.zone")), member_zone(m, 1)).unwrap();
+    }
+    let port = servers::free_port();
+    let me: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let config = dir.path().join("serve.yaml");
+    let write_config = |members: &[&str], notify: Option<SocketAddr>| {
+        let mut text = format!(
+            "listen: [\"{me}\"]\nkeys:\n  - {{name: {}, algorithm: {}, secret: \"{}\"}}\nzones:\n  - name: catalog.test\n    file: catalog.test.zone\n    produce-catalog: true\n    allow-transfer: [{{key: {}}}]\n",
+            key.name, key.algorithm, key.secret, key.name
+        );
+        if let Some(n) = notify {
+            text += &format!("    notify: [{{address: \"{n}\", key: {}}}]\n", key.name);
+        }
+        for m in members {
+            text += &format!(
+                "  - name: {m}\n    file: {m}.zone\n    catalog: catalog.test\n    allow-transfer: [{{key: {}}}]\n",
+                key.name
+            );
+        }
+        std::fs::write(&config, text).unwrap();
+    };
+    write_config(&["a.cat", "b.cat"], None);
+    let serve = start(&config);
+    // Knot 3.2: the catalog interpreted, each member a secondary zone made
+    // from the member template.
+    let body = format!(
+        "{}remote:\n  - id: zonectl\n    address: 127.0.0.1@{port}\n    key: {}\nacl:\n  - id: from-zonectl\n    address: 127.0.0.1\n    key: {}\n    action: notify\ntemplate:\n  - id: default\n    storage: \"@DIR@\"\n  - id: member\n    storage: \"@DIR@\"\n    master: zonectl\n    acl: from-zonectl\n    file: \"%s.member.zone\"\nzone:\n  - domain: catalog.test\n    file: \"catalog.test.zone\"\n    master: zonectl\n    acl: from-zonectl\n    catalog-role: interpret\n    catalog-template: member\n",
+        servers::knot_key_clause(&key),
+        key.name,
+        key.name
+    );
+    // (Knot does not answer queries for a catalog it interprets: the
+    // members show that it took it.)
+    let knot = servers::knotd_with(&body, &[]).unwrap();
+    for m in ["a.cat", "b.cat"] {
+        assert!(
+            wait_serving(knot.addr(), m, true),
+            "Knot does not serve member {m}:\n{}\n{}",
+            serve.log(),
+            show(&knot)
+        );
+    }
+    assert!(serial(knot.addr(), "c.cat").is_none());
+    write_config(&["a.cat", "c.cat"], Some(knot.addr()));
+    serve.signal("HUP");
+    assert!(
+        wait_serving(knot.addr(), "c.cat", true),
+        "Knot did not add c.cat:\n{}\n{}",
+        serve.log(),
+        show(&knot)
+    );
+    assert!(
+        wait_serving(knot.addr(), "b.cat", false),
+        "Knot did not drop b.cat:\n{}",
+        show(&knot)
+    );
+    assert!(serial(knot.addr(), "a.cat").is_some());
 }

@@ -495,6 +495,29 @@ pub fn knotd_notifying(
     Some(started(spawn("knotd", dir, port, config, cmd), &names))
 }
 
+/// Knot with `body` (its key, remote, acl, template and zone sections) after
+/// the usual server, log, database and control sections: for
+/// configurations the helpers above do not make, such as catalog zones.
+pub fn knotd_with(body: &str, serving: &[&str]) -> Option<Server> {
+    let binary = super::peer("knotd")?;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let d = dir.path().display();
+    let conf = format!(
+        "server:\n  listen: 127.0.0.1@{port}\n  rundir: \"{d}\"\n  pidfile: \"{d}/knot.pid\"\nlog:\n  - target: \"{d}/knotd.log\"\n    any: debug\ndatabase:\n  storage: \"{d}\"\ncontrol:\n  listen: \"{d}/knot.sock\"\n{}",
+        body.replace("@DIR@", &d.to_string())
+    );
+    let config = dir.path().join("knot.conf");
+    std::fs::write(&config, &conf).unwrap();
+    let mut cmd = Command::new(binary);
+    cmd.arg("-c").arg(&config);
+    Some(started(spawn("knotd", dir, port, config, cmd), serving))
+}
+
+pub fn knot_key_clause(k: &TestKey) -> String {
+    format!("key:\n{}", knot_key(k))
+}
+
 impl Server {
     /// Knot reloads zone files on `knotc zone-reload`, not on SIGHUP alone.
     pub fn reload_zones(&self) {
