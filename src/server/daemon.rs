@@ -1310,8 +1310,8 @@ fn save_zone(state: &std::sync::Mutex<State>, name: &Name) {
 }
 
 /// Signs a primary zone configured for online signing as loaded (see
-/// [`ZoneSigner::sign_version`]), journaling the difference when the
-/// signing moved the serial on.
+/// [`ZoneSigner::sign_version`]), writing the signed zone to its file; at
+/// start, journals the difference when the signing moved the serial on.
 fn sign_at_load(
     zone: &ZoneConfig,
     dnssec: &super::config::DnssecConfig,
@@ -1344,12 +1344,14 @@ fn sign_at_load(
             )
         })?;
     }
-    let before = previous.unwrap_or(loaded);
-    if signed.serial != before.serial
+    // At start, a re-signing that moved the serial on is journaled here;
+    // on a reload the caller journals the change from what was served.
+    if previous.is_none()
+        && signed.serial != loaded.serial
         && let Some(note) = transfer::record_change(
             journal,
             &crate::xfr::journal_path(&zone.file),
-            before,
+            loaded,
             &signed,
             zone.journal_size,
         )

@@ -253,6 +253,49 @@ fn online_signing_signs_updates_that_verify_transfer_and_validate() {
         );
     }
 
+    // The file edited by hand (it holds the signed zone the server wrote)
+    // without a new serial, then SIGHUP: re-signed, the serial moved past
+    // the one served, the difference journaled for IXFR.
+    let file = dir.path().join("zone.db");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("new.deep.signed.test.")
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text += "edited.signed.test. 300 IN A 192.0.2.55\n";
+    std::fs::write(&file, text).unwrap();
+    serve.signal("HUP");
+    assert!(
+        wait_serial(addr, ZONE, Some(12), Duration::from_secs(10)),
+        "{}",
+        serve.log()
+    );
+    axfr(addr, &admin, &copy);
+    verify_everywhere(&copy);
+    assert!(
+        std::fs::read_to_string(&copy)
+            .unwrap()
+            .contains("edited.signed.test.")
+    );
+    assert!(!serve.log().contains("new journal"), "{}", serve.log());
+    if let Some(bind) = &bind {
+        assert!(
+            bind.wait_serial(ZONE, Some(12), Duration::from_secs(20)),
+            "{}\n{}",
+            serve.log(),
+            bind.log()
+        );
+        assert!(
+            serve.log().contains("IXFR of signed.test. serial 12"),
+            "{}",
+            serve.log()
+        );
+    }
+
     // A validating resolver: the new name is secure, the deleted data
     // provably gone.
     let stub = format!("{}@{}", addr.ip(), addr.port());
