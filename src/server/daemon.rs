@@ -1503,22 +1503,19 @@ fn maintain_signatures(name: &Name, state: &std::sync::Mutex<State>) -> u32 {
 /// signatures, the NSEC3 chain last), streamed from the version without a
 /// flat copy of the zone beside it.
 fn write_zone_file(file: &Path, version: &ZoneVersion) -> std::io::Result<()> {
-    use std::io::Write as _;
     let mut out = crate::fsutil::AtomicFile::create(file)?;
     let writer = out.writer();
     let mut line = String::with_capacity(256);
-    let mut write = |r: &crate::zone::Record| -> std::io::Result<()> {
-        line.clear();
-        crate::zone::writer::format_record(
+    let mut write = |r: &crate::zone::Record| {
+        crate::zone::writer::write_record(
             r.owner.as_wire(),
             r.ttl,
             r.class,
             r.rtype,
             &r.rdata,
             &mut line,
-        );
-        line.push('\n');
-        writer.write_all(line.as_bytes())
+            writer,
+        )
     };
     write(&version.soa())?;
     let mut cursor = super::store::NodeCursor::default();

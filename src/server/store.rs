@@ -458,14 +458,7 @@ impl ZoneVersion {
     /// record: the NSEC that covers a name that does not exist (RFC 4035
     /// §3.1.3.2). Glue and occluded names have none, so they are skipped.
     pub fn nsec_covering(&self, key: &[u8]) -> Option<&Node> {
-        self.nodes
-            .range::<_, KeyRef<'_>>((
-                std::ops::Bound::Unbounded,
-                std::ops::Bound::Excluded(&KeyRef(key)),
-            ))
-            .rev()
-            .map(|(_, n)| &**n)
-            .find(|n| n.has(flag::NSEC))
+        self.prev_node_where(key, |n| n.has(flag::NSEC))
     }
 
     /// The NSEC3 node whose hash is `hash`, or else the one that covers it

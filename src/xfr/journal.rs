@@ -197,52 +197,39 @@ pub fn append_in_place(
     let fits = tail.as_ref().is_some_and(|t| {
         t.last_to == Some(changeset.from_serial()) && t.len + text.len() as u64 + 80 <= limit
     });
-    let Some(current) = tail.as_mut().filter(|_| fits) else {
-        let (note, fresh) = rewrite(
-            path,
-            zone,
-            std::slice::from_ref(changeset),
-            limit,
-            limit / 4 * 3,
-        )?;
-        *tail = Some(fresh);
-        return Ok(note);
-    };
-    let mut context = current.context.clone();
-    context.update(text.as_bytes());
-    let line = digest_text(context.clone());
-    context.update(line.as_bytes());
-    text.push_str(&line);
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
-        // Nothing else writes here: the file is as long as we left it.
-        if file.metadata()?.len() != current.len {
-            return Err(io::Error::other("the journal changed under us"));
-        }
-        file.write_all(text.as_bytes())?;
-        file.sync_data()
-    })();
-    match written {
-        Ok(()) => {
+    if let Some(current) = tail.as_mut().filter(|_| fits) {
+        let mut context = current.context.clone();
+        context.update(text.as_bytes());
+        let line = digest_text(context.clone());
+        context.update(line.as_bytes());
+        text.push_str(&line);
+        let written = (|| {
+            let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+            // Nothing else writes here: the file is as long as we left it.
+            if file.metadata()?.len() != current.len {
+                return Err(io::Error::other("the journal changed under us"));
+            }
+            file.write_all(text.as_bytes())?;
+            file.sync_data()
+        })();
+        if written.is_ok() {
             current.len += text.len() as u64;
             current.context = context;
             current.last_to = Some(changeset.to_serial());
-            Ok(None)
+            return Ok(None);
         }
-        Err(_) => {
-            // A partial write leaves a tail that readers drop; a rewrite
-            // makes the file whole again.
-            let (note, fresh) = rewrite(
-                path,
-                zone,
-                std::slice::from_ref(changeset),
-                limit,
-                limit / 4 * 3,
-            )?;
-            *tail = Some(fresh);
-            Ok(note)
-        }
+        // A partial write leaves a tail that readers drop; the rewrite
+        // below makes the file whole again.
     }
+    let (note, fresh) = rewrite(
+        path,
+        zone,
+        std::slice::from_ref(changeset),
+        limit,
+        limit / 4 * 3,
+    )?;
+    *tail = Some(fresh);
+    Ok(note)
 }
 
 /// Appends by rewriting the journal atomically, the oldest changesets

@@ -316,19 +316,16 @@ fn store_zone(
         records.swap(0, soa_at);
         let mut line = String::with_capacity(512);
         for r in &records {
-            line.clear();
-            writer::format_record(
+            writer::write_record(
                 r.owner.as_wire(),
                 r.ttl,
                 r.class,
                 r.rtype,
                 &r.rdata,
                 &mut line,
-            );
-            line.push('\n');
-            file.writer()
-                .write_all(line.as_bytes())
-                .map_err(XfrError::Output)?;
+                file.writer(),
+            )
+            .map_err(XfrError::Output)?;
         }
         records.len()
     };

@@ -30,19 +30,33 @@ pub fn format_record(
     rdata::write(rtype, rdata_wire, out);
 }
 
+/// Writes one record as a line, `line` the buffer reused between calls.
+pub fn write_record<W: Write + ?Sized>(
+    owner: &[u8],
+    ttl: u32,
+    class: u16,
+    rtype: RType,
+    rdata_wire: &[u8],
+    line: &mut String,
+    out: &mut W,
+) -> io::Result<()> {
+    line.clear();
+    format_record(owner, ttl, class, rtype, rdata_wire, line);
+    line.push('\n');
+    out.write_all(line.as_bytes())
+}
+
 fn write_rrset<W: Write + ?Sized>(set: &RRset, line: &mut String, out: &mut W) -> io::Result<()> {
     for rdata in &set.rdatas {
-        line.clear();
-        format_record(
+        write_record(
             set.owner.as_wire(),
             set.ttl,
             set.class,
             set.rtype,
             rdata,
             line,
-        );
-        line.push('\n');
-        out.write_all(line.as_bytes())?;
+            out,
+        )?;
     }
     Ok(())
 }

@@ -33,6 +33,31 @@ fn member_zone(name: &str, serial: u32) -> String {
     )
 }
 
+/// The configuration of a zonectl producing `catalog.test` with
+/// `members`, sending NOTIFY to `notify` if given.
+fn write_producer_config(
+    config: &std::path::Path,
+    me: SocketAddr,
+    key: &TestKey,
+    members: &[&str],
+    notify: Option<SocketAddr>,
+) {
+    let mut text = format!(
+        "listen: [\"{me}\"]\nkeys:\n  - {{name: {}, algorithm: {}, secret: \"{}\"}}\nzones:\n  - name: catalog.test\n    file: catalog.test.zone\n    produce-catalog: true\n    allow-transfer: [{{key: {}}}]\n",
+        key.name, key.algorithm, key.secret, key.name
+    );
+    if let Some(n) = notify {
+        text += &format!("    notify: [{{address: \"{n}\", key: {}}}]\n", key.name);
+    }
+    for m in members {
+        text += &format!(
+            "  - name: {m}\n    file: {m}.zone\n    catalog: catalog.test\n    allow-transfer: [{{key: {}}}]\n",
+            key.name
+        );
+    }
+    std::fs::write(config, text).unwrap();
+}
+
 fn start(config: &std::path::Path) -> ServeProcess {
     ServeProcess::with_config(config)
 }
@@ -55,20 +80,7 @@ fn rfc9432_bind_consumes_the_catalog_zonectl_produces() {
     let me: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let config = dir.path().join("serve.yaml");
     let write_config = |members: &[&str], notify: Option<SocketAddr>| {
-        let mut text = format!(
-            "listen: [\"{me}\"]\nkeys:\n  - {{name: {}, algorithm: {}, secret: \"{}\"}}\nzones:\n  - name: catalog.test\n    file: catalog.test.zone\n    produce-catalog: true\n    allow-transfer: [{{key: {}}}]\n",
-            key.name, key.algorithm, key.secret, key.name
-        );
-        if let Some(n) = notify {
-            text += &format!("    notify: [{{address: \"{n}\", key: {}}}]\n", key.name);
-        }
-        for m in members {
-            text += &format!(
-                "  - name: {m}\n    file: {m}.zone\n    catalog: catalog.test\n    allow-transfer: [{{key: {}}}]\n",
-                key.name
-            );
-        }
-        std::fs::write(&config, text).unwrap();
+        write_producer_config(&config, me, &key, members, notify)
     };
     write_config(&["a.cat", "b.cat"], None);
     let serve = start(&config);
@@ -203,20 +215,7 @@ fn rfc9432_knot_consumes_the_catalog_zonectl_produces() {
     let me: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let config = dir.path().join("serve.yaml");
     let write_config = |members: &[&str], notify: Option<SocketAddr>| {
-        let mut text = format!(
-            "listen: [\"{me}\"]\nkeys:\n  - {{name: {}, algorithm: {}, secret: \"{}\"}}\nzones:\n  - name: catalog.test\n    file: catalog.test.zone\n    produce-catalog: true\n    allow-transfer: [{{key: {}}}]\n",
-            key.name, key.algorithm, key.secret, key.name
-        );
-        if let Some(n) = notify {
-            text += &format!("    notify: [{{address: \"{n}\", key: {}}}]\n", key.name);
-        }
-        for m in members {
-            text += &format!(
-                "  - name: {m}\n    file: {m}.zone\n    catalog: catalog.test\n    allow-transfer: [{{key: {}}}]\n",
-                key.name
-            );
-        }
-        std::fs::write(&config, text).unwrap();
+        write_producer_config(&config, me, &key, members, notify)
     };
     write_config(&["a.cat", "b.cat"], None);
     let serve = start(&config);

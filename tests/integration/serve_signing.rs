@@ -7,6 +7,7 @@
 
 use crate::common::{self, run, text};
 use crate::serve_util::{ServeProcess, Transport, exchange, soa_serial, wait_serial};
+use crate::serve_validation::resolve;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -94,18 +95,6 @@ fn nsupdate(addr: SocketAddr, key: &TestKey, body: &str) -> (bool, String) {
         out.status.success(),
         format!("{}{}", text(&out.stdout), text(&out.stderr)),
     )
-}
-
-/// Asks a resolver (RD, DO): the RCODE and whether AD is set.
-fn resolve(resolver: SocketAddr, name: &str, qtype: RType) -> (u16, bool) {
-    let wire = Name::parse(name.as_bytes(), None).unwrap();
-    let query = MessageBuilder::new(0x5151, 0, 0x0100)
-        .question(wire.as_wire(), qtype, 1)
-        .record(Section::Additional, &[0], RType::OPT, 1232, 0x8000, &[])
-        .finish();
-    let answer = exchange(resolver, &query, Transport::Udp).expect("unbound answers");
-    let rcode = Message::parse(&answer).unwrap().full_rcode().unwrap();
-    (rcode, answer[3] & 0x20 != 0)
 }
 
 /// The key tags of the RRSIGs over `name` `rtype`, and of the DNSKEYs,

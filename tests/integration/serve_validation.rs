@@ -21,7 +21,7 @@ fn sign(dir: &Path, source: &str, extra: &[&str]) -> (PathBuf, String) {
 }
 
 /// Asks the resolver (RD, DO): the RCODE and whether AD is set.
-fn resolve(resolver: std::net::SocketAddr, name: &str, qtype: RType) -> (u16, bool) {
+pub(crate) fn resolve(resolver: std::net::SocketAddr, name: &str, qtype: RType) -> (u16, bool) {
     let wire = Name::parse(name.as_bytes(), None).unwrap();
     let query = MessageBuilder::new(0x7777, 0, 0x0100)
         .question(wire.as_wire(), qtype, 1)
