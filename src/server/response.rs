@@ -49,7 +49,7 @@ pub struct Response<'b> {
     limit: usize,
     counts: [u16; 3],
     targets: [u16; MAX_COMPRESSION_TARGETS],
-    /// The hash of the name at each target (see [`suffix_hashes`]).
+    /// The hash of the name at each target (see [`NameHash`]).
     target_hashes: [u32; MAX_COMPRESSION_TARGETS],
     /// Targets by hash: open addressing, each slot a target's index plus
     /// one (0: empty; an index at or past `target_count`, left by a
@@ -60,50 +60,58 @@ pub struct Response<'b> {
     hashed: bool,
     target_count: usize,
     question_end: usize,
+    /// Where the last owner name written can be pointed at (0: none):
+    /// the records of an RRset, and the RRsets of a node in a transfer,
+    /// share their owner, found here without a search.
+    last_owner: usize,
 }
 
-/// The hashes of every suffix of a wire name (the name from each label
-/// on), built from the root up in one pass: a suffix's hash mixes its
-/// first label (lowercased: names equal but for case hash alike) into
-/// its parent's.
-struct SuffixHashes {
-    hashes: [u32; 128],
-    labels: usize,
+/// Hashes of the suffixes of a wire name without a table per name: a
+/// polynomial hash over the name's octets (lowercased: names equal but for
+/// case hash alike) splits as H(name) = H(prefix)·P^|suffix| + H(suffix)
+/// in wrapping arithmetic, so the hash of the suffix at any label is the
+/// whole name's hash less its prefix's, shifted. One pass over the name
+/// and one multiply per label, where a table of every suffix cost a
+/// quarter of a transfer's time.
+#[derive(Clone, Copy)]
+struct NameHash {
+    whole: u32,
+    len: usize,
 }
 
-impl SuffixHashes {
-    fn new(wire: &[u8]) -> SuffixHashes {
-        let mut starts = [0u8; 128];
-        let mut labels = 0;
-        let mut at = 0;
-        while let Some(&len) = wire.get(at) {
-            if len == 0 || len & 0xc0 != 0 || labels == starts.len() {
-                break;
-            }
-            starts[labels] = at as u8;
-            labels += 1;
-            at += len as usize + 1;
+const HASH_FACTOR: u32 = 0x0100_0193;
+/// HASH_FACTOR to the power of every possible name length.
+static HASH_POWERS: [u32; 256] = {
+    let mut powers = [1u32; 256];
+    let mut i = 1;
+    while i < 256 {
+        powers[i] = powers[i - 1].wrapping_mul(HASH_FACTOR);
+        i += 1;
+    }
+    powers
+};
+
+fn hash_step(hash: u32, bytes: &[u8]) -> u32 {
+    bytes.iter().fold(hash, |h, &b| {
+        h.wrapping_mul(HASH_FACTOR)
+            .wrapping_add(u32::from(b.to_ascii_lowercase()))
+    })
+}
+
+impl NameHash {
+    fn new(wire: &[u8]) -> NameHash {
+        let len = wire.len().min(255);
+        NameHash {
+            whole: hash_step(0, &wire[..len]),
+            len,
         }
-        let mut hashes = [0u32; 128];
-        let mut hash: u32 = 0x811c_9dc5;
-        for i in (0..labels).rev() {
-            let start = starts[i] as usize;
-            let label = &wire[start..(start + 1 + wire[start] as usize).min(wire.len())];
-            for &b in label {
-                hash ^= u32::from(b.to_ascii_lowercase());
-                hash = hash.wrapping_mul(0x0100_0193);
-            }
-            hashes[i] = hash;
-        }
-        SuffixHashes { hashes, labels }
     }
 
-    fn of(&self, label: usize) -> u32 {
-        if label < self.labels {
-            self.hashes[label]
-        } else {
-            0
-        }
+    /// The hash of the suffix at `at`, given the hash of the octets before
+    /// it (`prefix`, as [`hash_step`] from 0 makes it).
+    fn suffix(&self, prefix: u32, at: usize) -> u32 {
+        self.whole
+            .wrapping_sub(prefix.wrapping_mul(HASH_POWERS[self.len.saturating_sub(at).min(255)]))
     }
 }
 
@@ -138,6 +146,7 @@ impl<'b> Response<'b> {
             hashed: false,
             target_count: 0,
             question_end: len,
+            last_owner: 0,
         };
         response.limit = limit.min(response.buf.len()).max(len);
         response.hashed = response.limit >= HASHED_FROM;
@@ -148,7 +157,8 @@ impl<'b> Response<'b> {
                 // The name is hashed from a copy (the buffer is written to).
                 let mut qname = [0u8; 255];
                 qname[..n].copy_from_slice(&response.buf[HEADER_LEN..HEADER_LEN + n]);
-                response.add_targets(HEADER_LEN, &qname[..n], n, &mut None);
+                let hash = NameHash::new(&qname[..n]);
+                response.add_targets(HEADER_LEN, &qname[..n], n, Some(hash));
             } else {
                 let mut at = HEADER_LEN;
                 while at < HEADER_LEN + n && response.target_count < MAX_COMPRESSION_TARGETS {
@@ -195,6 +205,9 @@ impl<'b> Response<'b> {
         self.len = mark.len;
         self.counts = mark.counts;
         self.target_count = mark.targets;
+        if self.last_owner >= self.len {
+            self.last_owner = 0;
+        }
     }
 
     /// Drops the question (for FORMERR answers to unreadable queries).
@@ -202,6 +215,7 @@ impl<'b> Response<'b> {
         self.len = HEADER_LEN.min(self.len);
         self.question_end = self.len;
         self.target_count = 0;
+        self.last_owner = 0;
         if self.buf.len() >= HEADER_LEN {
             self.buf[4] = 0;
             self.buf[5] = 0;
@@ -210,16 +224,10 @@ impl<'b> Response<'b> {
 
     /// Records the names that start at each label of `wire[..written]`,
     /// written at message offset `pos` (the rest of `wire` follows as a
-    /// pointer, or in place); `hashes` are those of `wire`'s suffixes.
-    fn add_targets(
-        &mut self,
-        pos: usize,
-        wire: &[u8],
-        written: usize,
-        hashes: &mut Option<SuffixHashes>,
-    ) {
+    /// pointer, or in place); `hash` is `wire`'s.
+    fn add_targets(&mut self, pos: usize, wire: &[u8], written: usize, hash: Option<NameHash>) {
         let mut at = 0;
-        let mut label = 0;
+        let mut prefix = 0u32;
         while at < written && pos + at < 0x3fff {
             let len = wire[at];
             if len == 0 || len & 0xc0 != 0 || self.target_count >= MAX_COMPRESSION_TARGETS {
@@ -228,17 +236,17 @@ impl<'b> Response<'b> {
             let index = self.target_count;
             self.targets[index] = (pos + at) as u16;
             self.target_count += 1;
-            at += len as usize + 1;
-            label += 1;
-            if !self.hashed {
+            let label_end = (at + len as usize + 1).min(wire.len());
+            let Some(hash) = hash else {
+                at = label_end;
                 continue; // found by the scan
-            }
-            let hash = hashes
-                .get_or_insert_with(|| SuffixHashes::new(wire))
-                .of(label - 1);
-            self.target_hashes[index] = hash;
+            };
+            let suffix_hash = hash.suffix(prefix, at);
+            prefix = hash_step(prefix, &wire[at..label_end]);
+            at = label_end;
+            self.target_hashes[index] = suffix_hash;
             for probe in 0..PROBES {
-                let slot = (hash as usize + probe) % SLOTS;
+                let slot = (suffix_hash as usize + probe) % SLOTS;
                 let held = self.slots[slot] as usize;
                 if held == 0 || held > index {
                     self.slots[slot] = (index + 1) as u8;
@@ -315,31 +323,37 @@ impl<'b> Response<'b> {
         }
     }
 
-    /// Writes a name, compressed against the names already written.
-    fn put_name(&mut self, wire: &[u8]) -> Option<()> {
+    /// Writes a name, compressed against the names already written;
+    /// returns where the name can be pointed at from now on (0 if past
+    /// the reach of a pointer).
+    fn put_name(&mut self, wire: &[u8]) -> Option<usize> {
         let mut at = 0;
-        let mut hashes = self.hashed.then(|| SuffixHashes::new(wire));
-        let mut label = 0;
+        let hash = self.hashed.then(|| NameHash::new(wire));
+        let mut prefix = 0u32;
         while at < wire.len() && wire[at] != 0 {
             let suffix = &wire[at..];
-            let found = match &hashes {
-                Some(h) => self.find_target(suffix, h.of(label)),
+            let found = match &hash {
+                Some(h) => self.find_target(suffix, h.suffix(prefix, at)),
                 None => self.scan_targets(suffix),
             };
             if let Some(target) = found {
                 let start = self.len;
                 self.put(&wire[..at])?;
                 self.put(&(0xc000 | target).to_be_bytes())?;
-                self.add_targets(start, wire, at, &mut hashes);
-                return Some(());
+                self.add_targets(start, wire, at, hash);
+                let found_at = if at == 0 { usize::from(target) } else { start };
+                return Some(if found_at < 0x3fff { found_at } else { 0 });
             }
-            at += wire[at] as usize + 1;
-            label += 1;
+            let label_end = (at + wire[at] as usize + 1).min(wire.len());
+            if hash.is_some() {
+                prefix = hash_step(prefix, &wire[at..label_end]);
+            }
+            at = label_end;
         }
         let start = self.len;
         self.put(wire)?;
-        self.add_targets(start, wire, wire.len(), &mut hashes);
-        Some(())
+        self.add_targets(start, wire, wire.len(), hash);
+        Some(if start < 0x3fff { start } else { 0 })
     }
 
     /// The target holding `suffix`, comparing each in turn.
@@ -353,7 +367,13 @@ impl<'b> Response<'b> {
     fn put_owner(&mut self, owner: Owner<'_>) -> Option<()> {
         match owner {
             Owner::Question => self.put(&[0xc0, HEADER_LEN as u8]),
-            Owner::Wire(wire) => self.put_name(wire),
+            Owner::Wire(wire) => {
+                if self.last_owner != 0 && self.name_at_equals(self.last_owner, wire) {
+                    return self.put(&(0xc000 | self.last_owner as u16).to_be_bytes());
+                }
+                self.last_owner = self.put_name(wire)?;
+                Some(())
+            }
         }
     }
 
@@ -387,11 +407,12 @@ impl<'b> Response<'b> {
         rdata: &[u8],
     ) -> Option<()> {
         self.put_owner(owner)?;
-        self.put(&rtype.0.to_be_bytes())?;
-        self.put(&class.to_be_bytes())?;
-        self.put(&ttl.to_be_bytes())?;
-        let length_at = self.len;
-        self.put(&[0, 0])?;
+        let mut fixed = [0u8; 10];
+        fixed[0..2].copy_from_slice(&rtype.0.to_be_bytes());
+        fixed[2..4].copy_from_slice(&class.to_be_bytes());
+        fixed[4..8].copy_from_slice(&ttl.to_be_bytes());
+        self.put(&fixed)?;
+        let length_at = self.len - 2;
         match compressible_names(rtype) {
             Some((offset, count)) if rdata.len() >= offset => {
                 self.put(&rdata[..offset])?;

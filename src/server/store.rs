@@ -52,6 +52,10 @@ impl Packed {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// Where the records start in memory (for prefetching).
+    pub fn as_ptr(&self) -> *const u8 {
+        self.0.as_ptr()
+    }
     pub fn iter(&self) -> PackedIter<'_> {
         PackedIter(&self.0)
     }
@@ -514,11 +518,18 @@ impl ZoneVersion {
                 None => std::ops::Bound::Unbounded,
             };
             let before = out.len();
+            // The key is kept once per call, not per node: it is an owned
+            // copy, and cloning it for every node cost a transfer an
+            // allocation per name.
+            let mut last = None;
             for (key, node) in map
                 .range::<_, KeyRef<'_>>((lower.as_ref(), std::ops::Bound::Unbounded))
                 .take(max - (out.len() - start))
             {
                 out.push(node.clone());
+                last = Some(key);
+            }
+            if let Some(key) = last {
                 cursor.after = Some(key.clone());
             }
             if out.len() - start < max || out.len() == before {

@@ -24,6 +24,10 @@ use crate::zone::{Name, RType, Record, serial};
 const MESSAGE_TARGET: usize = 16 * 1024;
 /// Room kept at the end of every message for its TSIG record.
 const TSIG_ROOM: usize = 512;
+/// How far ahead of the node being sent a transfer prefetches its RRset
+/// list and name, and its rdata (see [`Walk::prefetch_ahead`]).
+const LISTS_AHEAD: usize = 8;
+const DATA_AHEAD: usize = 4;
 /// Nodes fetched from the version at a time.
 const NODE_CHUNK: usize = 256;
 const FLAG_AA: u16 = 0x0400;
@@ -375,6 +379,24 @@ impl ZoneWalk {
 
     /// Moves to the next record of the node walk (skipping the apex SOA,
     /// sent first and last); false when the nodes are done.
+    /// Asks the CPU for the memory of the nodes a little ahead: a
+    /// transfer reads each node's name, RRset list and rdata once, from
+    /// allocations spread over the heap, and waiting for each cache miss
+    /// in turn was most of its time. The RRset lists are fetched further
+    /// ahead than the rdata they point to, so that reading the pointers
+    /// does not itself wait.
+    fn prefetch_ahead(&self) {
+        if let Some(node) = self.nodes.get(LISTS_AHEAD) {
+            prefetch(node.name.as_wire().as_ptr());
+            prefetch(node.sets.as_ptr().cast());
+        }
+        if let Some(node) = self.nodes.get(DATA_AHEAD) {
+            for set in node.sets.iter() {
+                prefetch(set.records.as_ptr());
+            }
+        }
+    }
+
     fn settle(&mut self, version: &ZoneVersion) -> bool {
         loop {
             if self.nodes.is_empty() {
@@ -384,6 +406,10 @@ impl ZoneWalk {
                 let mut chunk = Vec::with_capacity(NODE_CHUNK);
                 version.next_nodes(&mut self.cursor, NODE_CHUNK, &mut chunk);
                 self.nodes.extend(chunk);
+                for node in self.nodes.iter().take(LISTS_AHEAD) {
+                    prefetch(node.name.as_wire().as_ptr());
+                    prefetch(node.sets.as_ptr().cast());
+                }
                 (self.set, self.in_sigs, self.offset) = (0, false, 0);
                 continue;
             }
@@ -391,6 +417,7 @@ impl ZoneWalk {
             let Some(set) = node.sets.get(self.set) else {
                 self.nodes.pop_front();
                 (self.set, self.in_sigs, self.offset) = (0, false, 0);
+                self.prefetch_ahead();
                 continue;
             };
             let skip_data = set.rtype == RType::SOA && node.has(super::store::flag::APEX);
@@ -409,6 +436,19 @@ impl ZoneWalk {
             }
         }
     }
+}
+
+/// A hint that `ptr`'s cache line will be read soon (nothing else: an
+/// address need not be valid to be prefetched).
+#[inline(always)]
+fn prefetch(ptr: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and changes no state but the cache.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(ptr.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = ptr;
 }
 
 /// An outgoing transfer: call [`Outgoing::next_message`] until it returns
