@@ -22,6 +22,9 @@ _zonectl() {
             zonectl,completions)
                 cmd="zonectl__subcmd__completions"
                 ;;
+            zonectl,diff)
+                cmd="zonectl__subcmd__diff"
+                ;;
             zonectl,ds)
                 cmd="zonectl__subcmd__ds"
                 ;;
@@ -42,6 +45,9 @@ _zonectl() {
                 ;;
             zonectl,probe)
                 cmd="zonectl__subcmd__probe"
+                ;;
+            zonectl,push)
+                cmd="zonectl__subcmd__push"
                 ;;
             zonectl,serve)
                 cmd="zonectl__subcmd__serve"
@@ -64,6 +70,9 @@ _zonectl() {
             zonectl__subcmd__help,completions)
                 cmd="zonectl__subcmd__help__subcmd__completions"
                 ;;
+            zonectl__subcmd__help,diff)
+                cmd="zonectl__subcmd__help__subcmd__diff"
+                ;;
             zonectl__subcmd__help,ds)
                 cmd="zonectl__subcmd__help__subcmd__ds"
                 ;;
@@ -84,6 +93,9 @@ _zonectl() {
                 ;;
             zonectl__subcmd__help,probe)
                 cmd="zonectl__subcmd__help__subcmd__probe"
+                ;;
+            zonectl__subcmd__help,push)
+                cmd="zonectl__subcmd__help__subcmd__push"
                 ;;
             zonectl__subcmd__help,serve)
                 cmd="zonectl__subcmd__help__subcmd__serve"
@@ -107,7 +119,7 @@ _zonectl() {
 
     case "${cmd}" in
         zonectl)
-            opts="-h -V --help --version check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help"
+            opts="-h -V --help --version check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -196,6 +208,68 @@ _zonectl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zonectl__subcmd__diff)
+            opts="-f -z -y -k -h -V --format --color --dnssec --serial --exit-code --config --origin --tsig --tsig-file --tsig-key --tsig-fudge --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "diff table json patch" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "diff table json patch" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -z)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tsig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -y)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tsig-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tsig-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tsig-fudge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zonectl__subcmd__ds)
             opts="-n -z -h -V --digest --origin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -265,7 +339,7 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__help)
-            opts="check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help"
+            opts="check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -293,6 +367,20 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonectl__subcmd__help__subcmd__diff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -391,6 +479,20 @@ _zonectl() {
             return 0
             ;;
         zonectl__subcmd__help__subcmd__probe)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonectl__subcmd__help__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -661,6 +763,56 @@ _zonectl() {
                     ;;
                 -j)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonectl__subcmd__push)
+            opts="-c -f -h -V --config --zone --apply --force --exit-code --plan-out --plan-in --patch --format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zone)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan-in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --patch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -36,6 +36,8 @@ complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "xfr" -d 'Transfer a
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "notify" -d 'Send NOTIFY for a zone to secondaries'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "probe" -d 'Check a domain\'s nameserver IP diversity and delegation health'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "serve" -d 'Run an authoritative DNS server for zone files'
+complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "diff" -d 'Compare two zones RRset by RRset'
+complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "push" -d 'Push zones to their servers or DNS providers, plan first'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "tsig-keygen" -d 'Generate a TSIG key (as BIND\'s tsig-keygen or Knot\'s keymgr -t)'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "completions" -d 'Print shell completions to standard output'
 complete -c zonectl -n "__fish_zonectl_needs_command" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
@@ -178,6 +180,39 @@ json\t''"
 complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -l check-config -d 'Check the configuration and load every zone, then exit without serving'
 complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonectl -n "__fish_zonectl_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c zonectl -n "__fish_zonectl_using_subcommand diff" -s f -l format -r -f -a "diff\t'A unified diff of zone text, per RRset'
+table\t'A table of changed RRsets'
+json\t'JSON with stable field names'
+patch\t'A change list that `zonectl push --patch` applies'"
+complete -c zonectl -n "__fish_zonectl_using_subcommand diff" -l color -r -f -a "auto\t'Colour when standard output is a terminal and NO_COLOR is unset'
+always\t''
+never\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand diff" -l config -d 'The push configuration that target:NAME/ZONE refers to' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand diff" -s z -l origin -d 'The zone\'s origin, for zone files that do not say it' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand diff" -s y -l tsig -d 'TSIG key as [ALGORITHM:]NAME:SECRET or NAME:ALGORITHM:SECRET (visible to other users in ps: prefer --tsig-file)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand diff" -s k -l tsig-file -d 'File with TSIG keys: BIND key statements or a Knot key: section' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand diff" -l tsig-key -d 'Which key of --tsig-file to use (default: the only one)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand diff" -l tsig-fudge -d 'Allowed clock difference, in seconds' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand diff" -l dnssec -d 'Compare DNSSEC records too'
+complete -c zonectl -n "__fish_zonectl_using_subcommand diff" -l serial -d 'Count a change of the SOA serial alone'
+complete -c zonectl -n "__fish_zonectl_using_subcommand diff" -l exit-code -d 'Exit 1 when the zones differ'
+complete -c zonectl -n "__fish_zonectl_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonectl -n "__fish_zonectl_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c zonectl -n "__fish_zonectl_using_subcommand push" -s c -l config -d 'The push configuration (YAML)' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand push" -l zone -d 'Only these zones (default: every zone of the configuration)' -r
+complete -c zonectl -n "__fish_zonectl_using_subcommand push" -l plan-out -d 'Save the plan, with the checksum of the target state it was made against' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand push" -l plan-in -d 'Apply exactly this saved plan (with --apply)' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand push" -l patch -d 'The desired state is the target\'s current state with this patch (from `zonectl diff --format patch`)' -r -F
+complete -c zonectl -n "__fish_zonectl_using_subcommand push" -s f -l format -r -f -a "table\t''
+json\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand push" -l color -r -f -a "auto\t'Colour when standard output is a terminal and NO_COLOR is unset'
+always\t''
+never\t''"
+complete -c zonectl -n "__fish_zonectl_using_subcommand push" -l apply -d 'Make the change (without it, only the plan is printed)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand push" -l force -d 'Go on past the safety rules (max-change, apex NS, SOA, DNSSEC)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand push" -l exit-code -d 'Exit 1 when there are changes'
+complete -c zonectl -n "__fish_zonectl_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonectl -n "__fish_zonectl_using_subcommand push" -s V -l version -d 'Print version'
 complete -c zonectl -n "__fish_zonectl_using_subcommand tsig-keygen" -s a -l algorithm -d 'The HMAC algorithm' -r -f -a "hmac-sha256\t''
 hmac-sha384\t''
 hmac-sha512\t''
@@ -192,17 +227,19 @@ complete -c zonectl -n "__fish_zonectl_using_subcommand completions" -s V -l ver
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -l dir -d 'Directory to write the pages into' -r -F
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c zonectl -n "__fish_zonectl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "check" -d 'Check zone files for syntax and semantic errors'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "fmt" -d 'Rewrite a zone in canonical presentation format'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "keygen" -d 'Generate a DNSSEC key pair in BIND\'s key file format'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "sign" -d 'Sign a zone with DNSSEC (NSEC or NSEC3)'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "verify" -d 'Verify the DNSSEC signatures and NSEC/NSEC3 chain of a signed zone'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "ds" -d 'Print DS records for a zone\'s key-signing keys'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "xfr" -d 'Transfer a zone from a primary (AXFR or IXFR) into a local file'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "notify" -d 'Send NOTIFY for a zone to secondaries'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "probe" -d 'Check a domain\'s nameserver IP diversity and delegation health'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "serve" -d 'Run an authoritative DNS server for zone files'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "tsig-keygen" -d 'Generate a TSIG key (as BIND\'s tsig-keygen or Knot\'s keymgr -t)'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "completions" -d 'Print shell completions to standard output'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
-complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve tsig-keygen completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "check" -d 'Check zone files for syntax and semantic errors'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "fmt" -d 'Rewrite a zone in canonical presentation format'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "keygen" -d 'Generate a DNSSEC key pair in BIND\'s key file format'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "sign" -d 'Sign a zone with DNSSEC (NSEC or NSEC3)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "verify" -d 'Verify the DNSSEC signatures and NSEC/NSEC3 chain of a signed zone'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "ds" -d 'Print DS records for a zone\'s key-signing keys'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "xfr" -d 'Transfer a zone from a primary (AXFR or IXFR) into a local file'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "notify" -d 'Send NOTIFY for a zone to secondaries'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "probe" -d 'Check a domain\'s nameserver IP diversity and delegation health'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "serve" -d 'Run an authoritative DNS server for zone files'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "diff" -d 'Compare two zones RRset by RRset'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "push" -d 'Push zones to their servers or DNS providers, plan first'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "tsig-keygen" -d 'Generate a TSIG key (as BIND\'s tsig-keygen or Knot\'s keymgr -t)'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "completions" -d 'Print shell completions to standard output'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "man" -d 'Write man pages (one per subcommand) into a directory'
+complete -c zonectl -n "__fish_zonectl_using_subcommand help; and not __fish_seen_subcommand_from check fmt keygen sign verify ds xfr notify probe serve diff push tsig-keygen completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

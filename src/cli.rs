@@ -9,8 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "zonectl",
     version,
-    about = "DNS zone operations: check, format, sign, verify, transfer and probe zones",
-    long_about = "zonectl checks and formats DNS zone files (RFC 1035 master format), makes DNSSEC keys, signs and verifies zones, transfers them (AXFR, IXFR, TSIG, NOTIFY), probes a domain's nameserver diversity, and serves zones as an authoritative DNS server.\n\nExit status: 0 success, 1 findings (errors, or warnings with --strict), 2 usage or input error.",
+    about = "DNS zone operations: check, format, sign, verify, transfer, diff, push, probe and serve zones",
+    long_about = "zonectl checks and formats DNS zone files (RFC 1035 master format), makes DNSSEC keys, signs and verifies zones, transfers them (AXFR, IXFR, TSIG, NOTIFY), compares zones and pushes changes to servers (RFC 2136 UPDATE) and DNS providers with a plan first, probes a domain's nameserver diversity, and serves zones as an authoritative DNS server.\n\nExit status: 0 success, 1 findings (errors, or warnings with --strict), 2 usage or input error.",
     propagate_version = true
 )]
 pub struct Cli {
@@ -135,6 +135,37 @@ pub enum Command {
         after_help = "Examples:\n  zonectl serve --zone example.com=example.com.zone --listen 127.0.0.1:5353\n  zonectl serve --config /etc/zonectl/zonectl.yaml\n  zonectl serve --config zonectl.yaml --check-config\n  zonectl serve --zone example.com=db.example --listen '[::1]:0' --workers 2\n\nThe configuration file is YAML; testdata/serve.yaml is an example, and README.md lists every key.\n\nExit status: 0 stopped by a signal (or --check-config found every zone loadable), 1 --check-config found a zone that does not load, 2 usage, configuration or listen error."
     )]
     Serve(ServeArgs),
+    /// Compare two zones RRset by RRset
+    ///
+    /// Each side is a zone file, a directory of zone files (zones matched by
+    /// origin), a live zone by AXFR (axfr://SERVER[:PORT]/ZONE, with --tsig),
+    /// or what a push target serves (target:NAME/ZONE, with --config).
+    /// Added, removed and changed RRsets are shown, TTL-only changes as
+    /// such; order, formatting and the case of owner names do not count.
+    /// DNSSEC records (RRSIG, NSEC, NSEC3, NSEC3PARAM, DNSKEY, CDS, CDNSKEY,
+    /// ZONEMD, TYPE65534) are left out unless --dnssec, the SOA serial
+    /// unless --serial.
+    #[command(
+        after_help = "Examples:\n  zonectl diff old/example.com.zone example.com.zone\n  zonectl diff example.com.zone axfr://192.0.2.53/example.com --tsig-file xfr.key\n  zonectl diff --format patch live.zone desired.zone > change.patch\n  zonectl diff --exit-code --config push.yaml target:primary/example.com zones/   # drift check\n  zonectl diff --format json zones-before/ zones-after/ | jq '.zones[].summary'\n\nExit status: 0 compared (with --exit-code: no difference), 1 with --exit-code: the zones differ, 2 usage or input error (a zone file with errors, an unreachable server)."
+    )]
+    Diff(DiffArgs),
+    /// Push zones to their servers or DNS providers, plan first
+    ///
+    /// Reads each zone's current records from its targets (AXFR from an
+    /// RFC 2136 primary, the PowerDNS or Cloudflare API), plans the change to
+    /// the desired state (the zone files of the configuration), and prints
+    /// the plan. With --apply it makes the change: UPDATE messages guarded
+    /// by the SOA read at plan time, or API calls. A plan that updates or
+    /// deletes more than max-change percent of a zone, or touches the apex
+    /// NS, the SOA or DNSSEC records, is refused without --force. Records
+    /// the configuration marks unmanaged are never changed. --plan-out saves
+    /// the plan with a checksum of the state it was made against;
+    /// --plan-in FILE --apply applies exactly that plan, and refuses if the
+    /// target changed since.
+    #[command(
+        after_help = "Examples:\n  zonectl push --config push.yaml                      # print the plan\n  zonectl push --config push.yaml --apply\n  zonectl push --config push.yaml --zone example.com --plan-out plan.json\n  zonectl push --config push.yaml --plan-in plan.json --apply   # exactly the reviewed plan\n  zonectl push --config push.yaml --patch change.patch --apply\n\nThe configuration file is YAML; testdata/push.yaml is an example, and README.md lists every key.\n\nExit status: 0 planned (or applied), 1 with --exit-code: there are changes; or a push was refused, failed, or the target changed since the plan, 2 usage, configuration or input error."
+    )]
+    Push(PushArgs),
     /// Generate a TSIG key (as BIND's tsig-keygen or Knot's keymgr -t)
     #[command(
         after_help = "Examples:\n  zonectl tsig-keygen xfr-key > /etc/bind/xfr.key\n  zonectl tsig-keygen -a hmac-sha512 --knot xfr-key >> knot.conf"
@@ -503,6 +534,87 @@ pub struct XfrArgs {
     /// Output format of the summary (to standard error when the zone goes to standard output)
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DiffFormat {
+    /// A unified diff of zone text, per RRset
+    #[default]
+    Diff,
+    /// A table of changed RRsets
+    Table,
+    /// JSON with stable field names
+    Json,
+    /// A change list that `zonectl push --patch` applies
+    Patch,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old side: FILE, DIRECTORY, axfr://SERVER[:PORT]/ZONE or target:NAME/ZONE
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// The new side, in the same forms
+    #[arg(value_name = "NEW")]
+    pub new: String,
+    #[arg(long, short = 'f', value_enum, default_value_t = DiffFormat::Diff)]
+    pub format: DiffFormat,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Compare DNSSEC records too
+    #[arg(long)]
+    pub dnssec: bool,
+    /// Count a change of the SOA serial alone
+    #[arg(long)]
+    pub serial: bool,
+    /// Exit 1 when the zones differ
+    #[arg(long)]
+    pub exit_code: bool,
+    /// The push configuration that target:NAME/ZONE refers to
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The zone's origin, for zone files that do not say it
+    #[arg(long, short = 'z', value_name = "ZONE")]
+    pub origin: Option<String>,
+    #[command(flatten)]
+    pub tsig: TsigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The push configuration (YAML)
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: PathBuf,
+    /// Only these zones (default: every zone of the configuration)
+    #[arg(long, value_name = "ZONE")]
+    pub zone: Vec<String>,
+    /// Make the change (without it, only the plan is printed)
+    #[arg(long)]
+    pub apply: bool,
+    /// Go on past the safety rules (max-change, apex NS, SOA, DNSSEC)
+    #[arg(long)]
+    pub force: bool,
+    /// Exit 1 when there are changes
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Save the plan, with the checksum of the target state it was made against
+    #[arg(long, value_name = "FILE", conflicts_with = "plan_in")]
+    pub plan_out: Option<PathBuf>,
+    /// Apply exactly this saved plan (with --apply)
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "apply",
+        conflicts_with = "patch"
+    )]
+    pub plan_in: Option<PathBuf>,
+    /// The desired state is the target's current state with this patch (from `zonectl diff --format patch`)
+    #[arg(long, value_name = "FILE")]
+    pub patch: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,7 @@
 //! a table or JSON.
 
 use std::collections::HashSet;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -19,7 +19,7 @@ use zonectl::zone::{Diagnostic, Severity, reader};
 
 use super::progress::{Progress, Unit};
 use super::{parse_origin, printable};
-use crate::cli::{CheckArgs, CheckFormat, CheckNamesMode, ColorChoice};
+use crate::cli::{CheckArgs, CheckFormat, CheckNamesMode};
 
 /// One zone to check, as the arguments name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +107,7 @@ fn plan(args: &CheckArgs) -> Result<Plan> {
 
 /// Names in a directory that are not zones: journals, key files and
 /// editors' backups.
-fn is_zone_file_name(name: &str) -> bool {
+pub(crate) fn is_zone_file_name(name: &str) -> bool {
     !(name.starts_with('.')
         || name.ends_with('~')
         || [".jnl", ".key", ".private", ".bak", ".orig", ".swp", ".tmp"]
@@ -181,13 +181,7 @@ pub fn execute(args: CheckArgs) -> Result<ExitCode> {
         .iter()
         .any(|r| r.diagnostics.iter().any(|d| d.code == "io"));
     let stdout = std::io::stdout();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    let color = super::color_enabled(args.color);
     let mut out = stdout.lock();
     match args.format {
         CheckFormat::Json => print_json(&reports, &mut out)?,

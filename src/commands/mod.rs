@@ -22,11 +22,13 @@ macro_rules! out {
 }
 
 mod check;
+mod diff;
 mod dnssec;
 mod fmt;
 mod generate;
 mod probe;
 mod progress;
+mod push;
 mod serve;
 mod xfr;
 
@@ -49,9 +51,25 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Notify(args) => xfr::notify(args),
         Command::Probe(args) => probe::execute(args),
         Command::Serve(args) => serve::execute(args),
+        Command::Diff(args) => diff::execute(args),
+        Command::Push(args) => push::execute(args),
         Command::TsigKeygen(args) => xfr::tsig_keygen(args),
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),
+    }
+}
+
+/// Whether to colour standard output: asked for, or `auto` on a terminal
+/// with NO_COLOR unset.
+pub fn color_enabled(choice: crate::cli::ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        crate::cli::ColorChoice::Always => true,
+        crate::cli::ColorChoice::Never => false,
+        crate::cli::ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 

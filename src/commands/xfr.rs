@@ -21,7 +21,7 @@ use super::progress::{Progress, Unit};
 use crate::cli::{Format, NotifyArgs, TsigArgs, TsigKeygenArgs, XfrArgs};
 
 /// The TSIG key the options name, if any. Errors never echo the secret.
-fn load_key(args: &TsigArgs) -> Result<Option<Key>> {
+pub(crate) fn load_key(args: &TsigArgs) -> Result<Option<Key>> {
     if let Some(spec) = &args.tsig {
         return Ok(Some(Key::parse_spec(spec)?));
     }

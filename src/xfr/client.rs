@@ -12,7 +12,7 @@ use crate::net::{self, NetError, TcpConnection};
 use crate::tsig::{self, Key, ReceivedTsig, ResponseVerifier};
 use crate::wire::{self, Cursor, Message, MessageBuilder, Section, flag, opcode};
 use crate::zone::name::is_subdomain_wire;
-use crate::zone::{Name, RType, Record, serial};
+use crate::zone::{Name, RType, Record, Zone, serial};
 
 use super::{Changeset, XfrError, soa_serial};
 
@@ -450,6 +450,16 @@ impl Client {
         let mut stats = stream.finish()?;
         stats.records -= 1;
         Ok((serial, stats))
+    }
+
+    /// The whole zone by AXFR, in memory.
+    pub fn axfr_zone(&self) -> Result<Zone, XfrError> {
+        let mut records = Vec::new();
+        self.axfr(&mut |r| {
+            records.push(r.to_record().map_err(io::Error::other)?);
+            Ok(())
+        })?;
+        Ok(Zone::from_records(self.zone.clone(), self.class, records).0)
     }
 
     /// Every transferred record must belong to the zone, in its class.

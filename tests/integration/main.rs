@@ -13,6 +13,7 @@ mod dnssec_interop;
 mod first_hour;
 mod peer_suites;
 mod probe_interop;
+mod push;
 mod roundtrip;
 mod serve_cases;
 mod serve_catalog;

@@ -499,8 +499,21 @@ pub fn knotd_notifying(
 /// the usual server, log, database and control sections: for
 /// configurations the helpers above do not make, such as catalog zones.
 pub fn knotd_with(body: &str, serving: &[&str]) -> Option<Server> {
+    knotd_with_files(body, serving, &[])
+}
+
+/// As [`knotd_with`], with `files` (name, content) written into the
+/// server's directory before it starts.
+pub fn knotd_with_files(
+    body: &str,
+    serving: &[&str],
+    files: &[(String, String)],
+) -> Option<Server> {
     let binary = super::peer("knotd")?;
     let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        std::fs::write(dir.path().join(name), content).unwrap();
+    }
     let port = free_port();
     let d = dir.path().display();
     let conf = format!(

@@ -1,0 +1,488 @@
+//! `zonectl diff` and `zonectl push` against real primaries: BIND and Knot
+//! taking RFC 2136 UPDATE with TSIG on loopback.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::common::{self, servers, servers::Server, servers::TestKey};
+
+const ZONE: &str = "push.test";
+
+fn zone_text(serial: u32, extra: &str) -> String {
+    let mut text = format!(
+        "$ORIGIN {ZONE}.\n$TTL 300\n@ SOA ns hostmaster {serial} 3600 600 604800 300\n@ NS ns\nns A 192.0.2.53\nwww A 192.0.2.80\nmail MX 10 mx\nmx A 192.0.2.25\n"
+    );
+    for i in 0..10 {
+        text += &format!("h{i} A 198.51.100.{i}\n");
+    }
+    text + extra
+}
+
+/// BIND or Knot serving `push.test` with UPDATE allowed to `key`.
+fn primary(kind: &str, key: &TestKey) -> Option<Server> {
+    let text = zone_text(1, "");
+    if kind == "named" {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(format!("{ZONE}.zone")), &text).unwrap();
+        let zones = format!(
+            "{}zone \"{ZONE}\" {{ type primary; file \"{ZONE}.zone\"; allow-transfer {{ key \"{}\"; }}; allow-update {{ key \"{}\"; }}; }};\n",
+            servers::bind_key_clause(key),
+            key.name,
+            key.name
+        );
+        servers::named_with(dir, "  notify no;", &zones, &[ZONE])
+    } else {
+        let body = format!(
+            "{}acl:\n  - id: pusher\n    address: 127.0.0.1\n    key: {}\n    action: [transfer, update]\nzone:\n  - domain: {ZONE}\n    file: \"@DIR@/{ZONE}.zone\"\n    acl: pusher\n    zonefile-sync: -1\n",
+            servers::knot_key_clause(key),
+            key.name
+        );
+        // The zone file is written where the configuration says, first.
+        let server = servers::knotd_with_files(&body, &[ZONE], &[(format!("{ZONE}.zone"), text)])?;
+        Some(server)
+    }
+}
+
+fn write_config(
+    dir: &Path,
+    server: &Server,
+    key: &TestKey,
+    extra_target: &str,
+    extra_zone: &str,
+) -> std::path::PathBuf {
+    std::fs::write(
+        dir.join("update.key"),
+        format!(
+            "key \"{}\" {{ algorithm {}; secret \"{}\"; }};\n",
+            key.name, key.algorithm, key.secret
+        ),
+    )
+    .unwrap();
+    common::write(
+        dir,
+        "push.yaml",
+        &format!(
+            "targets:\n  - name: primary\n    type: rfc2136\n    server: \"{}\"\n    key-file: update.key\n{extra_target}zones:\n  - name: {ZONE}\n    file: desired.zone\n    targets: [primary]\n{extra_zone}",
+            server.addr()
+        ),
+    )
+}
+
+fn push(config: &Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = common::zonectl();
+    cmd.arg("push").arg("--config").arg(config).args(args);
+    cmd.output().unwrap()
+}
+
+/// `zonectl diff` of the server's zone against the desired file: empty
+/// when the push landed (the serial aside).
+fn differs(server: &Server, key: &TestKey, desired: &Path) -> String {
+    let out = common::run(&[
+        "diff",
+        "--format",
+        "patch",
+        "--tsig",
+        &key.spec(),
+        &format!("axfr://{}/{ZONE}", server.addr()),
+        desired.to_str().unwrap(),
+    ]);
+    assert_eq!(common::exit_code(&out), 0, "{}", common::text(&out.stderr));
+    common::text(&out.stdout)
+}
+
+fn nsupdate(server: &Server, key: &TestKey, commands: &str) {
+    let Some(nsupdate) = common::peer("nsupdate") else {
+        return;
+    };
+    let script = format!(
+        "server 127.0.0.1 {}\nzone {ZONE}\n{commands}\nsend\n",
+        server.addr().port()
+    );
+    let mut child = Command::new(nsupdate)
+        .arg("-y")
+        .arg(format!("{}:{}:{}", key.algorithm, key.name, key.secret))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "nsupdate: {}",
+        common::text(&out.stderr)
+    );
+}
+
+fn rfc2136_push_to(kind: &str) {
+    let key = TestKey::new("push-key", "hmac-sha256");
+    let Some(server) = primary(kind, &key) else {
+        common::skip(&format!("{kind} is not installed"));
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &server, &key, "    batch-size: 1000\n", "");
+    let desired = dir.path().join("desired.zone");
+
+    // A first change: one added, one changed, one removed, one TTL.
+    let text = zone_text(1, "new AAAA 2001:db8::1\n")
+        .replace("www A 192.0.2.80", "www A 192.0.2.81")
+        .replace("h9 A 198.51.100.9\n", "")
+        .replace("h8 A", "h8 60 A");
+    std::fs::write(&desired, &text).unwrap();
+    let plan = push(&config, &[]);
+    let shown = common::text(&plan.stdout);
+    assert_eq!(
+        common::exit_code(&plan),
+        0,
+        "{shown}{}",
+        common::text(&plan.stderr)
+    );
+    assert!(
+        shown
+            .contains("push.test. -> primary: planned (1 added, 1 removed, 1 changed, 1 TTL only)"),
+        "{shown}"
+    );
+    assert!(
+        !differs(&server, &key, &desired).is_empty(),
+        "a plan alone changed the zone"
+    );
+    let exit = push(&config, &["--exit-code"]);
+    assert_eq!(common::exit_code(&exit), 1);
+
+    let applied = push(&config, &["--apply"]);
+    assert_eq!(
+        common::exit_code(&applied),
+        0,
+        "{}{}",
+        common::text(&applied.stdout),
+        common::text(&applied.stderr)
+    );
+    assert!(common::text(&applied.stdout).contains("applied"));
+    assert_eq!(
+        differs(&server, &key, &desired),
+        "",
+        "{kind} does not hold the desired zone"
+    );
+    let again = push(&config, &["--apply", "--exit-code"]);
+    assert_eq!(
+        common::exit_code(&again),
+        0,
+        "{}",
+        common::text(&again.stdout)
+    );
+    assert!(common::text(&again.stdout).contains("unchanged"));
+
+    // A saved plan, then a change by someone else: applying the plan
+    // fails and changes nothing.
+    std::fs::write(
+        &desired,
+        zone_text(1, "new AAAA 2001:db8::1\nlater TXT \"x\"\n")
+            .replace("www A 192.0.2.80", "www A 192.0.2.81")
+            .replace("h9 A 198.51.100.9\n", "")
+            .replace("h8 A", "h8 60 A"),
+    )
+    .unwrap();
+    let plan_file = dir.path().join("plan.json");
+    let saved = push(&config, &["--plan-out", plan_file.to_str().unwrap()]);
+    assert_eq!(
+        common::exit_code(&saved),
+        0,
+        "{}",
+        common::text(&saved.stderr)
+    );
+    let serial_before = server.serial(ZONE);
+    nsupdate(
+        &server,
+        &key,
+        &format!("update add other.{ZONE}. 300 A 192.0.2.99"),
+    );
+    if common::peer("nsupdate").is_some() {
+        let stale = push(
+            &config,
+            &["--plan-in", plan_file.to_str().unwrap(), "--apply"],
+        );
+        let said = common::text(&stale.stdout);
+        assert_eq!(common::exit_code(&stale), 1, "{said}");
+        assert!(
+            said.contains("zone push.test. changed since the plan was made"),
+            "{said}"
+        );
+        let left = differs(&server, &key, &desired);
+        assert!(
+            left.contains("-other.push.test.") && left.contains("+later.push.test."),
+            "{left}"
+        );
+        assert_ne!(server.serial(ZONE), serial_before);
+        nsupdate(&server, &key, &format!("update delete other.{ZONE}. A"));
+    }
+    // Made anew, the saved plan applies exactly.
+    let saved = push(&config, &["--plan-out", plan_file.to_str().unwrap()]);
+    assert_eq!(common::exit_code(&saved), 0);
+    let exact = push(
+        &config,
+        &["--plan-in", plan_file.to_str().unwrap(), "--apply"],
+    );
+    assert_eq!(
+        common::exit_code(&exact),
+        0,
+        "{}",
+        common::text(&exact.stdout)
+    );
+    assert_eq!(differs(&server, &key, &desired), "");
+
+    // 5,000 records in batches of 1,000: each batch one UPDATE and one
+    // serial, the final state the desired one.
+    std::fs::write(&desired, zone_text(1, "")).unwrap();
+    let back = push(&config, &["--apply"]);
+    assert_eq!(
+        common::exit_code(&back),
+        0,
+        "{}",
+        common::text(&back.stdout)
+    );
+    let mut many = String::new();
+    for i in 0..5000 {
+        many += &format!(
+            "bulk{i} A 10.{}.{}.{}\n",
+            i / 65536,
+            (i / 256) % 256,
+            i % 256
+        );
+    }
+    std::fs::write(&desired, zone_text(1, &many)).unwrap();
+    let before = server.serial(ZONE).unwrap();
+    let bulk = push(&config, &["--apply", "--force"]);
+    assert_eq!(
+        common::exit_code(&bulk),
+        0,
+        "{}{}",
+        common::text(&bulk.stdout),
+        common::text(&bulk.stderr)
+    );
+    assert_eq!(differs(&server, &key, &desired), "");
+    let after = server.serial(ZONE).unwrap();
+    assert_eq!(after.wrapping_sub(before), 5, "five batches, five serials");
+}
+
+#[test]
+fn rfc2136_push_to_bind() {
+    rfc2136_push_to("named");
+}
+
+#[test]
+fn rfc2136_push_to_knot() {
+    rfc2136_push_to("knotd");
+}
+
+#[test]
+fn safety_rules_refuse_and_a_refused_push_changes_nothing() {
+    let key = TestKey::new("push-key", "hmac-sha256");
+    let Some(server) = primary("named", &key) else {
+        common::skip("named is not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &server,
+        &key,
+        "",
+        "    unmanaged: [{name: h1, type: A}]\n",
+    );
+    let desired = dir.path().join("desired.zone");
+    // Deleting 6 of the 14 managed records (the SOA is the server's, h1
+    // is unmanaged: its absence from the desired zone is not planned).
+    let mut cut = zone_text(1, "");
+    for line in [
+        "www A 192.0.2.80\n",
+        "mail MX 10 mx\n",
+        "mx A 192.0.2.25\n",
+        "h1 A 198.51.100.1\n",
+        "h2 A 198.51.100.2\n",
+        "h3 A 198.51.100.3\n",
+        "h4 A 198.51.100.4\n",
+    ] {
+        cut = cut.replace(line, "");
+    }
+    std::fs::write(&desired, &cut).unwrap();
+    let out = push(&config, &["--apply"]);
+    let said = common::text(&out.stdout);
+    assert_eq!(common::exit_code(&out), 1, "{said}");
+    assert!(said.contains("refused: it updates or deletes 6 of the zone's 14 records (42%), more than the 30% allowed (max-change); --force to push anyway"), "{said}");
+    let untouched = differs(&server, &key, &desired);
+    assert!(untouched.contains("-www.push.test."), "{untouched}");
+    // The plan itself leaves h1 alone.
+    assert!(
+        !said.contains("h1.push.test."),
+        "an unmanaged record was planned: {said}"
+    );
+
+    std::fs::write(
+        &desired,
+        zone_text(1, "").replace("@ NS ns", "@ NS ns\n@ NS ns2\nns2 A 192.0.2.54"),
+    )
+    .unwrap();
+    let out = push(&config, &["--apply"]);
+    let said = common::text(&out.stdout);
+    assert_eq!(common::exit_code(&out), 1);
+    assert!(
+        said.contains(
+            "refused: it changes the apex NS RRset (push.test. NS); --force to push anyway"
+        ),
+        "{said}"
+    );
+    assert!(!differs(&server, &key, &desired).is_empty());
+    let forced = push(&config, &["--apply", "--force"]);
+    assert_eq!(
+        common::exit_code(&forced),
+        0,
+        "{}",
+        common::text(&forced.stdout)
+    );
+    assert_eq!(differs(&server, &key, &desired), "");
+}
+
+#[test]
+fn bad_configurations_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::write(
+        dir.path(),
+        "push.yaml",
+        "targets:\n  - name: p\n    type: rfc2136\n    server: 127.0.0.1\n    bogus: 1\nzones: []\n",
+    );
+    let out = push(&config, &[]);
+    assert_eq!(common::exit_code(&out), 2);
+    let said = common::text(&out.stderr);
+    assert!(
+        said.contains("push.yaml")
+            && said.contains("unknown field `bogus`")
+            && said.contains("line 5"),
+        "{said}"
+    );
+
+    let config = common::write(
+        dir.path(),
+        "pdns.yaml",
+        "targets:\n  - name: pdns\n    type: powerdns\n    url: http://127.0.0.1:1\n    api-key-env: ZONECTL_TEST_NO_SUCH_VARIABLE\nzones:\n  - name: a.test\n    file: a.zone\n    targets: [pdns]\n",
+    );
+    common::write(
+        dir.path(),
+        "a.zone",
+        "$ORIGIN a.test.\n@ 300 SOA ns hm 1 2 3 4 5\n@ 300 NS ns\nns 300 A 192.0.2.1\n",
+    );
+    let out = push(&config, &[]);
+    assert_eq!(common::exit_code(&out), 2);
+    assert_eq!(
+        common::text(&out.stderr).trim(),
+        "zonectl: pdns: the environment variable ZONECTL_TEST_NO_SUCH_VARIABLE (the secret) is not set"
+    );
+
+    let port = servers::free_port();
+    let config = common::write(
+        dir.path(),
+        "down.yaml",
+        &format!(
+            "targets:\n  - name: down\n    type: rfc2136\n    server: 127.0.0.1:{port}\n    timeout: 1\nzones:\n  - name: a.test\n    file: a.zone\n    targets: [down]\n"
+        ),
+    );
+    let out = push(&config, &[]);
+    assert_eq!(common::exit_code(&out), 1);
+    let said = common::text(&out.stdout);
+    assert!(
+        said.contains("a.test. -> down: failed")
+            && said.contains(&format!(
+                "down (127.0.0.1:{port}): cannot read zone a.test. by AXFR"
+            )),
+        "{said}"
+    );
+
+    common::write(
+        dir.path(),
+        "a.zone",
+        "$ORIGIN a.test.\n@ 300 SOA ns hm 1 2 3 4 5\n@ 300 NS ns\nns 300 A 192.0.2.300\n",
+    );
+    let out = push(&config, &[]);
+    assert_eq!(common::exit_code(&out), 2);
+    let said = common::text(&out.stderr);
+    assert!(
+        said.contains("a.zone:4:")
+            && said.contains("zone a.test.:")
+            && said.contains("has errors; nothing is pushed"),
+        "{said}"
+    );
+}
+
+#[test]
+fn diff_of_files_formats_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = common::write(dir.path(), "a.zone", &zone_text(1, "old TXT \"x\"\n"));
+    let b = common::write(
+        dir.path(),
+        "b.zone",
+        &zone_text(2, "NEW TXT \"y\"\n")
+            .replace("h8 A", "h8 60 A")
+            .to_uppercase()
+            .replace("$ORIGIN PUSH.TEST.", "$ORIGIN push.test.")
+            .replace("\"Y\"", "\"y\""),
+    );
+    let out = common::run(&[
+        "diff",
+        "--exit-code",
+        "--color",
+        "never",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(common::exit_code(&out), 1);
+    let shown = common::text(&out.stdout);
+    // Owner names in the new side's spelling; the SOA's case and serial
+    // are no difference.
+    assert!(
+        shown.contains("@@ NEW.push.test. TXT (added) @@\n+NEW.push.test. 300 IN TXT \"y\""),
+        "{shown}"
+    );
+    assert!(shown.contains("@@ H8.push.test. A (ttl) @@\n-H8.push.test. 300 IN A 198.51.100.8\n+H8.push.test. 60 IN A 198.51.100.8"), "{shown}");
+    assert!(
+        shown.contains("(removed)") && !shown.contains("SOA"),
+        "{shown}"
+    );
+    let same = common::run(&[
+        "diff",
+        "--exit-code",
+        a.to_str().unwrap(),
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(common::exit_code(&same), 0);
+    assert_eq!(common::text(&same.stdout), "");
+    let serial = common::run(&[
+        "diff",
+        "--serial",
+        "--format",
+        "json",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&serial.stdout).unwrap();
+    assert_eq!(json["zones"][0]["summary"]["changed"], 1, "{json}");
+    assert_eq!(json["zones"][0]["old_serial"], 1);
+    let bad = common::write(
+        dir.path(),
+        "bad.zone",
+        "$ORIGIN push.test.\n@ 300 SOA ns hm 1 2 3 4 5\nx 300 A 1.2.3\n",
+    );
+    let out = common::run(&["diff", a.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(common::exit_code(&out), 2);
+    assert!(
+        common::text(&out.stderr).contains("bad.zone:3:"),
+        "{}",
+        common::text(&out.stderr)
+    );
+}
