@@ -234,7 +234,9 @@ pub fn safety_refusals(plan: &ZonePlan, max_change_percent: u32) -> Vec<String> 
                 };
             }
         }
-        let at_apex = change.owner.eq_ignore_case(&plan.zone);
+        // Giving a new (or emptied) zone its first NS and SOA changes
+        // nothing that is served: only changes to existing ones count.
+        let at_apex = change.owner.eq_ignore_case(&plan.zone) && change.old.is_some();
         let what = format!("{} {}", change.owner, change.rtype);
         if at_apex && change.rtype == RType::NS {
             reasons.push(format!("it changes the apex NS RRset ({what})"));

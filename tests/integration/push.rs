@@ -486,3 +486,415 @@ fn diff_of_files_formats_and_exit_codes() {
         common::text(&out.stderr)
     );
 }
+
+/// Waits for an HTTP API to answer `url` (any status).
+fn wait_for_http(url: &str, key: &str) -> bool {
+    let client = reqwest::blocking::Client::new();
+    for _ in 0..100 {
+        if client.get(url).header("X-API-Key", key).send().is_ok() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    false
+}
+
+#[test]
+fn powerdns_push_creates_then_changes_a_zone() {
+    const KEY: &str = "zonectl-test-api-key";
+    let api_port = servers::free_port();
+    let Some(server) = servers::pdns(api_port, KEY) else {
+        common::skip("pdns_server (pdns-server, pdns-backend-sqlite3, sqlite3) is not installed");
+        return;
+    };
+    let api = format!("http://127.0.0.1:{api_port}");
+    assert!(
+        wait_for_http(&format!("{api}/api/v1/servers/localhost"), KEY),
+        "the PowerDNS API did not come up:\n{}",
+        server.log()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::write(
+        dir.path(),
+        "push.yaml",
+        &format!(
+            "targets:\n  - name: pdns\n    type: powerdns\n    url: {api}\n    api-key-env: ZONECTL_TEST_PDNS_KEY\nzones:\n  - name: {ZONE}\n    file: desired.zone\n    targets: [pdns]\n"
+        ),
+    );
+    let desired = dir.path().join("desired.zone");
+    let run = |args: &[&str]| {
+        let mut cmd = common::zonectl();
+        cmd.arg("push")
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("ZONECTL_TEST_PDNS_KEY", KEY);
+        cmd.output().unwrap()
+    };
+    // The zone does not exist: the push creates it with every record.
+    std::fs::write(&desired, zone_text(1, "txt TXT \"two words\" \"and \\\"quotes\\\"\"\n_sip._tcp SRV 10 20 5060 sip\nsip A 192.0.2.60\n")).unwrap();
+    let created = run(&["--apply"]);
+    let said = common::text(&created.stdout);
+    assert_eq!(
+        common::exit_code(&created),
+        0,
+        "{said}{}",
+        common::text(&created.stderr)
+    );
+    assert!(
+        said.contains("push.test. -> pdns: applied (18 added, 0 removed, 0 changed, 0 TTL only)"),
+        "{said}"
+    );
+    let again = run(&["--exit-code"]);
+    assert_eq!(
+        common::exit_code(&again),
+        0,
+        "{}",
+        common::text(&again.stdout)
+    );
+    // PowerDNS serves what was pushed: by AXFR, only its own SOA differs.
+    let out = common::run(&[
+        "diff",
+        "--format",
+        "patch",
+        &format!("axfr://{}/{ZONE}", server.addr()),
+        desired.to_str().unwrap(),
+    ]);
+    assert_eq!(common::exit_code(&out), 0, "{}", common::text(&out.stderr));
+    let patch = common::text(&out.stdout);
+    assert!(
+        patch
+            .lines()
+            .all(|l| l.starts_with("$ORIGIN") || l.contains(" SOA ")),
+        "{patch}"
+    );
+
+    // A change: one RRset changed, one removed, one TTL, one added; sent
+    // as one PATCH.
+    let text = zone_text(1, "txt TXT \"two words\" \"and \\\"quotes\\\"\"\n_sip._tcp SRV 10 20 5060 sip\nsip A 192.0.2.60\nnew AAAA 2001:db8::1\n")
+        .replace("www A 192.0.2.80", "www A 192.0.2.81")
+        .replace("h9 A 198.51.100.9\n", "")
+        .replace("h8 A", "h8 60 A");
+    std::fs::write(&desired, text).unwrap();
+    let changed = run(&["--apply"]);
+    let said = common::text(&changed.stdout);
+    assert_eq!(common::exit_code(&changed), 0, "{said}");
+    assert!(
+        said.contains("applied (1 added, 1 removed, 1 changed, 1 TTL only)"),
+        "{said}"
+    );
+    let again = run(&["--exit-code"]);
+    assert_eq!(
+        common::exit_code(&again),
+        0,
+        "{}",
+        common::text(&again.stdout)
+    );
+    // A wrong key is the API's refusal, said without the key.
+    let mut cmd = common::zonectl();
+    cmd.arg("push")
+        .arg("--config")
+        .arg(&config)
+        .env("ZONECTL_TEST_PDNS_KEY", "wrong-key");
+    let out = cmd.output().unwrap();
+    let said = common::text(&out.stdout);
+    assert_eq!(common::exit_code(&out), 1);
+    assert!(
+        said.contains("reading zone push.test.: 401") && !said.contains("wrong-key"),
+        "{said}"
+    );
+}
+
+/// A local server following the Cloudflare API v4 DNS records endpoints
+/// as documented: bearer token, zone lookup by name, pages of records
+/// (three a page here, so that paging is exercised), create, patch,
+/// delete, error bodies, and one 429 with Retry-After on the first write.
+mod cloudflare_fake {
+    use serde_json::{Value, json};
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+    use std::sync::{Arc, Mutex};
+
+    pub const TOKEN: &str = "cf-test-token";
+    pub const ZONE_ID: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+
+    #[derive(Default)]
+    pub struct State {
+        pub records: Vec<Value>,
+        pub next_id: u64,
+        pub requests: Vec<String>,
+        pub throttled: bool,
+    }
+
+    pub fn start(records: Vec<Value>) -> (String, Arc<Mutex<State>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/client/v4", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(State {
+            records,
+            next_id: 100,
+            ..Default::default()
+        }));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                if reader.read_line(&mut line).is_err() {
+                    continue;
+                }
+                let mut parts = line.split_whitespace();
+                let (method, target) = (
+                    parts.next().unwrap_or("").to_string(),
+                    parts.next().unwrap_or("").to_string(),
+                );
+                let (mut length, mut auth) = (0usize, String::new());
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                        break;
+                    }
+                    let (name, value) = header.split_once(':').unwrap_or(("", ""));
+                    match name.to_ascii_lowercase().as_str() {
+                        "content-length" => length = value.trim().parse().unwrap_or(0),
+                        "authorization" => auth = value.trim().to_string(),
+                        _ => {}
+                    }
+                }
+                let mut body = vec![0u8; length];
+                let _ = reader.read_exact(&mut body);
+                let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let (status, extra, reply) = answer(&shared, &method, &target, &auth, body);
+                let text = reply.to_string();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{text}",
+                    text.len()
+                );
+            }
+        });
+        (url, state)
+    }
+
+    fn error(code: i64, message: &str) -> Value {
+        json!({"success": false, "errors": [{"code": code, "message": message}], "messages": [], "result": null})
+    }
+
+    fn ok(result: Value) -> Value {
+        json!({"success": true, "errors": [], "messages": [], "result": result})
+    }
+
+    fn answer(
+        state: &Mutex<State>,
+        method: &str,
+        target: &str,
+        auth: &str,
+        body: Value,
+    ) -> (&'static str, String, Value) {
+        let mut state = state.lock().unwrap();
+        state.requests.push(format!("{method} {target}"));
+        if auth != format!("Bearer {TOKEN}") {
+            return (
+                "403 Forbidden",
+                String::new(),
+                error(9109, "Invalid access token"),
+            );
+        }
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let path = path.trim_start_matches("/client/v4");
+        let param = |name: &str| {
+            query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                .map(str::to_string)
+        };
+        let records_path = format!("/zones/{ZONE_ID}/dns_records");
+        if method != "GET" && !state.throttled {
+            state.throttled = true;
+            return (
+                "429 Too Many Requests",
+                "Retry-After: 1\r\n".into(),
+                error(10000, "Rate limited"),
+            );
+        }
+        match (method, path) {
+            ("GET", "/zones") => {
+                if param("name").as_deref() == Some("push.test") {
+                    (
+                        "200 OK",
+                        String::new(),
+                        ok(json!([{"id": ZONE_ID, "name": "push.test"}])),
+                    )
+                } else {
+                    ("200 OK", String::new(), ok(json!([])))
+                }
+            }
+            ("GET", p) if p == records_path => {
+                let per_page = 3usize;
+                let page: usize = param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+                let total = state.records.len();
+                let items: Vec<Value> = state
+                    .records
+                    .iter()
+                    .skip((page - 1) * per_page)
+                    .take(per_page)
+                    .cloned()
+                    .collect();
+                let mut reply = ok(Value::Array(items.clone()));
+                reply["result_info"] = json!({"page": page, "per_page": per_page, "count": items.len(), "total_count": total, "total_pages": total.div_ceil(per_page)});
+                ("200 OK", String::new(), reply)
+            }
+            ("POST", p) if p == records_path => {
+                state.next_id += 1;
+                let mut record = body.clone();
+                record["id"] = json!(format!("rec{}", state.next_id));
+                record["proxied"] = json!(false);
+                record["comment"] = Value::Null;
+                if record.get("content").is_none() {
+                    return (
+                        "400 Bad Request",
+                        String::new(),
+                        error(9005, "Content is required"),
+                    );
+                }
+                state.records.push(record.clone());
+                ("200 OK", String::new(), ok(record))
+            }
+            (m @ ("PATCH" | "DELETE"), p) if p.starts_with(&format!("{records_path}/")) => {
+                let id = &p[records_path.len() + 1..];
+                let Some(i) = state.records.iter().position(|r| r["id"] == id) else {
+                    return (
+                        "404 Not Found",
+                        String::new(),
+                        error(81044, "Record does not exist."),
+                    );
+                };
+                if m == "DELETE" {
+                    state.records.remove(i);
+                    return ("200 OK", String::new(), ok(json!({"id": id})));
+                }
+                if let Value::Object(fields) = body {
+                    for (k, v) in fields {
+                        state.records[i][k] = v;
+                    }
+                }
+                let record = state.records[i].clone();
+                ("200 OK", String::new(), ok(record))
+            }
+            _ => (
+                "404 Not Found",
+                String::new(),
+                error(7003, "Could not route to the path"),
+            ),
+        }
+    }
+}
+
+#[test]
+fn cloudflare_push_against_the_documented_api() {
+    use serde_json::json;
+    let rec = |id: &str, rtype: &str, name: &str, content: &str, ttl: u32| json!({"id": id, "type": rtype, "name": name, "content": content, "ttl": ttl, "proxied": id == "r2", "comment": if id == "r2" { json!("keep me") } else { json!(null) }});
+    let mut mx = rec("r4", "MX", "push.test", "mail.push.test", 300);
+    mx["priority"] = json!(10);
+    let (url, state) = cloudflare_fake::start(vec![
+        rec("r1", "A", "www.push.test", "192.0.2.80", 300),
+        rec("r2", "A", "app.push.test", "192.0.2.81", 1),
+        rec("r3", "TXT", "push.test", "\"v=spf1 -all\"", 300),
+        mx,
+        rec("r5", "CNAME", "old.push.test", "www.push.test", 300),
+        rec("r6", "A", "mail.push.test", "192.0.2.25", 300),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::write(
+        dir.path(),
+        "push.yaml",
+        &format!(
+            "targets:\n  - name: cf\n    type: cloudflare\n    url: {url}\n    token-env: ZONECTL_TEST_CF_TOKEN\nzones:\n  - name: {ZONE}\n    file: desired.zone\n    targets: [cf]\n"
+        ),
+    );
+    // Cloudflare's SOA and apex NS are its own: the desired zone's are not
+    // pushed. www changes, app's TTL changes (proxied and comment stay),
+    // old goes, a SRV comes.
+    common::write(
+        dir.path(),
+        "desired.zone",
+        "$ORIGIN push.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns.example.\n@ TXT \"v=spf1 -all\"\n@ MX 10 mail\nmail A 192.0.2.25\nwww A 192.0.2.90\napp 600 A 192.0.2.81\n_sip._tcp SRV 10 20 5060 sip\nsip A 192.0.2.60\n",
+    );
+    let run = |token: &str, args: &[&str]| {
+        let mut cmd = common::zonectl();
+        cmd.arg("push")
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("ZONECTL_TEST_CF_TOKEN", token);
+        cmd.output().unwrap()
+    };
+    let plan = run(cloudflare_fake::TOKEN, &[]);
+    let said = common::text(&plan.stdout);
+    assert_eq!(
+        common::exit_code(&plan),
+        0,
+        "{said}{}",
+        common::text(&plan.stderr)
+    );
+    assert!(
+        said.contains("push.test. -> cf: planned (2 added, 1 removed, 1 changed, 1 TTL only)"),
+        "{said}"
+    );
+    let applied = run(cloudflare_fake::TOKEN, &["--apply"]);
+    let said = common::text(&applied.stdout);
+    assert_eq!(
+        common::exit_code(&applied),
+        0,
+        "{said}{}",
+        common::text(&applied.stderr)
+    );
+    assert!(said.contains("applied"), "{said}");
+    let again = run(cloudflare_fake::TOKEN, &["--exit-code"]);
+    assert_eq!(
+        common::exit_code(&again),
+        0,
+        "{}",
+        common::text(&again.stdout)
+    );
+    let state = state.lock().unwrap();
+    let app = state
+        .records
+        .iter()
+        .find(|r| r["name"] == "app.push.test")
+        .unwrap();
+    assert_eq!(
+        (
+            app["ttl"].clone(),
+            app["proxied"].clone(),
+            app["comment"].clone()
+        ),
+        (json!(600), json!(true), json!("keep me"))
+    );
+    let srv = state.records.iter().find(|r| r["type"] == "SRV").unwrap();
+    assert_eq!(
+        (srv["priority"].clone(), srv["content"].clone()),
+        (json!(10), json!("20 5060 sip.push.test"))
+    );
+    assert!(state.records.iter().all(|r| r["name"] != "old.push.test"));
+    assert!(
+        state
+            .requests
+            .iter()
+            .filter(|r| r.starts_with("GET /client/v4/zones/"))
+            .count()
+            >= 2,
+        "pages: {:?}",
+        state.requests
+    );
+    drop(state);
+    // A bad token: the API's error, without the token.
+    let refused = run("not-the-token", &[]);
+    let said = common::text(&refused.stdout);
+    assert_eq!(common::exit_code(&refused), 1);
+    assert!(
+        said.contains("finding zone push.test.: 403 Forbidden: Invalid access token (code 9109)")
+            && !said.contains("not-the-token"),
+        "{said}"
+    );
+}

@@ -685,3 +685,38 @@ pub fn named_with(
 pub fn bind_key_clause(k: &TestKey) -> String {
     bind_key(k)
 }
+
+/// PowerDNS Authoritative with a fresh SQLite database and its HTTP API on
+/// `api_port` (key `api_key`), serving DNS on the returned server's port.
+pub fn pdns(api_port: u16, api_key: &str) -> Option<Server> {
+    let binary = super::peer("pdns_server")?;
+    let sqlite = super::peer("sqlite3")?;
+    let schema = [
+        "/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql",
+        "/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())?;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pdns.sqlite3");
+    let made = Command::new(sqlite)
+        .arg(&db)
+        .stdin(std::fs::File::open(&schema).unwrap())
+        .status()
+        .unwrap();
+    assert!(
+        made.success(),
+        "sqlite3 could not make the PowerDNS database"
+    );
+    let port = free_port();
+    let d = dir.path().display();
+    let conf = format!(
+        "launch=gsqlite3\ngsqlite3-database={d}/pdns.sqlite3\nlocal-address=127.0.0.1\nlocal-port={port}\nsocket-dir={d}\nguardian=no\ndaemon=no\ndisable-syslog=yes\napi=yes\napi-key={api_key}\nwebserver=yes\nwebserver-address=127.0.0.1\nwebserver-port={api_port}\nwebserver-allow-from=127.0.0.0/8\nallow-axfr-ips=127.0.0.0/8\nloglevel=4\n"
+    );
+    let config = dir.path().join("pdns.conf");
+    std::fs::write(&config, conf).unwrap();
+    let mut cmd = Command::new(binary);
+    cmd.arg(format!("--config-dir={d}"));
+    Some(spawn("pdns", dir, port, config, cmd))
+}
