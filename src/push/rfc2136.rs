@@ -247,12 +247,6 @@ impl Provider for Rfc2136 {
             .map_err(|e| self.error(format!("cannot read zone {zone} by AXFR: {e}")))
     }
 
-    /// The SOA itself is not an RRset a plan changes here: the serial
-    /// moves by one per message, set by the message itself.
-    fn manages(&self, zone: &Name, owner: &Name, rtype: RType) -> bool {
-        !(rtype == RType::SOA && owner.eq_ignore_case(zone))
-    }
-
     fn apply(&self, current: &Zone, changes: &[Change]) -> Result<(), PushError> {
         let soa = current
             .soa()
@@ -260,12 +254,27 @@ impl Provider for Rfc2136 {
         let mut soa_now = soa.rdatas[0].to_vec();
         let mut serial_now =
             soa_serial(&soa_now).ok_or_else(|| self.error("the zone's SOA is malformed".into()))?;
+        // The SOA is not changed by an operation of its own: every message
+        // sets the next serial, on the desired SOA's other fields when the
+        // plan changes them (a plan never changes the serial itself).
+        let is_apex_soa =
+            |c: &Change| c.rtype == RType::SOA && c.owner.eq_ignore_case(&current.origin);
+        let (mut soa_fields, mut soa_ttl) = (soa_now.clone(), soa.ttl);
+        if let Some(new) = changes
+            .iter()
+            .find(|c| is_apex_soa(c))
+            .and_then(|c| c.new.as_ref())
+        {
+            soa_fields = new.rdatas[0].to_vec();
+            soa_ttl = new.ttl;
+        }
+        let changes: Vec<&Change> = changes.iter().filter(|c| !is_apex_soa(c)).collect();
         // Changes grouped by owner (they come in canonical order), and the
         // groups packed into batches of about `batch` operations.
         let mut batches: Vec<Vec<Op<'_>>> = Vec::new();
         let mut group: Vec<Op<'_>> = Vec::new();
         let mut batch: Vec<Op<'_>> = Vec::new();
-        for (i, change) in changes.iter().enumerate() {
+        for (i, &change) in changes.iter().enumerate() {
             if i > 0 && !changes[i - 1].owner.eq_ignore_case(&change.owner) {
                 self.pack(&mut group, &mut batch, &mut batches);
             }
@@ -275,11 +284,14 @@ impl Provider for Rfc2136 {
         if !batch.is_empty() {
             batches.push(batch);
         }
+        if batches.is_empty() && soa_fields != soa_now {
+            batches.push(Vec::new()); // the SOA alone changes
+        }
         for ops in &batches {
             let serial_next = serial::add(serial_now, 1);
-            let soa_next = with_serial(&soa_now, serial_next)
+            let soa_next = with_serial(&soa_fields, serial_next)
                 .ok_or_else(|| self.error("the zone's SOA is malformed".into()))?;
-            self.send(current, &soa_now, &soa_next, soa.ttl, ops)?;
+            self.send(current, &soa_now, &soa_next, soa_ttl, ops)?;
             (soa_now, serial_now) = (soa_next, serial_next);
         }
         Ok(())
