@@ -24,14 +24,18 @@ fn zone_text(serial: u32, extra: &str) -> String {
 /// A primary taking UPDATE: a peer, or zonectl serve itself.
 enum Primary {
     Peer(Server),
-    Zonectl(ServeProcess, tempfile::TempDir),
+    /// The directory holds the zone file while the server runs.
+    Zonectl {
+        serve: ServeProcess,
+        _dir: tempfile::TempDir,
+    },
 }
 
 impl Primary {
     fn addr(&self) -> SocketAddr {
         match self {
             Primary::Peer(s) => s.addr(),
-            Primary::Zonectl(s, _) => s.addr,
+            Primary::Zonectl { serve, .. } => serve.addr,
         }
     }
 
@@ -56,7 +60,7 @@ fn primary(kind: &str, key: &TestKey) -> Option<Primary> {
             ),
         );
         let serve = ServeProcess::with_config(&config);
-        return Some(Primary::Zonectl(serve, dir));
+        return Some(Primary::Zonectl { serve, _dir: dir });
     }
     if kind == "named" {
         let dir = tempfile::tempdir().unwrap();
