@@ -228,32 +228,15 @@ pub fn print_unified(
     };
     for d in diffs.iter().filter(|d| !d.changes.is_empty()) {
         let serial = |s: Option<u32>| s.map_or(String::new(), |s| format!(" (serial {s})"));
-        writeln!(
-            out,
-            "{}",
-            paint(
-                "1",
-                &format!(
-                    "--- {} {}{}",
-                    printable(&old.shown),
-                    d.origin,
-                    serial(d.old_serial)
-                )
-            )
-        )?;
-        writeln!(
-            out,
-            "{}",
-            paint(
-                "1",
-                &format!(
-                    "+++ {} {}{}",
-                    printable(&new.shown),
-                    d.origin,
-                    serial(d.new_serial)
-                )
-            )
-        )?;
+        for (mark, side, at) in [("---", old, d.old_serial), ("+++", new, d.new_serial)] {
+            let head = format!(
+                "{mark} {} {}{}",
+                printable(&side.shown),
+                d.origin,
+                serial(at)
+            );
+            writeln!(out, "{}", paint("1", &head))?;
+        }
         for change in &d.changes {
             writeln!(
                 out,

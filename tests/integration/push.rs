@@ -311,6 +311,51 @@ fn rfc2136_push_to(kind: &str) {
     assert_eq!(differs(&server, &key, &desired), "");
     let after = server.serial(ZONE).unwrap();
     assert_eq!(after.wrapping_sub(before), 5, "five batches, five serials");
+
+    // A patch from `zonectl diff --format patch`, pushed as it is.
+    let next = dir.path().join("next.zone");
+    std::fs::write(
+        &next,
+        zone_text(1, &format!("{many}patched TXT \"p\"\n")).replace("www A 192.0.2.80", "www A 192.0.2.82"),
+    )
+    .unwrap();
+    let patch = common::run(&[
+        "diff",
+        "--format",
+        "patch",
+        desired.to_str().unwrap(),
+        next.to_str().unwrap(),
+    ]);
+    assert_eq!(common::exit_code(&patch), 0);
+    let patch_file = common::write(dir.path(), "change.patch", &common::text(&patch.stdout));
+    let patched = push(
+        &config,
+        &[
+            "--patch",
+            patch_file.to_str().unwrap(),
+            "--apply",
+        ],
+    );
+    assert_eq!(
+        common::exit_code(&patched),
+        0,
+        "{}",
+        common::text(&patched.stdout)
+    );
+    assert_eq!(differs(&server, &key, &next), "");
+    // The same patch again no longer applies: it is refused, not half done.
+    let twice = push(
+        &config,
+        &[
+            "--patch",
+            patch_file.to_str().unwrap(),
+            "--apply",
+            "--force",
+        ],
+    );
+    let said = common::text(&twice.stdout);
+    assert_eq!(common::exit_code(&twice), 1);
+    assert!(said.contains("the patch does not apply to push.test.: www.push.test. 300 IN A 192.0.2.80 is not in the zone"), "{said}");
 }
 
 #[test]
@@ -519,6 +564,31 @@ fn diff_of_files_formats_and_exit_codes() {
     let json: serde_json::Value = serde_json::from_slice(&serial.stdout).unwrap();
     assert_eq!(json["zones"][0]["summary"]["changed"], 1, "{json}");
     assert_eq!(json["zones"][0]["old_serial"], 1);
+    // Directories: zones paired by origin, one only on the new side.
+    let (old_dir, new_dir) = (dir.path().join("old"), dir.path().join("new"));
+    std::fs::create_dir_all(&old_dir).unwrap();
+    std::fs::create_dir_all(&new_dir).unwrap();
+    std::fs::copy(&a, old_dir.join("push.test.zone")).unwrap();
+    std::fs::copy(&b, new_dir.join("db.push.test")).unwrap();
+    common::write(
+        &new_dir,
+        "other.test.zone",
+        "$ORIGIN other.test.\n@ 300 SOA ns hm 1 2 3 4 5\n@ 300 NS ns\nns 300 A 192.0.2.1\n",
+    );
+    let out = common::run(&[
+        "diff",
+        "--format",
+        "json",
+        old_dir.to_str().unwrap(),
+        new_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(common::exit_code(&out), 0, "{}", common::text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["zones"][0]["origin"], "other.test.", "{json}");
+    assert_eq!(json["zones"][0]["summary"]["added"], 3, "{json}");
+    assert_eq!(json["zones"][1]["origin"], "push.test.", "{json}");
+    assert_eq!(json["zones"][1]["summary"]["added"], 1, "{json}");
+
     let bad = common::write(
         dir.path(),
         "bad.zone",
