@@ -316,7 +316,8 @@ fn rfc2136_push_to(kind: &str) {
     let next = dir.path().join("next.zone");
     std::fs::write(
         &next,
-        zone_text(1, &format!("{many}patched TXT \"p\"\n")).replace("www A 192.0.2.80", "www A 192.0.2.82"),
+        zone_text(1, &format!("{many}patched TXT \"p\"\n"))
+            .replace("www A 192.0.2.80", "www A 192.0.2.82"),
     )
     .unwrap();
     let patch = common::run(&[
@@ -330,11 +331,7 @@ fn rfc2136_push_to(kind: &str) {
     let patch_file = common::write(dir.path(), "change.patch", &common::text(&patch.stdout));
     let patched = push(
         &config,
-        &[
-            "--patch",
-            patch_file.to_str().unwrap(),
-            "--apply",
-        ],
+        &["--patch", patch_file.to_str().unwrap(), "--apply"],
     );
     assert_eq!(
         common::exit_code(&patched),
@@ -507,6 +504,42 @@ fn bad_configurations_say_what_is_wrong() {
         said.contains("a.zone:4:")
             && said.contains("zone a.test.:")
             && said.contains("has errors; nothing is pushed"),
+        "{said}"
+    );
+}
+
+#[test]
+fn desired_zones_are_found_in_a_directory_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let zones = dir.path().join("zones");
+    std::fs::create_dir_all(&zones).unwrap();
+    common::write(
+        &zones,
+        "db.a.test",
+        "$ORIGIN a.test.\n@ 300 SOA ns hm 1 2 3 4 5\n@ 300 NS ns\nns 300 A 192.0.2.1\n",
+    );
+    let port = servers::free_port();
+    let config = common::write(
+        dir.path(),
+        "push.yaml",
+        &format!(
+            "directory: zones\ntargets:\n  - name: down\n    type: rfc2136\n    server: 127.0.0.1:{port}\n    timeout: 1\nzones:\n  - name: a.test\n    targets: [down]\n  - name: b.test\n    targets: [down]\n"
+        ),
+    );
+    // a.test is found (the push gets as far as the target); b.test is not.
+    let out = push(&config, &["--zone", "a.test"]);
+    assert_eq!(common::exit_code(&out), 1);
+    assert!(
+        common::text(&out.stdout).contains("cannot read zone a.test. by AXFR"),
+        "{}",
+        common::text(&out.stdout)
+    );
+    let out = push(&config, &["--zone", "b.test"]);
+    assert_eq!(common::exit_code(&out), 2);
+    let said = common::text(&out.stderr);
+    assert!(
+        said.contains("zones: no zone file for b.test.")
+            || said.contains("no zone file for b.test"),
         "{said}"
     );
 }
