@@ -125,7 +125,7 @@ fn find_in_directory(dir: &Path, origin: &Name) -> Result<std::path::PathBuf> {
         return Ok(found.clone());
     }
     bail!(PushError::Config(format!(
-        "{}: no zone file for {origin} (named {origin}zone, db.{origin} or {origin})",
+        "{}: no zone file for {origin}. (named {origin}.zone, db.{origin} or {origin})",
         dir.display(),
         origin = origin.to_string().trim_end_matches('.')
     )))
