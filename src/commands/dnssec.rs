@@ -141,6 +141,7 @@ pub fn sign(args: SignArgs) -> Result<ExitCode> {
         cds_delete: args.cds_delete,
         progress: None,
         progress_total: None,
+        trusted: None,
     };
     if options.expiration.wrapping_sub(options.inception) >= 1 << 31 {
         bail!("the expiration is not after the inception");
@@ -166,6 +167,7 @@ pub fn sign(args: SignArgs) -> Result<ExitCode> {
     let options = SignOptions {
         progress: Some(progress.counter()),
         progress_total: Some(progress.total()),
+        trusted: None,
         ..options
     };
     // The output's temporary file first: an output that cannot be written

@@ -99,6 +99,55 @@ pub struct SignOptions {
     /// RRsets to sign in all, raised as each signing pass learns its share,
     /// so that a progress display ends at its total.
     pub progress_total: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// A signed zone this signer wrote itself (see [`FileTrust`]): its
+    /// signatures over unchanged RRsets are reused without verifying them.
+    pub trusted: Option<std::sync::Arc<FileTrust>>,
+}
+
+/// What a signed zone file vouches for when the signer itself wrote it
+/// (and its seal says it is unchanged since): every signature in it was
+/// made over its RRsets as they are in it, by one of the keys its DNSKEY
+/// RRset publishes. A signature of such a file is reused without the
+/// cost of verifying it — the most of a restart of a large signed zone —
+/// when the RRset it covers is the file's RRset unchanged and its key is
+/// one the file published; anything else is verified as usual.
+#[derive(Debug, Default)]
+pub struct FileTrust {
+    /// A 64-bit digest of each RRset of the file (owner without case,
+    /// type, TTL, records), signatures aside.
+    sets: HashSet<u64>,
+    /// The file's apex DNSKEY records.
+    keys: HashSet<Box<[u8]>>,
+}
+
+fn rrset_digest(set: &RRset) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    set.owner.to_lowercase().as_wire().hash(&mut hasher);
+    set.rtype.0.hash(&mut hasher);
+    set.ttl.hash(&mut hasher);
+    set.rdatas.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl FileTrust {
+    pub fn of(zone: &Zone) -> FileTrust {
+        let mut trust = FileTrust::default();
+        for set in zone.rrsets() {
+            if set.rtype == RType::RRSIG {
+                continue;
+            }
+            if set.rtype == RType::DNSKEY && set.owner.eq_ignore_case(&zone.origin) {
+                trust.keys.extend(set.rdatas.iter().cloned());
+            }
+            trust.sets.insert(rrset_digest(set));
+        }
+        trust
+    }
+
+    fn vouches_for(&self, set: &RRset) -> bool {
+        self.sets.contains(&rrset_digest(set))
+    }
 }
 
 /// What signing did, for the report.
@@ -563,13 +612,15 @@ pub fn sign_rrset(
         options
             .expiration
             .wrapping_sub(jitter_for(&set.owner, set.rtype, options.jitter));
+    let trusted_set = options.trusted.as_ref().filter(|t| t.vouches_for(set));
     for key in signers_for(keys, set.rtype) {
         let tag = key.tag();
+        let trusted = trusted_set.is_some_and(|t| t.keys.contains(key.dnskey_rdata().as_slice()));
         // Reuse a signature that still holds over this data for long enough.
         if let (Some(refresh), Some(previous)) = (options.refresh, previous) {
             let keep = previous.iter().find(|sig| {
                 reusable(sig, key.algorithm, tag, set.ttl, options.now, refresh)
-                    && still_valid(sig, set, key)
+                    && (trusted || still_valid(sig, set, key))
             });
             if let Some(sig) = keep {
                 out.rdatas.push(sig.clone());
@@ -697,6 +748,7 @@ mod tests {
             cds_delete: false,
             progress: None,
             progress_total: None,
+            trusted: None,
         }
     }
 

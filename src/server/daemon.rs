@@ -1293,6 +1293,9 @@ fn save_zone(state: &std::sync::Mutex<State>, name: &Name) {
     let version = handle.load_full();
     match write_zone_file(&file, &version) {
         Ok(()) => {
+            // Sealed as written: a restart trusts the file's signatures
+            // (a seal that fails to be written only costs that).
+            let _ = super::secondary::seal(&file);
             tracing::info!(
                 "zone {name} saved to {}: serial {}",
                 file.display(),
@@ -1324,8 +1327,17 @@ fn sign_at_load(
     let settings = dnssec.settings()?;
     let signer = ZoneSigner::new(name.clone(), settings, now).map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
+    // At start, a file this server signed and sealed is trusted: its
+    // signatures are reused unverified where their RRsets are unchanged.
+    let own_file = previous.is_none() && super::secondary::is_sealed(&zone.file);
+    let stamp = |f: &Path| {
+        std::fs::metadata(f)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()))
+    };
+    let file_before = stamp(&zone.file);
     let (signed, differs) = signer
-        .sign_version(loaded, previous, zone.serial_policy, now)
+        .sign_version(loaded, previous, zone.serial_policy, own_file, now)
         .map_err(|e| e.to_string())?;
     tracing::info!(
         "zone {name} signed: serial {}, in {:.1} s",
@@ -1337,12 +1349,19 @@ fn sign_at_load(
         // top of it, so that a restart replays the journal onto the very
         // signatures it was written against (Knot keeps its zone file
         // signed the same way).
-        write_zone_file(&zone.file, &signed).map_err(|e| {
-            format!(
-                "cannot write the signed zone to {}: {e}",
-                zone.file.display()
-            )
-        })?;
+        write_zone_file(&zone.file, &signed)
+            .and_then(|()| super::secondary::seal(&zone.file))
+            .map_err(|e| {
+                format!(
+                    "cannot write the signed zone to {}: {e}",
+                    zone.file.display()
+                )
+            })?;
+    } else if !own_file && previous.is_none() && stamp(&zone.file) == file_before {
+        // Signed already, and every signature kept was verified: the file
+        // is as this server would write it, and is sealed so (unless it
+        // changed while it was being signed).
+        let _ = super::secondary::seal(&zone.file);
     }
     // At start, a re-signing that moved the serial on is journaled here;
     // on a reload the caller journals the change from what was served.

@@ -120,6 +120,15 @@ pub fn seal(file: &Path) -> std::io::Result<()> {
     crate::fsutil::write_atomically(&digest_path(file), |out| writeln!(out, "{digest}"))
 }
 
+/// Whether `file` has a recorded digest and still matches it: it is as
+/// this server last wrote it.
+pub fn is_sealed(file: &Path) -> bool {
+    let Ok(recorded) = std::fs::read_to_string(digest_path(file)) else {
+        return false;
+    };
+    file_digest(file).is_ok_and(|actual| recorded.trim() == actual)
+}
+
 /// Whether the copy is as the last transfer wrote it. A copy whose digest
 /// does not match (damaged on disk) is moved aside as `FILE.damaged`, with
 /// its journal removed, so that the next refresh is a full transfer; the

@@ -276,6 +276,7 @@ impl ZoneSigner {
             cds_delete: false,
             progress: None,
             progress_total: None,
+            trusted: None,
         }
     }
 
@@ -298,13 +299,19 @@ impl ZoneSigner {
     /// kept that still verifies and has longer than the refresh interval
     /// left, whether from the file or from `previous` (the version served
     /// before a reload).
+    ///
+    /// `own_file` says the zone is a file this server wrote and sealed,
+    /// unchanged since: its signatures over RRsets that stay as they are
+    /// are then reused without verifying them (see [`sign::FileTrust`]).
     pub fn sign_loaded(
         &self,
         zone: Zone,
         previous: Option<&ZoneVersion>,
+        own_file: bool,
         now: u32,
     ) -> Result<(Zone, sign::SignStats), SignerError> {
         let keys = self.keys.load();
+        let trust = own_file.then(|| Arc::new(sign::FileTrust::of(&zone)));
         let (origin, class) = (zone.origin.clone(), zone.class);
         let soa_ttl = zone.soa().map_or(3600, |s| s.ttl);
         let mut key_ttl = None;
@@ -356,10 +363,14 @@ impl ZoneSigner {
                 }
             }
         }
+        let options = SignOptions {
+            trusted: trust,
+            ..self.options(now)
+        };
         Ok(sign::sign_zone_reusing(
             unsigned,
             &keys.active,
-            &self.options(now),
+            &options,
             offered,
         )?)
     }
@@ -377,9 +388,10 @@ impl ZoneSigner {
         loaded: &ZoneVersion,
         previous: Option<&ZoneVersion>,
         policy: super::update::SerialPolicy,
+        own_file: bool,
         now: u32,
     ) -> Result<(ZoneVersion, bool), SignerError> {
-        let (zone, _) = self.sign_loaded(loaded.to_zone(), previous, now)?;
+        let (zone, _) = self.sign_loaded(loaded.to_zone(), previous, own_file, now)?;
         let signed = ZoneVersion::from_zone(&zone)?;
         let Some(before) = previous.or(loaded.signed.then_some(loaded)) else {
             return Ok((signed, true));
@@ -1003,6 +1015,55 @@ secure DS 12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789a
         editor.finish()
     }
 
+    /// A file this signer wrote is signed again at a restart without
+    /// verifying a signature: all are reused, and the zone still verifies.
+    /// A key the file did not publish (a new one with the same tag would
+    /// do) gets no such trust: its signatures are made anew.
+    #[test]
+    fn own_sealed_file_is_re_signed_without_verifying_unchanged_signatures() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = signer(dir.path(), Denial::Nsec);
+        let (signed, first) = signer.sign_loaded(flat(ZONE), None, false, NOW).unwrap();
+        assert!(first.signatures_made > 0);
+        let (again, stats) = signer.sign_loaded(signed.clone(), None, true, NOW).unwrap();
+        assert_eq!(stats.signatures_made, 0, "{stats:?}");
+        assert_eq!(stats.signatures_reused, first.signatures_made);
+        let version = ZoneVersion::from_zone(&again).unwrap();
+        assert_eq!(problems(&version, NOW), Vec::<String>::new());
+        // Proof that nothing was verified: a signature damaged in the file
+        // is kept when the file is trusted. Without the file's DNSKEY RRset
+        // no key is vouched for, the damage is found and the signature made
+        // anew.
+        let damaged: Vec<RRset> = signed
+            .rrsets()
+            .iter()
+            .map(|s| {
+                let mut s = s.clone();
+                if s.rtype == RType::RRSIG && s.owner.to_string().starts_with("www.") {
+                    let last = s.rdatas[0].len() - 1;
+                    s.rdatas[0][last] ^= 0xff;
+                }
+                s
+            })
+            .collect();
+        let damaged = Zone::from_sorted_rrsets(signed.origin.clone(), signed.class, damaged);
+        let (_, trusted) = signer
+            .sign_loaded(damaged.clone(), None, true, NOW)
+            .unwrap();
+        assert_eq!(trusted.signatures_made, 0, "{trusted:?}");
+        let keyless: Vec<RRset> = damaged
+            .rrsets()
+            .iter()
+            .filter(|s| s.rtype != RType::DNSKEY)
+            .cloned()
+            .collect();
+        let keyless = Zone::from_sorted_rrsets(signed.origin.clone(), signed.class, keyless);
+        let (mended, checked) = signer.sign_loaded(keyless, None, true, NOW).unwrap();
+        assert!(checked.signatures_made >= 1, "{checked:?}");
+        let version = ZoneVersion::from_zone(&mended).unwrap();
+        assert_eq!(problems(&version, NOW), Vec::<String>::new());
+    }
+
     /// After each edit the zone verifies, and its chain is the one a
     /// whole-zone signing of the same data makes (RFC 4035 §2.3, RFC 5155
     /// §7.1): names added deep (new empty non-terminals), removed, a
@@ -1011,7 +1072,7 @@ secure DS 12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789a
     fn incremental_signing_keeps_the_chain_whole(denial_kind: Denial) {
         let dir = tempfile::tempdir().unwrap();
         let signer = signer(dir.path(), denial_kind);
-        let (signed, _) = signer.sign_loaded(flat(ZONE), None, NOW).unwrap();
+        let (signed, _) = signer.sign_loaded(flat(ZONE), None, false, NOW).unwrap();
         let mut version = ZoneVersion::from_zone(&signed).unwrap();
         assert_eq!(problems(&version, NOW), Vec::<String>::new());
         let steps: Vec<Vec<(&str, RType, &[&str])>> = vec![
@@ -1056,7 +1117,7 @@ secure DS 12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789a
                 })
                 .collect();
             let again = Zone::from_sorted_rrsets(signer.origin.clone(), 1, unsigned);
-            let (whole, _) = signer.sign_loaded(again, None, NOW).unwrap();
+            let (whole, _) = signer.sign_loaded(again, None, false, NOW).unwrap();
             assert_eq!(
                 denial(&version),
                 denial(&ZoneVersion::from_zone(&whole).unwrap()),
@@ -1092,7 +1153,7 @@ secure DS 12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789a
                 opt_out: false,
             },
         );
-        let (signed, _) = signer.sign_loaded(flat(ZONE), None, NOW).unwrap();
+        let (signed, _) = signer.sign_loaded(flat(ZONE), None, false, NOW).unwrap();
         let version = ZoneVersion::from_zone(&signed).unwrap();
         let (none, due) = stale(&signer, &version, NOW + DAY);
         assert!(none.is_empty(), "{none:?}");
