@@ -649,6 +649,24 @@ mod tests {
     }
 
     proptest! {
+        /// A patch file is input from anywhere: whatever it holds, reading
+        /// it gives a patch or an error, never a panic.
+        #[test]
+        fn any_patch_text_reads_or_is_refused(
+            lines in proptest::collection::vec(
+                proptest::string::string_regex("([-+$;]|\\$ORIGIN |\\$TTL )?[ -~é\\t]{0,40}").unwrap(),
+                0..12,
+            )
+        ) {
+            let text = lines.join("\n");
+            if let Ok(patch) = Patch::parse("p", &text) {
+                for (origin, zone_patch) in &patch.zones {
+                    let empty = Zone::from_records(origin.clone(), 1, Vec::new()).0;
+                    let _ = apply_patch(&empty, zone_patch);
+                }
+            }
+        }
+
         #[test]
         fn applying_the_patch_of_a_to_b_to_a_gives_b(
             a in proptest::collection::vec((0u8..6, 0u8..4, 0u8..8, 0u8..3), 0..30),
