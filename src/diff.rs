@@ -88,7 +88,9 @@ impl Change {
         match (&self.old, &self.new) {
             (None, _) => ChangeKind::Added,
             (_, None) => ChangeKind::Removed,
-            (Some(old), Some(new)) if same_records(self.rtype, old, new, true) => ChangeKind::Ttl,
+            (Some(old), Some(new)) if same_records(self.rtype, &old.rdatas, &new.rdatas, true) => {
+                ChangeKind::Ttl
+            }
             _ => ChangeKind::Changed,
         }
     }
@@ -163,22 +165,15 @@ impl Change {
 /// The SOA rdata with its serial zeroed, for comparisons that ignore it.
 fn without_serial(rdata: &[u8]) -> Vec<u8> {
     let mut out = rdata.to_vec();
-    let mut at = 0;
-    for _ in 0..2 {
-        match crate::zone::name::wire_name_len(&out[at..]) {
-            Some(len) => at += len,
-            None => return out,
-        }
-    }
-    if let Some(serial) = out.get_mut(at..at + 4) {
-        serial.fill(0);
+    if let Some(at) = crate::xfr::soa_serial_at(rdata) {
+        out[at..at + 4].fill(0);
     }
     out
 }
 
-fn same_records(rtype: RType, a: &SetState, b: &SetState, serial: bool) -> bool {
-    a.rdatas.len() == b.rdatas.len()
-        && a.rdatas.iter().zip(&b.rdatas).all(|(x, y)| {
+fn same_records(rtype: RType, a: &[Box<[u8]>], b: &[Box<[u8]>], serial: bool) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
             if rtype == RType::SOA && !serial {
                 without_serial(&canonical_rdata(rtype, x))
                     == without_serial(&canonical_rdata(rtype, y))
@@ -245,12 +240,13 @@ pub fn diff_zones(old: &Zone, new: &Zone, options: &DiffOptions) -> Vec<Change> 
                     b.next();
                 }
                 Ordering::Equal => {
-                    let (old, new) = (state(x), state(y));
-                    let same =
-                        old.ttl == new.ttl && same_records(x.rtype, &old, &new, options.serial);
+                    // Most RRsets are the same on both sides: compared in
+                    // place, copied only when they differ.
+                    let same = x.ttl == y.ttl
+                        && same_records(x.rtype, &x.rdatas, &y.rdatas, options.serial);
                     if !same {
                         // The new side's spelling of the owner is shown.
-                        changes.push(change(y, Some(old), Some(new)));
+                        changes.push(change(y, Some(state(x)), Some(state(y))));
                     }
                     a.next();
                     b.next();

@@ -318,6 +318,17 @@ impl Key {
 
     /// Reads every key of a BIND `key` file or a Knot configuration
     /// (`key:` section), whichever the file is.
+    /// The key named `name` among `keys` (read from one file), or with no
+    /// name the only one; `None` when there is no such key, or several
+    /// and no name. Callers say which in their own terms.
+    pub fn choose(keys: Vec<Key>, name: Option<&Name>) -> Option<Key> {
+        match name {
+            Some(wanted) => keys.into_iter().find(|k| k.name.eq_ignore_case(wanted)),
+            None if keys.len() == 1 => keys.into_iter().next(),
+            None => None,
+        }
+    }
+
     pub fn read_file(path: &Path) -> Result<Vec<Key>> {
         let file = path.display().to_string();
         let text =

@@ -29,21 +29,16 @@ pub(crate) fn load_key(args: &TsigArgs) -> Result<Option<Key>> {
         return Ok(None);
     };
     let keys = Key::read_file(file)?;
-    let key = match &args.tsig_key {
-        Some(name) => {
-            let wanted = parse_origin(name)?;
-            keys.into_iter()
-                .find(|k| k.name.eq_ignore_case(&wanted))
-                .ok_or_else(|| anyhow!("{}: no key named {name}", file.display()))?
-        }
-        None if keys.len() == 1 => keys.into_iter().next().unwrap(),
-        None => bail!(
-            "{}: holds {} keys; choose one with --tsig-key",
-            file.display(),
-            keys.len()
+    let count = keys.len();
+    let wanted = args.tsig_key.as_deref().map(parse_origin).transpose()?;
+    match (Key::choose(keys, wanted.as_ref()), &args.tsig_key) {
+        (Some(key), _) => Ok(Some(key)),
+        (None, Some(name)) => bail!("{}: no key named {name}", file.display()),
+        (None, None) => bail!(
+            "{}: holds {count} keys; choose one with --tsig-key",
+            file.display()
         ),
-    };
-    Ok(Some(key))
+    }
 }
 
 fn parse_size(text: &str) -> Result<u64> {

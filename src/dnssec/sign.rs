@@ -148,6 +148,18 @@ impl FileTrust {
     fn vouches_for(&self, set: &RRset) -> bool {
         self.sets.contains(&rrset_digest(set))
     }
+
+    /// Whether the file published `key` (its DNSKEY rdata, compared in
+    /// place: this runs for every RRset).
+    fn published(&self, key: &SigningKey) -> bool {
+        self.keys.iter().any(|r| {
+            r.len() > 4
+                && r[..2] == key.flags.to_be_bytes()
+                && r[2] == 3
+                && r[3] == key.algorithm
+                && r[4..] == key.public[..]
+        })
+    }
 }
 
 /// What signing did, for the report.
@@ -615,7 +627,7 @@ pub fn sign_rrset(
     let trusted_set = options.trusted.as_ref().filter(|t| t.vouches_for(set));
     for key in signers_for(keys, set.rtype) {
         let tag = key.tag();
-        let trusted = trusted_set.is_some_and(|t| t.keys.contains(key.dnskey_rdata().as_slice()));
+        let trusted = trusted_set.is_some_and(|t| t.published(key));
         // Reuse a signature that still holds over this data for long enough.
         if let (Some(refresh), Some(previous)) = (options.refresh, previous) {
             let keep = previous.iter().find(|sig| {

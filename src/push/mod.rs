@@ -12,8 +12,6 @@ pub mod config;
 pub mod powerdns;
 pub mod rfc2136;
 
-use std::fmt::Write as _;
-
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -163,14 +161,9 @@ pub fn state_checksum(zone: &Zone) -> String {
             hasher.update(line.as_bytes());
         }
     }
-    hex(&hasher.finalize())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    let mut hex = String::new();
+    crate::zone::encoding::hex_encode(&hasher.finalize(), &mut hex);
+    hex.to_ascii_lowercase()
 }
 
 /// What a push would do to one zone at one target.

@@ -51,13 +51,13 @@ impl Rfc2136 {
             Some(file) => {
                 let keys = Key::read_file(file)
                     .map_err(|e| PushError::Config(format!("{}: key-file: {e}", target.name)))?;
-                let key = match &target.key_name {
-                    Some(wanted) => keys.into_iter().find(|k| {
-                        Name::parse(super::absolute(wanted).as_bytes(), None)
-                            .is_ok_and(|w| k.name.eq_ignore_case(&w))
-                    }),
-                    None if keys.len() == 1 => keys.into_iter().next(),
-                    None => None,
+                let wanted = target
+                    .key_name
+                    .as_ref()
+                    .and_then(|w| Name::parse(super::absolute(w).as_bytes(), None).ok());
+                let key = match (&target.key_name, wanted) {
+                    (Some(_), None) => None, // not a name: no key has it
+                    (_, wanted) => Key::choose(keys, wanted.as_ref()),
                 };
                 Some(key.ok_or_else(|| {
                     PushError::Config(format!(
@@ -193,12 +193,9 @@ impl Rfc2136 {
 
 /// The SOA rdata with another serial.
 fn with_serial(rdata: &[u8], new: u32) -> Option<Vec<u8>> {
+    let at = crate::xfr::soa_serial_at(rdata)?;
     let mut out = rdata.to_vec();
-    let mut at = 0;
-    for _ in 0..2 {
-        at += crate::zone::name::wire_name_len(out.get(at..)?)?;
-    }
-    out.get_mut(at..at + 4)?.copy_from_slice(&new.to_be_bytes());
+    out[at..at + 4].copy_from_slice(&new.to_be_bytes());
     Some(out)
 }
 

@@ -123,10 +123,15 @@ pub fn seal(file: &Path) -> std::io::Result<()> {
 /// Whether `file` has a recorded digest and still matches it: it is as
 /// this server last wrote it.
 pub fn is_sealed(file: &Path) -> bool {
-    let Ok(recorded) = std::fs::read_to_string(digest_path(file)) else {
-        return false;
-    };
-    file_digest(file).is_ok_and(|actual| recorded.trim() == actual)
+    seal_matches(file) == Some(true)
+}
+
+/// Whether `file` matches its recorded digest; `None` when there is no
+/// digest or the file cannot be read.
+fn seal_matches(file: &Path) -> Option<bool> {
+    let recorded = std::fs::read_to_string(digest_path(file)).ok()?;
+    let actual = file_digest(file).ok()?;
+    Some(recorded.trim() == actual)
 }
 
 /// Whether the copy is as the last transfer wrote it. A copy whose digest
@@ -134,9 +139,7 @@ pub fn is_sealed(file: &Path) -> bool {
 /// its journal removed, so that the next refresh is a full transfer; the
 /// reason is returned for the log. A copy without a digest is trusted.
 pub fn set_aside_if_damaged(file: &Path) -> Option<String> {
-    let recorded = std::fs::read_to_string(digest_path(file)).ok()?;
-    let actual = file_digest(file).ok()?;
-    if recorded.trim() == actual {
+    if seal_matches(file)? {
         return None;
     }
     let mut aside = file.as_os_str().to_owned();

@@ -89,12 +89,18 @@ impl XfrError {
 
 /// The serial of SOA rdata (after MNAME and RNAME).
 pub fn soa_serial(rdata: &[u8]) -> Option<u32> {
-    let mname = crate::zone::name::wire_name_len(rdata)?;
-    let rname = crate::zone::name::wire_name_len(&rdata[mname..])?;
-    let at = mname + rname;
+    let at = soa_serial_at(rdata)?;
     rdata
         .get(at..at + 4)
         .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Where the serial starts in SOA rdata: after the two names.
+pub fn soa_serial_at(rdata: &[u8]) -> Option<usize> {
+    let mname = crate::zone::name::wire_name_len(rdata)?;
+    let rname = crate::zone::name::wire_name_len(rdata.get(mname..)?)?;
+    let at = mname + rname;
+    (rdata.len() >= at + 4).then_some(at)
 }
 
 /// One difference sequence of an IXFR (RFC 1995 §4): the SOA before, the
